@@ -1,0 +1,179 @@
+package dev.realtime.config;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Every setting of a node, built once from the environment by {@link #fromEnv(Map)} and validated
+ * there; immutable afterwards. Nothing else in the server reads environment variables.
+ * Names and defaults are documented in {@code docs/configuration.md}.
+ */
+public record GatewayConfig(
+        String serviceName,
+        String nodeId,
+        String host,
+        int port,
+        Transport transport,
+        int ioThreads,
+        int roomShards,
+        // auth
+        String jwtSecret,
+        String jwtPublicKey,
+        String jwtIssuer,
+        String jwtAudience,
+        long jwtLeewaySeconds,
+        boolean jwtRequireExp,
+        boolean devMode,
+        String internalApiKey,
+        boolean allowAnonymous,
+        List<String> publicRooms,
+        long authTimeoutMs,
+        long authExpiryWarningMs,
+        // websocket
+        String wsPath,
+        long pingIntervalMs,
+        long pingTimeoutMs,
+        int maxMessageBytes,
+        int maxBatchMessages,
+        int maxJsonDepth,
+        List<String> allowedOrigins,
+        List<String> trustedProxies,
+        // limits
+        int maxConnections,
+        int maxConnectionsPerIp,
+        int maxConnectionsPerUser,
+        int rateLimitMaxMessages,
+        long rateLimitWindowMs,
+        int rateLimitStrikes,
+        int maxRoomMembers,
+        int maxRoomsPerConnection,
+        int writeBufferLowBytes,
+        int writeBufferHighBytes,
+        SlowConsumerPolicy slowConsumerPolicy,
+        int httpMaxBodyBytes,
+        // lifecycle
+        long shutdownDelayMs,
+        long shutdownGraceMs,
+        String tlsCert,
+        String tlsKey) {
+
+    /** Which Netty transport to use. */
+    public enum Transport { AUTO, EPOLL, NIO }
+
+    /** What happens to a connection whose outbound buffer is above the high-water mark. */
+    public enum SlowConsumerPolicy { DROP, DISCONNECT }
+
+    public GatewayConfig {
+        publicRooms = List.copyOf(publicRooms);
+        allowedOrigins = List.copyOf(allowedOrigins);
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** Reads and validates the configuration; throws {@link ConfigException} listing every problem. */
+    public static GatewayConfig fromEnv(Map<String, String> env) {
+        EnvReader r = new EnvReader(env);
+        int cores = Runtime.getRuntime().availableProcessors();
+        String jwtSecret = r.raw("JWT_SECRET");
+        String jwtPublicKey = r.raw("JWT_PUBLIC_KEY");
+        boolean devMode = jwtSecret == null && jwtPublicKey == null;
+        if (devMode) {
+            jwtSecret = randomSecret();
+        } else if (jwtSecret != null && jwtSecret.length() < 16) {
+            r.problem("JWT_SECRET must be at least 16 characters (HS256 needs a strong shared secret)");
+        }
+        String apiKey = r.raw("INTERNAL_API_KEY");
+        if (apiKey == null && devMode) {
+            apiKey = randomSecret();
+        }
+        long pingInterval = r.number("WS_PING_INTERVAL", 25_000, 10, 3_600_000);
+        long pingTimeout = r.number("WS_PING_TIMEOUT", 20_000, 10, 3_600_000);
+        int low = r.integer("WS_WRITE_BUFFER_LOW", 256 * 1024, 1024, 1 << 30);
+        int high = r.integer("WS_WRITE_BUFFER_HIGH", 1024 * 1024, 1024, 1 << 30);
+        if (low >= high) {
+            r.problem("WS_WRITE_BUFFER_LOW (" + low + ") must be below WS_WRITE_BUFFER_HIGH (" + high + ")");
+        }
+        String wsPath = r.string("WS_PATH", "/ws");
+        if (!wsPath.startsWith("/")) {
+            r.problem("WS_PATH='" + wsPath + "' must start with /");
+        }
+        String tlsCert = r.raw("TLS_CERT");
+        String tlsKey = r.raw("TLS_KEY");
+        if ((tlsCert == null) != (tlsKey == null)) {
+            r.problem("TLS_CERT and TLS_KEY must be set together");
+        }
+        GatewayConfig config = new GatewayConfig(
+                r.string("SERVICE_NAME", "realtime-gateway"),
+                r.string("NODE_ID", "node-" + UUID.randomUUID().toString().substring(0, 8)),
+                r.string("HOST", "0.0.0.0"),
+                r.integer("PORT", 8080, 0, 65535),
+                r.choice("TRANSPORT", Transport.class, Transport.AUTO),
+                r.integer("IO_THREADS", cores, 1, 1024),
+                r.integer("ROOM_SHARDS", cores, 1, 1024),
+                jwtSecret,
+                jwtPublicKey,
+                r.raw("JWT_ISSUER"),
+                r.raw("JWT_AUDIENCE"),
+                r.number("JWT_LEEWAY_SECONDS", 5, 0, 600),
+                r.bool("JWT_REQUIRE_EXP", true),
+                devMode,
+                apiKey,
+                r.bool("ALLOW_ANONYMOUS", false),
+                r.list("PUBLIC_ROOMS"),
+                r.number("AUTH_TIMEOUT_MS", 5_000, 10, 600_000),
+                r.number("AUTH_EXPIRY_WARNING_MS", 60_000, 0, 86_400_000),
+                wsPath,
+                pingInterval,
+                pingTimeout,
+                r.integer("WS_MAX_MESSAGE_BYTES", 1024 * 1024, 256, 64 * 1024 * 1024),
+                r.integer("WS_MAX_BATCH", 100, 1, 10_000),
+                r.integer("JSON_MAX_DEPTH", 32, 2, 1000),
+                r.list("WS_ALLOWED_ORIGINS"),
+                r.list("TRUSTED_PROXIES"),
+                r.integer("WS_MAX_CONNECTIONS", 100_000, 1, 10_000_000),
+                r.integer("MAX_CONNECTIONS_PER_IP", 0, 0, 10_000_000),
+                r.integer("RATE_LIMIT_MAX_CONNECTIONS", 5, 0, 1_000_000),
+                r.integer("RATE_LIMIT_MAX_MESSAGES", 100, 1, 10_000_000),
+                r.number("RATE_LIMIT_WINDOW_MS", 1_000, 10, 3_600_000),
+                r.integer("RATE_LIMIT_STRIKES", 3, 1, 1000),
+                r.integer("MAX_ROOM_MEMBERS", 0, 0, 100_000_000),
+                r.integer("MAX_ROOMS_PER_CONNECTION", 1_000, 2, 1_000_000),
+                low,
+                high,
+                r.choice("SLOW_CONSUMER_POLICY", SlowConsumerPolicy.class, SlowConsumerPolicy.DROP),
+                r.integer("HTTP_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                r.number("SHUTDOWN_DELAY_MS", 0, 0, 600_000),
+                r.number("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+                tlsCert,
+                tlsKey);
+        if (!r.problems().isEmpty()) {
+            throw new ConfigException(r.problems());
+        }
+        return config;
+    }
+
+    /** Whether an API key is configured; without one every internal API answers 401. */
+    public boolean internalApiEnabled() {
+        return internalApiKey != null;
+    }
+
+    public boolean tlsEnabled() {
+        return tlsCert != null;
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** Never prints secrets. */
+    @Override
+    public String toString() {
+        return "GatewayConfig[node=" + nodeId + ", " + host + ":" + port + ", transport=" + transport
+                + ", ioThreads=" + ioThreads + ", roomShards=" + roomShards + ", devMode=" + devMode
+                + ", anonymous=" + allowAnonymous + ", tls=" + tlsEnabled() + "]";
+    }
+}

@@ -1,0 +1,38 @@
+package dev.realtime.emit;
+
+import dev.realtime.auth.Principal;
+import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.Payload;
+import dev.realtime.protocol.ServerMessage;
+import java.util.Set;
+
+/**
+ * What an {@link EmitHandler} sees of one {@code emit}: who sent it, its data, and ways to answer.
+ * {@link #reply} and {@link #fail} answer at most once (later calls are ignored) and do nothing when
+ * the emit carried no {@code id}. All methods are safe from any thread.
+ */
+public interface EmitContext {
+    /** The verified identity of the sender; never taken from the payload. */
+    Principal principal();
+
+    /** The sender's connection id. */
+    String sid();
+
+    /** The event name the client emitted. */
+    String event();
+
+    /** The emit's {@code data}, or {@code null}. */
+    Payload data();
+
+    /** The rooms the sender's connection is in (a copy). */
+    Set<String> rooms();
+
+    /** Answers the emit successfully; {@code data} may be null. */
+    void reply(Payload data);
+
+    /** Answers the emit with an error. */
+    void fail(ErrorCode code, String message);
+
+    /** Sends an event to the sender's connection only. */
+    void send(ServerMessage.Event event);
+}

@@ -1,0 +1,194 @@
+package dev.realtime.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.protocol.ErrorInfo;
+import dev.realtime.protocol.Payload;
+import dev.realtime.protocol.ServerMessage;
+import dev.realtime.room.RoomPolicy;
+import dev.realtime.room.RoomStat;
+import dev.realtime.server.GatewayContext;
+import dev.realtime.server.Json;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The internal HTTP APIs, all behind the {@code internal-api-key} header (constant-time compare):
+ * stats, seed 000's notify endpoint, and room/user/global broadcast. Server-side publishes skip the
+ * membership check and may use reserved event names. Stateless.
+ */
+public final class ApiRoutes {
+    static final String API_KEY_HEADER = "internal-api-key";
+    static final int MAX_NOTIFY_USERS = 10_000;
+
+    private final GatewayContext ctx;
+
+    public ApiRoutes(GatewayContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private boolean authorized(ChannelHandlerContext chc, FullHttpRequest req) {
+        if (ctx.apiKey().matches(req.headers().get(API_KEY_HEADER))) {
+            return true;
+        }
+        ctx.metrics().authFailures.labels("api_key").inc();
+        HttpResponses.unauthorized(chc, req);
+        return false;
+    }
+
+    void stats(ChannelHandlerContext chc, FullHttpRequest req) {
+        if (!authorized(chc, req)) {
+            return;
+        }
+        boolean keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(req);
+        ctx.rooms().snapshot().whenComplete((rooms, error) -> chc.executor().execute(() -> {
+            if (error != null) {
+                HttpResponses.error(chc, null, HttpResponseStatus.INTERNAL_SERVER_ERROR, "stats unavailable");
+                return;
+            }
+            HttpResponses.json(chc, keepAlive ? req : null, HttpResponseStatus.OK, statsBody(rooms));
+        }));
+    }
+
+    private Map<String, Object> statsBody(List<RoomStat> rooms) {
+        List<Map<String, Object>> roomStats = new ArrayList<>();
+        rooms.stream().sorted(Comparator.comparing(RoomStat::connections).reversed().thenComparing(RoomStat::name))
+                .forEach(r -> roomStats.add(Map.of("name", r.name(), "connections", r.connections())));
+        List<Map<String, Object>> users = new ArrayList<>();
+        ctx.connections().userConnections().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> users.add(Map.of("userId", e.getKey(), "connectionCount", e.getValue())));
+        Map<String, Object> stats = new LinkedHashMap<>();
+        stats.put("node", ctx.config().nodeId());
+        stats.put("totalConnections", ctx.connections().total());
+        stats.put("authenticatedConnections", ctx.connections().authenticatedCount());
+        stats.put("anonymousConnections", ctx.connections().anonymousCount());
+        stats.put("uniqueUsers", ctx.connections().uniqueUsers());
+        stats.put("totalRooms", rooms.size());
+        stats.put("roomStats", roomStats);
+        stats.put("userConnections", users);
+        // Both seed shapes: flat (seed 001) and wrapped in {success, stats} (seed 003).
+        Map<String, Object> body = new LinkedHashMap<>(stats);
+        body.put("success", true);
+        body.put("stats", stats);
+        return body;
+    }
+
+    /** Seed 000: {@code {"userIds":[..],"payload":{..}}} -> 202 {@code {"status":"queued"}}. */
+    void notify(ChannelHandlerContext chc, FullHttpRequest req) {
+        if (!authorized(chc, req)) {
+            return;
+        }
+        JsonNode body = body(chc, req);
+        if (body == null) {
+            return;
+        }
+        List<String> problems = new ArrayList<>();
+        JsonNode userIds = body.get("userIds");
+        if (userIds == null || userIds.isNull() || userIds.isArray() && userIds.isEmpty()) {
+            problems.add("userIds should not be empty");
+        } else if (!userIds.isArray()) {
+            problems.add("userIds must be an array");
+        } else {
+            if (userIds.size() > MAX_NOTIFY_USERS) {
+                problems.add("userIds must contain no more than " + MAX_NOTIFY_USERS + " elements");
+            }
+            for (JsonNode id : userIds) {
+                if (!id.isTextual() || id.asText().isBlank()) {
+                    problems.add("each value in userIds must be a non-empty string");
+                    break;
+                }
+            }
+        }
+        JsonNode payload = body.get("payload");
+        if (payload == null || !payload.isObject()) {
+            problems.add("payload must be an object");
+        }
+        if (!problems.isEmpty()) {
+            HttpResponses.badRequest(chc, req, problems);
+            return;
+        }
+        Payload data = Json.payload(payload);
+        for (JsonNode id : userIds) {
+            publish(RoomPolicy.userRoom(id.asText()), false, "notification:new", data);
+        }
+        HttpResponses.json(chc, req, HttpResponseStatus.ACCEPTED, Map.of("status", "queued"));
+    }
+
+    void broadcastRoom(ChannelHandlerContext chc, FullHttpRequest req) {
+        broadcast(chc, req, "room");
+    }
+
+    void broadcastUser(ChannelHandlerContext chc, FullHttpRequest req) {
+        broadcast(chc, req, "userId");
+    }
+
+    void broadcastGlobal(ChannelHandlerContext chc, FullHttpRequest req) {
+        broadcast(chc, req, null);
+    }
+
+    /** {@code {room|userId, event, data}}: validates, publishes, answers 202. */
+    private void broadcast(ChannelHandlerContext chc, FullHttpRequest req, String targetField) {
+        if (!authorized(chc, req)) {
+            return;
+        }
+        JsonNode body = body(chc, req);
+        if (body == null) {
+            return;
+        }
+        List<String> problems = new ArrayList<>();
+        String target = null;
+        if (targetField != null) {
+            JsonNode t = body.get(targetField);
+            if (t == null || !t.isTextual() || t.asText().isEmpty()) {
+                problems.add(targetField + " must be a non-empty string");
+            } else {
+                target = t.asText();
+                ErrorInfo bad = RoomPolicy.validateRoomName(targetField.equals("room") ? target : RoomPolicy.userRoom(target));
+                if (bad != null) {
+                    problems.add(targetField + ": " + bad.message());
+                }
+            }
+        }
+        JsonNode event = body.get("event");
+        if (event == null || !event.isTextual()) {
+            problems.add("event must be a non-empty string");
+        } else if (RoomPolicy.validateEventName(event.asText()) != null) {
+            problems.add("event: " + RoomPolicy.validateEventName(event.asText()).message());
+        }
+        if (!problems.isEmpty()) {
+            HttpResponses.badRequest(chc, req, problems);
+            return;
+        }
+        JsonNode dataNode = body.get("data");
+        Payload data = dataNode == null || dataNode.isNull() ? null : Json.payload(dataNode);
+        String room = targetField == null ? RoomPolicy.GLOBAL
+                : targetField.equals("room") ? target : RoomPolicy.userRoom(target);
+        publish(room, "room".equals(targetField), event.asText(), data);
+        HttpResponses.json(chc, req, HttpResponseStatus.ACCEPTED, Map.of("status", "queued", "success", true));
+    }
+
+    /** Room events carry their room; user and global events do not (SPEC). */
+    private void publish(String room, boolean showRoom, String event, Payload data) {
+        ctx.rooms().publish(null, room, new ServerMessage.Event(showRoom ? room : null, event, data, null, null),
+                "http", null);
+    }
+
+    /** The JSON object body, or null after answering 400. */
+    private static JsonNode body(ChannelHandlerContext chc, FullHttpRequest req) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(new io.netty.buffer.ByteBufInputStream(req.content().duplicate()));
+            if (node != null && node.isObject()) {
+                return node;
+            }
+            HttpResponses.badRequest(chc, req, List.of("body must be a JSON object"));
+        } catch (Exception e) {
+            HttpResponses.badRequest(chc, req, List.of("body is not valid JSON"));
+        }
+        return null;
+    }
+}

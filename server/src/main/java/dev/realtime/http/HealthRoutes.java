@@ -1,0 +1,56 @@
+package dev.realtime.http;
+
+import dev.realtime.server.GatewayContext;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code /}, {@code /health}, {@code /health/live}, {@code /health/ready}, {@code /metrics}. Stateless. */
+public final class HealthRoutes {
+    private final GatewayContext ctx;
+
+    public HealthRoutes(GatewayContext ctx) {
+        this.ctx = ctx;
+    }
+
+    void root(ChannelHandlerContext chc, FullHttpRequest req) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("service", ctx.config().serviceName());
+        body.put("version", ctx.version());
+        body.put("node", ctx.config().nodeId());
+        HttpResponses.json(chc, req, HttpResponseStatus.OK, body);
+    }
+
+    void health(ChannelHandlerContext chc, FullHttpRequest req) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", ctx.isDraining() ? "draining" : "ok");
+        body.put("service", ctx.config().serviceName());
+        body.put("node", ctx.config().nodeId());
+        body.put("version", ctx.version());
+        body.put("timestamp", Instant.now().toString());
+        body.put("uptime", (System.currentTimeMillis() - ctx.startedAtMillis()) / 1000.0);
+        body.put("connections", ctx.connections().total());
+        HttpResponses.json(chc, req, HttpResponseStatus.OK, body);
+    }
+
+    void live(ChannelHandlerContext chc, FullHttpRequest req) {
+        HttpResponses.json(chc, req, HttpResponseStatus.OK, Map.of("status", "ok"));
+    }
+
+    void ready(ChannelHandlerContext chc, FullHttpRequest req) {
+        if (ctx.isDraining()) {
+            HttpResponses.json(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    Map.of("status", "draining", "ready", false));
+        } else {
+            HttpResponses.json(chc, req, HttpResponseStatus.OK, Map.of("status", "ready", "ready", true));
+        }
+    }
+
+    void metrics(ChannelHandlerContext chc, FullHttpRequest req) {
+        HttpResponses.text(chc, req, HttpResponseStatus.OK, ctx.metrics().scrape(),
+                "text/plain; version=0.0.4; charset=utf-8");
+    }
+}

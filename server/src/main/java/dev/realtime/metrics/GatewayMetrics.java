@@ -1,0 +1,82 @@
+package dev.realtime.metrics;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+import io.prometheus.client.exporter.common.TextFormat;
+import io.prometheus.client.hotspot.DefaultExports;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The node's Prometheus metrics, all named {@code realtime_*}, in a registry owned by this instance
+ * (no static default registry, so several nodes can run in one JVM). Labels are low-cardinality
+ * only: op names, results and reasons from fixed sets, never room or user ids.
+ * Thread-safe: the simpleclient collectors are.
+ */
+public final class GatewayMetrics {
+    private final CollectorRegistry registry = new CollectorRegistry(true);
+
+    public final Counter handshakes = Counter.build("realtime_handshakes_total",
+            "WebSocket handshakes by result").labelNames("result").register(registry);
+    public final Counter authFailures = Counter.build("realtime_auth_failures_total",
+            "Refused tokens by reason").labelNames("reason").register(registry);
+    public final Counter messagesIn = Counter.build("realtime_messages_in_total",
+            "Client messages received by op").labelNames("op").register(registry);
+    public final Counter messagesOut = Counter.build("realtime_messages_out_total",
+            "Messages sent to clients by op, excluding fan-out deliveries").labelNames("op").register(registry);
+    public final Counter publishes = Counter.build("realtime_publishes_total",
+            "Events published to rooms by source").labelNames("source").register(registry);
+    public final Counter deliveries = Counter.build("realtime_deliveries_total",
+            "Event deliveries written to connections").register(registry);
+    public final Counter droppedDeliveries = Counter.build("realtime_dropped_deliveries_total",
+            "Deliveries not written because the connection was slow or gone").labelNames("reason").register(registry);
+    public final Counter slowConsumerDisconnects = Counter.build("realtime_slow_consumer_disconnects_total",
+            "Connections closed because their outbound buffer stayed full").register(registry);
+    public final Counter rateLimited = Counter.build("realtime_rate_limited_total",
+            "Client messages refused by the rate limiter").register(registry);
+    public final Counter abuseDisconnects = Counter.build("realtime_abuse_disconnects_total",
+            "Connections closed with 4429 for sustained rate-limit violation").register(registry);
+    public final Counter errorsSent = Counter.build("realtime_errors_total",
+            "Error replies and error messages sent, by code").labelNames("code").register(registry);
+    public final Counter closes = Counter.build("realtime_closes_total",
+            "Connections closed by the server, by close code").labelNames("code").register(registry);
+    public final Counter httpRequests = Counter.build("realtime_http_requests_total",
+            "HTTP requests by route and status").labelNames("route", "status").register(registry);
+    public final Histogram fanoutLatency = Histogram.build("realtime_fanout_latency_seconds",
+            "Time from accepting a publish to writing it on each event loop")
+            .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+            .register(registry);
+
+    public GatewayMetrics() {
+        DefaultExports.register(registry);
+    }
+
+    /** Registers a gauge whose value is read at scrape time. */
+    public void gauge(String name, String help, DoubleSupplier value) {
+        Gauge.build(name, help).create().setChild(new Gauge.Child() {
+            @Override
+            public double get() {
+                return value.getAsDouble();
+            }
+        }).register(registry);
+    }
+
+    public CollectorRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus text exposition (version 0.0.4). */
+    public String scrape() {
+        StringWriter w = new StringWriter();
+        try {
+            TextFormat.write004(w, registry.metricFamilySamples());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+}

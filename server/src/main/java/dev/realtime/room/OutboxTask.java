@@ -1,0 +1,12 @@
+package dev.realtime.room;
+
+/** Work handed from a shard (or any thread) to an event loop through its {@link LoopOutbox}. */
+@FunctionalInterface
+public interface OutboxTask {
+    /** Runs on the outbox's event loop. */
+    void run(LoopOutbox outbox);
+
+    /** Called instead of {@link #run} when the loop is gone; must release any buffers held. */
+    default void discard() {
+    }
+}

@@ -1,0 +1,129 @@
+package dev.realtime.room;
+
+import dev.realtime.auth.Principal;
+import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.ErrorInfo;
+import java.util.List;
+
+/**
+ * Who may join and publish where, and which names are valid. Stateless and immutable.
+ *
+ * <ul>
+ *   <li>Room names: 1..200 chars, no whitespace or control characters.</li>
+ *   <li>{@code user:{id}}: only its owner may join, and nobody may leave their own.</li>
+ *   <li>{@code admin} and {@code admin:*}: role {@code admin} only.</li>
+ *   <li>{@code match:*}: joined by the server for the players only, never by a client.</li>
+ *   <li>anonymous connections: only {@code global} and the configured public rooms.</li>
+ *   <li>clients may not publish to {@code global} (server broadcasts only) nor use reserved event
+ *       names ({@code system:*}, {@code admin:*}, {@code match:*}, {@code notification*},
+ *       {@code auth:*}, {@code room:*}).</li>
+ * </ul>
+ */
+public final class RoomPolicy {
+    public static final String GLOBAL = "global";
+    public static final String USER_PREFIX = "user:";
+    public static final int MAX_ROOM_CHARS = 200;
+    public static final int MAX_EVENT_CHARS = 100;
+    private static final List<String> RESERVED_EVENT_PREFIXES =
+            List.of("system:", "admin:", "match:", "notification", "auth:", "room:");
+
+    private final List<String> publicRooms;
+
+    /** @param publicRooms names anonymous users may join; an entry ending in {@code *} is a prefix */
+    public RoomPolicy(List<String> publicRooms) {
+        this.publicRooms = List.copyOf(publicRooms);
+    }
+
+    public static String userRoom(String userId) {
+        return USER_PREFIX + userId;
+    }
+
+    /** {@code null} if valid, else why not. */
+    public static ErrorInfo validateRoomName(String room) {
+        if (room == null || room.isEmpty()) {
+            return ErrorInfo.of(ErrorCode.INVALID_ROOM, "room name must not be empty");
+        }
+        if (room.length() > MAX_ROOM_CHARS) {
+            return ErrorInfo.of(ErrorCode.INVALID_ROOM, "room name longer than " + MAX_ROOM_CHARS + " characters");
+        }
+        if (!plain(room)) {
+            return ErrorInfo.of(ErrorCode.INVALID_ROOM, "room name contains whitespace or control characters");
+        }
+        return null;
+    }
+
+    /** {@code null} if valid, else why not. */
+    public static ErrorInfo validateEventName(String event) {
+        if (event == null || event.isEmpty() || event.length() > MAX_EVENT_CHARS || !plain(event)) {
+            return ErrorInfo.of(ErrorCode.INVALID_EVENT,
+                    "event name must be 1.." + MAX_EVENT_CHARS + " characters without whitespace");
+        }
+        return null;
+    }
+
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static boolean isReservedEvent(String event) {
+        for (String prefix : RESERVED_EVENT_PREFIXES) {
+            if (event.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** May {@code who} join {@code room}? {@code null} if yes. Assumes a valid name. */
+    public ErrorInfo checkJoin(Principal who, String room) {
+        if (who.anonymous()) {
+            return GLOBAL.equals(room) || isPublic(room) ? null
+                    : ErrorInfo.of(ErrorCode.FORBIDDEN, "anonymous connections may only join public rooms");
+        }
+        if (room.startsWith(USER_PREFIX)) {
+            return room.equals(userRoom(who.userId())) ? null
+                    : ErrorInfo.of(ErrorCode.FORBIDDEN, "cannot join another user's room");
+        }
+        if (room.equals("admin") || room.startsWith("admin:")) {
+            return who.isAdmin() ? null : ErrorInfo.of(ErrorCode.FORBIDDEN, "admin rooms need the admin role");
+        }
+        if (room.startsWith("match:")) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "match rooms are joined by the server for their players");
+        }
+        return null;
+    }
+
+    /** May {@code who} leave {@code room}? {@code null} if yes. */
+    public ErrorInfo checkLeave(Principal who, String room) {
+        if (!who.anonymous() && room.equals(userRoom(who.userId()))) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "cannot leave your own user room");
+        }
+        return null;
+    }
+
+    /** May {@code who} publish {@code event} to {@code room}? Membership is checked by the shard. */
+    public ErrorInfo checkPublish(Principal who, String room, String event) {
+        if (isReservedEvent(event)) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "event name '" + event + "' is reserved for the server");
+        }
+        if (GLOBAL.equals(room)) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "only the server broadcasts to global");
+        }
+        return null;
+    }
+
+    private boolean isPublic(String room) {
+        for (String p : publicRooms) {
+            if (p.endsWith("*") ? room.startsWith(p.substring(0, p.length() - 1)) : p.equals(room)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,203 @@
+package dev.realtime.room;
+
+import dev.realtime.metrics.GatewayMetrics;
+import dev.realtime.protocol.BinaryCodec;
+import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.JsonCodec;
+import dev.realtime.protocol.ServerMessage;
+import dev.realtime.ws.WsFrames;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Rooms on single-threaded shards. A room lives on the shard chosen by a stable hash of its name;
+ * every operation on it is a task on that shard, so operations on one room are totally ordered and
+ * lock-free. Publishing encodes the event once per codec in use, then hands each event loop that
+ * has members one {@link Delivery} sharing those buffers.
+ *
+ * <p>Callers may be any thread. Callbacks for a connection's own operations ({@code join},
+ * {@code leave}, {@code publish} by a client) run on that connection's event loop, in order with
+ * the deliveries it receives. Server-side publishes (HTTP, and later Kafka/Redis) pass a
+ * {@code null} subscriber and skip the membership check.
+ */
+public final class RoomService {
+    private final RoomShard[] shards;
+    private final AtomicInteger roomCount = new AtomicInteger();
+    private final GatewayMetrics metrics;
+    private final JsonCodec json;
+    private final BinaryCodec binary;
+    private final ByteBufAllocator alloc;
+    private final int maxRoomMembers;
+
+    public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
+                       ByteBufAllocator alloc, GatewayMetrics metrics) {
+        this.shards = new RoomShard[shardCount];
+        for (int i = 0; i < shardCount; i++) {
+            shards[i] = new RoomShard(i, roomCount);
+        }
+        this.maxRoomMembers = maxRoomMembers;
+        this.json = json;
+        this.binary = binary;
+        this.alloc = alloc;
+        this.metrics = metrics;
+        metrics.gauge("realtime_rooms", "Rooms with at least one local member", roomCount::get);
+    }
+
+    /** Number of rooms that currently have members. */
+    public int roomCount() {
+        return roomCount.get();
+    }
+
+    /** The shard index a room lives on; stable across processes (String.hashCode is specified). */
+    public int shardOf(String room) {
+        int h = room.hashCode();
+        h ^= h >>> 16;
+        return (h & 0x7fffffff) % shards.length;
+    }
+
+    private RoomShard shard(String room) {
+        return shards[shardOf(room)];
+    }
+
+    /**
+     * Adds {@code s} to {@code room}. {@code done} gets {@code null} on success (also when already a
+     * member) or the refusal code, on the subscriber's loop.
+     */
+    public void join(Subscriber s, String room, Consumer<ErrorCode> done) {
+        RoomShard shard = shard(room);
+        shard.executor().execute(() -> {
+            ErrorCode result = null;
+            if (!s.channel().isActive()) {
+                result = ErrorCode.UNAVAILABLE;
+            } else {
+                Room r = shard.getOrCreate(room);
+                if (!r.contains(s) && maxRoomMembers > 0 && r.size() >= maxRoomMembers) {
+                    result = ErrorCode.ROOM_FULL;
+                } else {
+                    r.add(s);
+                }
+                shard.removeIfEmpty(r);
+            }
+            answer(s, done, result);
+        });
+    }
+
+    /** Removes {@code s} from {@code room}; {@code done} (may be null) gets whether it was a member. */
+    public void leave(Subscriber s, String room, Consumer<Boolean> done) {
+        RoomShard shard = shard(room);
+        shard.executor().execute(() -> {
+            Room r = shard.get(room);
+            boolean was = r != null && r.remove(s);
+            if (r != null) {
+                shard.removeIfEmpty(r);
+            }
+            if (done != null) {
+                s.outbox().submit(o -> done.accept(was));
+            }
+        });
+    }
+
+    /** Removes {@code s} from every room in {@code rooms} (on close). No callback. */
+    public void leaveAll(Subscriber s, Collection<String> rooms) {
+        for (String room : rooms) {
+            leave(s, room, null);
+        }
+    }
+
+    /**
+     * Publishes {@code event} to every member of {@code room}. With a non-null {@code from} the
+     * publisher must be a member ({@code not_in_room} otherwise) and {@code done} runs on its loop;
+     * with {@code from == null} (server side) {@code done} may be null and runs on the shard thread.
+     */
+    public void publish(Subscriber from, String room, ServerMessage.Event event, String source,
+                        Consumer<ErrorCode> done) {
+        long accepted = System.nanoTime();
+        RoomShard shard = shard(room);
+        shard.executor().execute(() -> {
+            Room r = shard.get(room);
+            ErrorCode result = null;
+            if (from != null && (r == null || !r.contains(from))) {
+                result = ErrorCode.NOT_IN_ROOM;
+            } else {
+                metrics.publishes.labels(source).inc();
+                if (r != null) {
+                    fanOut(r, event, accepted);
+                }
+            }
+            if (from != null) {
+                answer(from, done, result);
+            } else if (done != null) {
+                done.accept(result);
+            }
+        });
+    }
+
+    /** Runs on the room's shard: encode once per codec, one task per event loop. */
+    private void fanOut(Room r, ServerMessage.Event event, long accepted) {
+        ByteBuf jsonFrame = r.hasJsonMembers() ? WsFrames.encode(json, event, alloc) : null;
+        ByteBuf binaryFrame = r.hasBinaryMembers() ? WsFrames.encode(binary, event, alloc) : null;
+        try {
+            for (Room.LoopGroup g : r.groups()) {
+                g.outbox.submit(new Delivery(retain(jsonFrame), retain(binaryFrame), g.snapshot(), accepted,
+                        metrics.fanoutLatency));
+            }
+        } finally {
+            release(jsonFrame);
+            release(binaryFrame);
+        }
+    }
+
+    private static ByteBuf retain(ByteBuf b) {
+        return b == null ? null : b.retain();
+    }
+
+    private static void release(ByteBuf b) {
+        if (b != null) {
+            b.release();
+        }
+    }
+
+    private static void answer(Subscriber s, Consumer<ErrorCode> done, ErrorCode result) {
+        if (done != null) {
+            s.outbox().submit(o -> done.accept(result));
+        }
+    }
+
+    /** A snapshot of every room and its connection count, gathered from all shards. */
+    public CompletableFuture<List<RoomStat>> snapshot() {
+        List<CompletableFuture<List<RoomStat>>> parts = new ArrayList<>();
+        for (RoomShard shard : shards) {
+            CompletableFuture<List<RoomStat>> part = new CompletableFuture<>();
+            shard.executor().execute(() -> {
+                List<RoomStat> stats = new ArrayList<>();
+                for (Room r : shard.rooms()) {
+                    stats.add(new RoomStat(r.name, r.size()));
+                }
+                part.complete(stats);
+            });
+            parts.add(part);
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<RoomStat> all = new ArrayList<>();
+            parts.forEach(p -> all.addAll(p.join()));
+            return all;
+        });
+    }
+
+    /** Stops the shard threads after the tasks already queued. */
+    public void shutdown() {
+        for (RoomShard shard : shards) {
+            shard.executor().shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
+        for (RoomShard shard : shards) {
+            shard.executor().terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.realtime.server;
+
+import dev.realtime.auth.ApiKeyCheck;
+import dev.realtime.auth.TokenVerifier;
+import dev.realtime.config.GatewayConfig;
+import dev.realtime.emit.EmitRegistry;
+import dev.realtime.http.ApiRoutes;
+import dev.realtime.http.HealthRoutes;
+import dev.realtime.http.HttpRouter;
+import dev.realtime.metrics.GatewayMetrics;
+import dev.realtime.protocol.BinaryCodec;
+import dev.realtime.protocol.CloseCodes;
+import dev.realtime.protocol.JsonCodec;
+import dev.realtime.room.LoopOutbox;
+import dev.realtime.room.RoomPolicy;
+import dev.realtime.room.RoomService;
+import dev.realtime.session.ConnectionRegistry;
+import dev.realtime.ws.ConnectionSweeper;
+import dev.realtime.ws.WebSocketUpgrade;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One gateway node: builds the shared services, binds the port, and shuts down gracefully.
+ * {@link #emits()} may be filled before {@link #start()}. Several instances can run in one JVM
+ * (no static state), which is how multi-node tests work.
+ *
+ * <p>Threading: {@code start} and {@code shutdown} are called by the owner thread; everything else
+ * runs on the event loops and shard threads it creates.
+ */
+public final class GatewayServer {
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final GatewayConfig config;
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final EmitRegistry emits = new EmitRegistry();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final ChannelGroup channels = new DefaultChannelGroup("all", GlobalEventExecutor.INSTANCE);
+    private Transport transport;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private GatewayContext context;
+    private Channel serverChannel;
+
+    public GatewayServer(GatewayConfig config) {
+        this.config = config;
+        BuiltinEmits.register(emits);
+    }
+
+    public EmitRegistry emits() {
+        return emits;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    public GatewayContext context() {
+        return context;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /** The bound port (useful with {@code PORT=0}). */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public String transportName() {
+        return transport.name();
+    }
+
+    public GatewayServer start() throws InterruptedException {
+        transport = Transport.choose(config.transport());
+        boss = transport.group("rt-accept", 1);
+        workers = transport.group("rt-io", config.ioThreads());
+        Map<EventLoop, LoopOutbox> outboxes = new HashMap<>();
+        Map<EventLoop, ConnectionSweeper> sweepers = new HashMap<>();
+        for (EventExecutor e : workers) {
+            EventLoop loop = (EventLoop) e;
+            outboxes.put(loop, new LoopOutbox(loop, metrics, config.slowConsumerPolicy()));
+            sweepers.put(loop, new ConnectionSweeper(loop));
+        }
+        JsonCodec json = new JsonCodec(config.maxJsonDepth(), config.maxBatchMessages());
+        BinaryCodec binary = new BinaryCodec(config.maxBatchMessages());
+        ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        ConnectionRegistry registry = new ConnectionRegistry(config.maxConnections(), config.maxConnectionsPerIp(),
+                config.maxConnectionsPerUser());
+        RoomService rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics);
+        context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
+                rooms, new RoomPolicy(config.publicRooms()), registry, emits, json, binary, alloc,
+                Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get());
+        metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
+        metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
+        metrics.gauge("realtime_ready", "1 when the node accepts traffic, 0 while draining",
+                () -> draining.get() ? 0 : 1);
+        long tick = Math.max(10, Math.min(1000,
+                Math.min(config.pingIntervalMs(), Math.min(config.pingTimeoutMs(), config.authTimeoutMs())) / 4));
+        sweepers.values().forEach(s -> s.start(tick));
+
+        SslContext ssl = sslContext();
+        HealthRoutes health = new HealthRoutes(context);
+        ApiRoutes api = new ApiRoutes(context);
+        WebSocketUpgrade upgrade = new WebSocketUpgrade(context);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(config.writeBufferLowBytes(), config.writeBufferHighBytes()))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ChannelPipeline p = ch.pipeline();
+                        if (ssl != null) {
+                            p.addLast("tls", ssl.newHandler(ch.alloc()));
+                        }
+                        p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
+                        p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
+                        p.addLast("http-aggregator", new HttpObjectAggregator(config.httpMaxBodyBytes()));
+                        p.addLast("http-router", new HttpRouter(context, health, api, upgrade));
+                    }
+                });
+        serverChannel = b.bind(config.host(), config.port()).sync().channel();
+        log.info("{} {} listening on {}:{} ({} transport, {} io threads, {} room shards)", config.serviceName(),
+                config.nodeId(), config.host(), port(), transport.name(), config.ioThreads(), config.roomShards());
+        return this;
+    }
+
+    private SslContext sslContext() {
+        if (!config.tlsEnabled()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(new File(config.tlsCert()), new File(config.tlsKey())).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("TLS_CERT/TLS_KEY cannot be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Graceful shutdown: report not-ready, wait {@code SHUTDOWN_DELAY_MS} (load balancers notice),
+     * stop accepting, close every WebSocket with 1001, wait up to {@code SHUTDOWN_GRACE_MS} for them
+     * to go, then stop the threads. Idempotent.
+     */
+    public void shutdown() {
+        if (!stopped.compareAndSet(false, true) || context == null) {
+            return;
+        }
+        draining.set(true);
+        log.info("draining: not ready, closing connections");
+        sleep(config.shutdownDelayMs());
+        serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        context.sweepers().values().forEach(s -> s.loop().execute(() -> s.closeAll(CloseCodes.GOING_AWAY, "server shutting down")));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownGraceMs());
+        while (context.connections().total() > 0 && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        context.sweepers().values().forEach(ConnectionSweeper::stop);
+        context.rooms().shutdown();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        log.info("stopped");
+    }
+
+    private static void sleep(long ms) {
+        if (ms <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

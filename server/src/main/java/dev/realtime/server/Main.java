@@ -1,0 +1,68 @@
+package dev.realtime.server;
+
+import dev.realtime.auth.DevTokens;
+import dev.realtime.config.ConfigException;
+import dev.realtime.config.GatewayConfig;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Starts one node from environment variables. Exit code 2 on invalid configuration. SIGTERM (and
+ * Ctrl-C) trigger the graceful shutdown in {@link GatewayServer#shutdown()}.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        GatewayConfig config;
+        try {
+            config = GatewayConfig.fromEnv(System.getenv());
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        GatewayServer server = new GatewayServer(config);
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            System.err.println("Cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        if (config.devMode()) {
+            printDevBanner(config, server.port());
+        } else if (!config.internalApiEnabled()) {
+            System.err.println("WARNING: INTERNAL_API_KEY is not set: every internal HTTP API answers 401.");
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.shutdown();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+    }
+
+    /** Dev mode only: the secrets printed here were generated for this process and die with it. */
+    private static void printDevBanner(GatewayConfig config, int port) {
+        String token = DevTokens.sign(config.jwtSecret(), "dev-user", "admin", Duration.ofHours(24));
+        String host = "0.0.0.0".equals(config.host()) ? "localhost" : config.host();
+        System.out.println("""
+
+                ============================================================================
+                 WARNING: DEV MODE. JWT_SECRET is not set, so a random secret was generated.
+                 Tokens die with this process. Set JWT_SECRET (and INTERNAL_API_KEY) in production.
+                ============================================================================
+                 WebSocket : ws://%s:%d%s
+                 Dev token (user dev-user, role admin, valid 24h):
+                   %s
+                 Internal API key (header internal-api-key):
+                   %s
+                 Try: websocat 'ws://%s:%d%s?token=<dev token>'
+                ============================================================================
+                """.formatted(host, port, config.wsPath(), token,
+                config.internalApiKey() == null ? "(INTERNAL_API_KEY)" : config.internalApiKey(), host, port,
+                config.wsPath()));
+    }
+}

@@ -1,0 +1,298 @@
+package dev.realtime.session;
+
+import dev.realtime.auth.Principal;
+import dev.realtime.protocol.CloseCodes;
+import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.ErrorInfo;
+import dev.realtime.protocol.MessageCodec;
+import dev.realtime.protocol.Payload;
+import dev.realtime.protocol.ServerMessage;
+import dev.realtime.room.RoomPolicy;
+import dev.realtime.room.Subscriber;
+import dev.realtime.server.GatewayContext;
+import dev.realtime.server.Json;
+import dev.realtime.ws.WsFrames;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The state of one WebSocket connection: identity, rooms, rate limit, heartbeat and token expiry.
+ *
+ * <p>Threading: owned by {@code channel.eventLoop()}. Every method must be called there; the only
+ * object it shares with other threads is its immutable {@link Subscriber}.
+ */
+public final class Session {
+    private final GatewayContext ctx;
+    private final String sid;
+    private final Channel channel;
+    private final MessageCodec codec;
+    private final String ip;
+    private final RateLimiter limiter;
+    private final Set<String> rooms = new LinkedHashSet<>();
+
+    private Principal principal;
+    private Subscriber subscriber;
+    /** The user id counted in the registry for this connection, released on close. */
+    private String countedUser;
+    private boolean anonymousCounted;
+    private boolean closing;
+    private boolean released;
+
+    private final long authDeadlineNanos;
+    private long lastInboundNanos;
+    private long pingSentNanos;
+    private boolean pingOutstanding;
+    private boolean expiryWarned;
+    /** Position in its loop's {@code ConnectionSweeper}; owned by the loop. */
+    public int sweepIndex = -1;
+
+    public Session(GatewayContext ctx, String sid, Channel channel, MessageCodec codec, String ip) {
+        this.ctx = ctx;
+        this.sid = sid;
+        this.channel = channel;
+        this.codec = codec;
+        this.ip = ip;
+        long now = System.nanoTime();
+        this.limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
+                ctx.config().rateLimitStrikes(), now);
+        this.lastInboundNanos = now;
+        this.authDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs());
+    }
+
+    public String sid() {
+        return sid;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public GatewayContext context() {
+        return ctx;
+    }
+
+    /** The verified identity, or {@code null} before authentication. */
+    public Principal principal() {
+        return principal;
+    }
+
+    public boolean authenticated() {
+        return principal != null;
+    }
+
+    public Subscriber subscriber() {
+        return subscriber;
+    }
+
+    /** Rooms joined or being joined. Live view; loop-owned. */
+    public Set<String> rooms() {
+        return rooms;
+    }
+
+    public boolean closing() {
+        return closing;
+    }
+
+    RateLimiter limiter() {
+        return limiter;
+    }
+
+    /** Any inbound frame proves the peer is alive. */
+    public void touch() {
+        lastInboundNanos = System.nanoTime();
+        pingOutstanding = false;
+    }
+
+    /** Sends one message to this connection and flushes. */
+    public void send(ServerMessage message) {
+        if (!channel.isActive()) {
+            return;
+        }
+        ctx.metrics().messagesOut.labels(message.op()).inc();
+        channel.writeAndFlush(WsFrames.encode(codec, message, ctx.alloc()), channel.voidPromise());
+    }
+
+    /** Answers {@code id} with success; nothing when the message had no id. */
+    public void reply(Long id, Payload data) {
+        if (id != null) {
+            send(ServerMessage.Reply.ok(id, data));
+        }
+    }
+
+    /** Answers {@code id} with an error, or sends an {@code error} message when there is no id. */
+    public void fail(Long id, ErrorInfo error) {
+        ctx.metrics().errorsSent.labels(error.code()).inc();
+        send(id != null ? ServerMessage.Reply.error(id, error) : new ServerMessage.Error(error));
+    }
+
+    public void fail(Long id, ErrorCode code, String message) {
+        fail(id, ErrorInfo.of(code, message));
+    }
+
+    /** Sends a close frame with {@code code} and closes the connection once it is written. */
+    public void close(int code, String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        ctx.metrics().closes.labels(Integer.toString(code)).inc();
+        if (channel.isActive()) {
+            channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /**
+     * Counts {@code userId} against the per-user connection limit for this connection (released on
+     * close). Returns false, counting nothing, when the user is at the limit.
+     */
+    public boolean reserveUser(String userId) {
+        if (countedUser != null) {
+            return countedUser.equals(userId);
+        }
+        if (!ctx.connections().acquireUser(userId)) {
+            return false;
+        }
+        countedUser = userId;
+        return true;
+    }
+
+    /**
+     * Makes the connection authenticated (or anonymous with {@link Principal#ANONYMOUS}): counts the
+     * user, auto-joins {@code user:{id}} and {@code global}, then sends {@code connected} and answers
+     * {@code authId}.
+     */
+    public void activate(Principal who, Long authId) {
+        if (!who.anonymous() && !reserveUser(who.userId())) {
+            fail(null, ErrorCode.TOO_MANY_CONNECTIONS, "this user already has the maximum number of connections");
+            close(CloseCodes.TOO_MANY_REQUESTS, "too many connections");
+            return;
+        }
+        principal = who;
+        if (who.anonymous()) {
+            anonymousCounted = true;
+            ctx.connections().anonymousJoined();
+        }
+        subscriber = new Subscriber(sid, who.userId(), channel, codec.binaryFrames(), ctx.outboxes().get(channel.eventLoop()));
+        List<String> autoRooms = who.anonymous() ? List.of(RoomPolicy.GLOBAL)
+                : List.of(RoomPolicy.userRoom(who.userId()), RoomPolicy.GLOBAL);
+        rooms.addAll(autoRooms);
+        int[] pending = {autoRooms.size()};
+        for (String room : autoRooms) {
+            ctx.rooms().join(subscriber, room, error -> {
+                if (error != null) {
+                    rooms.remove(room);
+                }
+                if (--pending[0] == 0) {
+                    send(new ServerMessage.Connected(sid, who.userId(), who.anonymous(), new ArrayList<>(rooms),
+                            System.currentTimeMillis(), ctx.config().pingIntervalMs()));
+                    reply(authId, userPayload(who));
+                }
+            });
+        }
+    }
+
+    static Payload userPayload(Principal who) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("userId", who.userId());
+        m.put("anonymous", who.anonymous());
+        if (who.expiresAtMillis() > 0) {
+            m.put("exp", who.expiresAtMillis() / 1000);
+        }
+        return Json.payload(m);
+    }
+
+    /** Upgrades an anonymous connection to a user after a later {@code auth}. */
+    boolean upgradeFromAnonymous(Principal who) {
+        if (!reserveUser(who.userId())) {
+            return false;
+        }
+        if (anonymousCounted) {
+            anonymousCounted = false;
+            ctx.connections().anonymousLeft();
+        }
+        principal = who;
+        expiryWarned = false;
+        String own = RoomPolicy.userRoom(who.userId());
+        rooms.add(own);
+        ctx.rooms().join(subscriber, own, error -> {
+            if (error != null) {
+                rooms.remove(own);
+            }
+        });
+        return true;
+    }
+
+    /** A fresh token for the same user: extends the session. */
+    void refresh(Principal who) {
+        principal = who;
+        expiryWarned = false;
+    }
+
+    /** Periodic check from the loop's sweeper: auth timeout, token expiry, heartbeat. */
+    public void sweep(long nowNanos, long nowMillis) {
+        if (closing || !channel.isActive()) {
+            return;
+        }
+        if (principal == null) {
+            if (nowNanos - authDeadlineNanos >= 0) {
+                ctx.metrics().authFailures.labels("timeout").inc();
+                fail(null, ErrorCode.UNAUTHORIZED, "no auth message within " + ctx.config().authTimeoutMs() + " ms");
+                close(CloseCodes.UNAUTHORIZED, "auth timeout");
+            }
+            return;
+        }
+        long exp = principal.expiresAtMillis();
+        if (exp > 0) {
+            if (nowMillis >= exp) {
+                fail(null, ErrorCode.UNAUTHORIZED, "token expired");
+                close(CloseCodes.UNAUTHORIZED, "token expired");
+                return;
+            }
+            if (!expiryWarned && nowMillis >= exp - ctx.config().authExpiryWarningMs()) {
+                expiryWarned = true;
+                send(new ServerMessage.Event(null, "auth:expiring", Payload.json(
+                        "{\"exp\":" + exp / 1000 + ",\"expiresInMs\":" + (exp - nowMillis) + "}"), null, null));
+            }
+        }
+        long interval = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingIntervalMs());
+        long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingTimeoutMs());
+        if (pingOutstanding) {
+            if (nowNanos - pingSentNanos >= timeout) {
+                close(CloseCodes.POLICY_VIOLATION, "ping timeout");
+            }
+        } else if (nowNanos - lastInboundNanos >= interval) {
+            pingOutstanding = true;
+            pingSentNanos = nowNanos;
+            channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
+        }
+    }
+
+    /** Releases everything this connection holds; called once when the channel closes. */
+    public void onClosed() {
+        if (released) {
+            return;
+        }
+        released = true;
+        closing = true;
+        ctx.connections().release(ip);
+        if (countedUser != null) {
+            ctx.connections().releaseUser(countedUser);
+        }
+        if (anonymousCounted) {
+            ctx.connections().anonymousLeft();
+        }
+        if (subscriber != null) {
+            ctx.rooms().leaveAll(subscriber, rooms);
+        }
+        rooms.clear();
+    }
+}

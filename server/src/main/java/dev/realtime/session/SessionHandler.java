@@ -1,0 +1,234 @@
+package dev.realtime.session;
+
+import dev.realtime.auth.AuthException;
+import dev.realtime.auth.Principal;
+import dev.realtime.emit.EmitHandler;
+import dev.realtime.protocol.ClientMessage;
+import dev.realtime.protocol.CloseCodes;
+import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.ErrorInfo;
+import dev.realtime.protocol.ServerMessage;
+import dev.realtime.room.RoomPolicy;
+import dev.realtime.server.GatewayContext;
+import dev.realtime.server.Json;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes decoded client messages for one connection: rate limit, the auth gate, then
+ * auth/join/leave/publish/emit/ping. Validation and permissions run here on the event loop; room
+ * state changes run on the room's shard via {@code RoomService}.
+ *
+ * <p>Threading: one instance per channel, event-loop confined (state lives in {@link Session}).
+ */
+public final class SessionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
+
+    private final Session session;
+    private final GatewayContext ctx;
+
+    public SessionHandler(Session session) {
+        this.session = session;
+        this.ctx = session.context();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext chc, Object msg) {
+        if (!(msg instanceof ClientMessage m)) {
+            chc.fireChannelRead(msg);
+            return;
+        }
+        if (session.closing()) {
+            return;
+        }
+        ctx.metrics().messagesIn.labels(m.op()).inc();
+        if (!admitByRate(m)) {
+            return;
+        }
+        try {
+            dispatch(m);
+        } catch (RuntimeException e) {
+            log.warn("failed to handle {} on {}", m.op(), session.sid(), e);
+            session.fail(m.id(), ErrorCode.INTERNAL_ERROR, "internal error");
+        }
+    }
+
+    private boolean admitByRate(ClientMessage m) {
+        RateLimiter limiter = session.limiter();
+        long retryAfter = limiter.acquire(System.nanoTime());
+        if (retryAfter == 0) {
+            return true;
+        }
+        ctx.metrics().rateLimited.inc();
+        if (limiter.abusive()) {
+            ctx.metrics().abuseDisconnects.inc();
+            session.close(CloseCodes.TOO_MANY_REQUESTS, "rate limit exceeded");
+            return false;
+        }
+        ErrorInfo error = ErrorInfo.rateLimited("too many messages", retryAfter);
+        if (limiter.shouldWarn()) {
+            session.fail(null, error);
+        }
+        if (m.id() != null) {
+            session.fail(m.id(), error);
+        }
+        return false;
+    }
+
+    private void dispatch(ClientMessage m) {
+        if (!session.authenticated()) {
+            if (m instanceof ClientMessage.Auth a) {
+                firstAuth(a);
+            } else {
+                ctx.metrics().authFailures.labels("no_auth_frame").inc();
+                session.fail(null, ErrorCode.UNAUTHORIZED, m instanceof ClientMessage.Invalid i
+                        ? i.error().message() : "the first message must be auth");
+                session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+            }
+            return;
+        }
+        if (m instanceof ClientMessage.Publish p) {
+            publish(p);
+        } else if (m instanceof ClientMessage.Join j) {
+            join(j);
+        } else if (m instanceof ClientMessage.Leave l) {
+            leave(l);
+        } else if (m instanceof ClientMessage.Emit e) {
+            emit(e);
+        } else if (m instanceof ClientMessage.Ping p) {
+            session.send(new ServerMessage.Pong(p.id()));
+        } else if (m instanceof ClientMessage.Auth a) {
+            reauth(a);
+        } else if (m instanceof ClientMessage.Invalid i) {
+            session.fail(i.id(), i.error());
+        }
+    }
+
+    private void firstAuth(ClientMessage.Auth a) {
+        try {
+            Principal who = ctx.tokens().verify(a.token());
+            ctx.metrics().handshakes.labels("ok_frame_auth").inc();
+            session.activate(who, a.id());
+        } catch (AuthException e) {
+            ctx.metrics().authFailures.labels(e.reason()).inc();
+            session.fail(null, ErrorCode.UNAUTHORIZED, e.getMessage());
+            session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+        }
+    }
+
+    private void reauth(ClientMessage.Auth a) {
+        Principal who;
+        try {
+            who = ctx.tokens().verify(a.token());
+        } catch (AuthException e) {
+            ctx.metrics().authFailures.labels(e.reason()).inc();
+            session.fail(a.id(), ErrorCode.UNAUTHORIZED, e.getMessage());
+            return;
+        }
+        Principal current = session.principal();
+        if (current.anonymous()) {
+            if (!session.upgradeFromAnonymous(who)) {
+                session.fail(a.id(), ErrorCode.TOO_MANY_CONNECTIONS, "this user already has the maximum number of connections");
+                return;
+            }
+        } else if (!current.userId().equals(who.userId())) {
+            session.fail(a.id(), ErrorCode.FORBIDDEN, "token is for a different user");
+            return;
+        } else {
+            session.refresh(who);
+        }
+        session.reply(a.id(), Session.userPayload(who));
+    }
+
+    private void join(ClientMessage.Join j) {
+        String room = j.room();
+        ErrorInfo problem = RoomPolicy.validateRoomName(room);
+        if (problem == null) {
+            problem = ctx.policy().checkJoin(session.principal(), room);
+        }
+        if (problem != null) {
+            session.fail(j.id(), problem);
+            return;
+        }
+        if (session.rooms().contains(room)) {
+            session.reply(j.id(), Json.payload(Map.of("room", room)));
+            return;
+        }
+        if (session.rooms().size() >= ctx.config().maxRoomsPerConnection()) {
+            session.fail(j.id(), ErrorCode.TOO_MANY_ROOMS, "a connection may join at most "
+                    + ctx.config().maxRoomsPerConnection() + " rooms");
+            return;
+        }
+        session.rooms().add(room);
+        ctx.rooms().join(session.subscriber(), room, error -> {
+            if (error == null) {
+                session.reply(j.id(), Json.payload(Map.of("room", room)));
+                return;
+            }
+            session.rooms().remove(room);
+            session.fail(j.id(), error, error == ErrorCode.ROOM_FULL ? "room is full" : "cannot join now");
+        });
+    }
+
+    private void leave(ClientMessage.Leave l) {
+        String room = l.room();
+        ErrorInfo problem = RoomPolicy.validateRoomName(room);
+        if (problem == null) {
+            problem = ctx.policy().checkLeave(session.principal(), room);
+        }
+        if (problem != null) {
+            session.fail(l.id(), problem);
+            return;
+        }
+        if (!session.rooms().remove(room)) {
+            session.fail(l.id(), ErrorCode.NOT_IN_ROOM, "not a member of " + room);
+            return;
+        }
+        ctx.rooms().leave(session.subscriber(), room,
+                was -> session.reply(l.id(), Json.payload(Map.of("room", room))));
+    }
+
+    private void publish(ClientMessage.Publish p) {
+        String room = p.room();
+        ErrorInfo problem = RoomPolicy.validateRoomName(room);
+        if (problem == null) {
+            problem = RoomPolicy.validateEventName(p.event());
+        }
+        if (problem == null) {
+            problem = ctx.policy().checkPublish(session.principal(), room, p.event());
+        }
+        if (problem != null) {
+            session.fail(p.id(), problem);
+            return;
+        }
+        if (!session.rooms().contains(room)) {
+            session.fail(p.id(), ErrorCode.NOT_IN_ROOM, "join the room first");
+            return;
+        }
+        ServerMessage.Event event = new ServerMessage.Event(room, p.event(), p.data(), null, null);
+        ctx.rooms().publish(session.subscriber(), room, event, "client", error -> {
+            if (error == null) {
+                session.reply(p.id(), null);
+            } else {
+                session.fail(p.id(), error, "join the room first");
+            }
+        });
+    }
+
+    private void emit(ClientMessage.Emit e) {
+        ErrorInfo problem = RoomPolicy.validateEventName(e.event());
+        if (problem != null) {
+            session.fail(e.id(), problem);
+            return;
+        }
+        EmitHandler handler = ctx.emits().find(e.event());
+        if (handler == null) {
+            session.fail(e.id(), ErrorCode.UNKNOWN_EVENT, "no handler for event '" + e.event() + "'");
+            return;
+        }
+        handler.handle(new SessionEmitContext(session, e));
+    }
+}

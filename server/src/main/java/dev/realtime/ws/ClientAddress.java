@@ -1,0 +1,38 @@
+package dev.realtime.ws;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * The client's address: the socket peer, or the right-most untrusted hop of
+ * {@code X-Forwarded-For} when the peer is one of {@code TRUSTED_PROXIES}. Immutable.
+ */
+public final class ClientAddress {
+    private final List<String> trustedProxies;
+
+    public ClientAddress(List<String> trustedProxies) {
+        this.trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    public String of(Channel channel, HttpHeaders headers) {
+        String peer = channel.remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString() : "unknown";
+        if (!trustedProxies.contains(peer)) {
+            return peer;
+        }
+        String xff = headers.get("X-Forwarded-For");
+        if (xff == null || xff.isBlank()) {
+            return peer;
+        }
+        String[] hops = xff.split(",");
+        for (int i = hops.length - 1; i >= 0; i--) {
+            String hop = hops[i].trim();
+            if (!hop.isEmpty() && !trustedProxies.contains(hop)) {
+                return hop;
+            }
+        }
+        return peer;
+    }
+}

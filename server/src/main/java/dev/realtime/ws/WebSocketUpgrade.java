@@ -1,0 +1,184 @@
+package dev.realtime.ws;
+
+import dev.realtime.auth.AuthException;
+import dev.realtime.auth.Principal;
+import dev.realtime.http.HttpResponses;
+import dev.realtime.protocol.BinaryCodec;
+import dev.realtime.protocol.JsonCodec;
+import dev.realtime.server.GatewayContext;
+import dev.realtime.session.ConnectionRegistry;
+import dev.realtime.session.Session;
+import dev.realtime.session.SessionHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Everything that happens to a {@code GET /ws} request before it becomes a WebSocket: drain check,
+ * origin allow-list, token from {@code Authorization: Bearer} or {@code ?token=} (HTTP 401 before
+ * the upgrade if it is bad), admission limits (503 node full, 429 per address or per user), the
+ * handshake with subprotocol negotiation, and finally replacing the HTTP handlers with the
+ * WebSocket pipeline. Stateless apart from immutable config; shared by all channels.
+ */
+public final class WebSocketUpgrade {
+    private static final String SUBPROTOCOLS = JsonCodec.SUBPROTOCOL + "," + BinaryCodec.SUBPROTOCOL;
+
+    private final GatewayContext ctx;
+    private final ClientAddress addresses;
+    private final WebSocketDecoderConfig decoderConfig;
+
+    public WebSocketUpgrade(GatewayContext ctx) {
+        this.ctx = ctx;
+        this.addresses = new ClientAddress(ctx.config().trustedProxies());
+        this.decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(ctx.config().maxMessageBytes())
+                .allowExtensions(false)
+                .closeOnProtocolViolation(true)
+                .build();
+    }
+
+    public void handle(ChannelHandlerContext chc, FullHttpRequest req, QueryStringDecoder query) {
+        if (ctx.isDraining()) {
+            refuse(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "draining", "server is shutting down");
+            return;
+        }
+        if (!req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            refuse(chc, req, HttpResponseStatus.BAD_REQUEST, "not_websocket", "expected a WebSocket upgrade request");
+            return;
+        }
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        List<String> allowed = ctx.config().allowedOrigins();
+        if (origin != null && !allowed.isEmpty() && !allowed.contains(origin) && !allowed.contains("*")) {
+            refuse(chc, req, HttpResponseStatus.FORBIDDEN, "origin", "origin not allowed");
+            return;
+        }
+        Principal principal = null;
+        String token = token(req, query);
+        if (token != null) {
+            try {
+                principal = ctx.tokens().verify(token);
+            } catch (AuthException e) {
+                ctx.metrics().authFailures.labels(e.reason()).inc();
+                ctx.metrics().handshakes.labels("unauthorized").inc();
+                HttpResponses.json(chc, req, HttpResponseStatus.UNAUTHORIZED,
+                        Map.of("statusCode", 401, "message", "Unauthorized", "error", e.getMessage()));
+                return;
+            }
+        } else if (ctx.config().allowAnonymous()) {
+            principal = Principal.ANONYMOUS;
+        }
+        String ip = addresses.of(chc.channel(), req.headers());
+        ConnectionRegistry.Admission admission = ctx.connections().admit(ip);
+        if (admission != ConnectionRegistry.Admission.OK) {
+            boolean full = admission == ConnectionRegistry.Admission.NODE_FULL;
+            refuse(chc, req, full ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.TOO_MANY_REQUESTS,
+                    full ? "node_full" : "ip_limit",
+                    full ? "server connection limit reached" : "too many connections from this address");
+            return;
+        }
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
+                wsUrl(req), SUBPROTOCOLS, decoderConfig).newHandshaker(req);
+        if (handshaker == null) {
+            ctx.connections().release(ip);
+            ctx.metrics().handshakes.labels("unsupported_version").inc();
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(chc.channel());
+            return;
+        }
+        Channel ch = chc.channel();
+        Session session = new Session(ctx, newSid(), ch, ctx.codecFor(selectSubprotocol(req)), ip);
+        // From here on the session owns the admission count; closing the channel releases it.
+        ch.closeFuture().addListener(f -> session.onClosed());
+        if (principal != null && !principal.anonymous() && !session.reserveUser(principal.userId())) {
+            ctx.metrics().handshakes.labels("user_limit").inc();
+            HttpResponses.error(chc, req, HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "this user already has the maximum number of connections");
+            return;
+        }
+        ChannelFuture done = handshaker.handshake(ch, req);
+        Session live = session;
+        installPipeline(chc, live);
+        Principal authenticated = principal;
+        done.addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.metrics().handshakes.labels("failed").inc();
+                ch.close();
+                return;
+            }
+            ConnectionSweeper sweeper = ctx.sweepers().get(ch.eventLoop());
+            sweeper.add(live);
+            ch.closeFuture().addListener(c -> sweeper.remove(live));
+            if (authenticated != null) {
+                ctx.metrics().handshakes.labels(authenticated.anonymous() ? "ok_anonymous" : "ok").inc();
+                live.activate(authenticated, null);
+            }
+        });
+    }
+
+    private void installPipeline(ChannelHandlerContext chc, Session session) {
+        ChannelPipeline p = chc.pipeline();
+        if (p.get(HttpServerKeepAliveHandler.class) != null) {
+            p.remove(HttpServerKeepAliveHandler.class);
+        }
+        p.addLast("ws-utf8", new Utf8FrameValidator(true));
+        p.addLast("ws-aggregator", new WebSocketFrameAggregator(ctx.config().maxMessageBytes()));
+        p.addLast("ws-control", new WebSocketControlHandler(session));
+        p.addLast("rt-decoder", new ProtocolDecoder(ctx.json(), ctx.binary()));
+        p.addLast("rt-session", new SessionHandler(session));
+        p.remove(chc.handler());
+    }
+
+    private void refuse(ChannelHandlerContext chc, FullHttpRequest req, HttpResponseStatus status, String result,
+                        String message) {
+        ctx.metrics().handshakes.labels(result).inc();
+        HttpResponses.error(chc, req, status, message);
+    }
+
+    /** The first requested subprotocol we support (the same rule Netty's handshaker applies). */
+    static String selectSubprotocol(FullHttpRequest req) {
+        String requested = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
+        if (requested != null) {
+            for (String p : requested.split(",")) {
+                String name = p.trim();
+                if (name.equals(JsonCodec.SUBPROTOCOL) || name.equals(BinaryCodec.SUBPROTOCOL)) {
+                    return name;
+                }
+            }
+        }
+        return JsonCodec.SUBPROTOCOL;
+    }
+
+    /** The bearer token from the header, else the {@code token} query parameter, else null. */
+    static String token(FullHttpRequest req, QueryStringDecoder query) {
+        String header = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header != null) {
+            return header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
+        }
+        List<String> q = query.parameters().get("token");
+        return q == null || q.isEmpty() ? null : q.get(0);
+    }
+
+    private String wsUrl(FullHttpRequest req) {
+        String host = req.headers().get(HttpHeaderNames.HOST, "localhost");
+        return (ctx.config().tlsEnabled() ? "wss://" : "ws://") + host + ctx.config().wsPath();
+    }
+
+    private static String newSid() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return Long.toString(r.nextLong() & Long.MAX_VALUE, 36) + Long.toString(r.nextLong() & Long.MAX_VALUE, 36);
+    }
+}
