@@ -24,7 +24,7 @@ final class SessionEmitContext implements EmitContext {
         this.session = session;
         this.emit = emit;
         this.principal = session.principal();
-        this.rooms = Set.copyOf(new LinkedHashSet<>(session.rooms()));
+        this.rooms = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(session.rooms()));
     }
 
     @Override
