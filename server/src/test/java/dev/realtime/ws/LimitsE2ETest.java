@@ -1,0 +1,87 @@
+package dev.realtime.ws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.realtime.testing.TestNode;
+import dev.realtime.testing.WsClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Admission limits and the origin allow-list. */
+class LimitsE2ETest {
+    private TestNode node;
+    private final List<WsClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        clients.forEach(WsClient::close);
+        node.close();
+    }
+
+    private int refusedStatus(Map<String, String> headers) {
+        return assertThrows(WsClient.HandshakeFailed.class, () -> WsClient.connect(node.ws(), headers, null)).status;
+    }
+
+    @Test
+    void perUserLimitOnHeaderAuthIs429AndFreesOnClose() {
+        node = TestNode.start(Map.of("RATE_LIMIT_MAX_CONNECTIONS", "2"));
+        clients.add(node.connect("multi"));
+        WsClient second = node.connect("multi");
+        assertEquals(429, refusedStatus(Map.of("Authorization", "Bearer " + TestNode.token("multi"))));
+        second.close();
+        // The slot frees once the server has seen the close.
+        WsClient third = null;
+        for (int attempt = 0; attempt < 100 && third == null; attempt++) {
+            try {
+                third = node.connect("multi");
+            } catch (WsClient.HandshakeFailed stillCounted) {
+                Thread.onSpinWait();
+            }
+        }
+        clients.add(third);
+        assertEquals("multi", node.getWithKey("/api/stats").json().get("userConnections").get(0).get("userId").asText());
+    }
+
+    @Test
+    void perUserLimitOnFrameAuthCloses4429() {
+        node = TestNode.start(Map.of("RATE_LIMIT_MAX_CONNECTIONS", "1"));
+        clients.add(node.connect("solo"));
+        WsClient late = WsClient.connect(node.ws());
+        clients.add(late);
+        late.send("{\"op\":\"auth\",\"token\":\"" + TestNode.token("solo") + "\"}");
+        assertEquals("too_many_connections", late.expectOp("error").get("error").get("code").asText());
+        assertEquals(4429, late.awaitClose());
+    }
+
+    @Test
+    void nodeLimitIs503() {
+        node = TestNode.start(Map.of("WS_MAX_CONNECTIONS", "2"));
+        clients.add(node.connect("a"));
+        clients.add(node.connect("b"));
+        assertEquals(503, refusedStatus(Map.of("Authorization", "Bearer " + TestNode.token("c"))));
+    }
+
+    @Test
+    void perIpLimitIs429() {
+        node = TestNode.start(Map.of("MAX_CONNECTIONS_PER_IP", "1"));
+        clients.add(node.connect("a"));
+        assertEquals(429, refusedStatus(Map.of("Authorization", "Bearer " + TestNode.token("b"))));
+    }
+
+    @Test
+    void originAllowList() {
+        node = TestNode.start(Map.of("WS_ALLOWED_ORIGINS", "https://app.example.com"));
+        String token = "Bearer " + TestNode.token("o");
+        assertEquals(403, refusedStatus(Map.of("Authorization", token, "Origin", "https://evil.example.com")));
+        WsClient ok = WsClient.connect(node.ws(), Map.of("Authorization", token, "Origin", "https://app.example.com"), null);
+        clients.add(ok);
+        ok.expectOp("connected");
+        WsClient noOrigin = WsClient.connect(node.ws(), Map.of("Authorization", token), null);
+        clients.add(noOrigin);
+        noOrigin.expectOp("connected");
+    }
+}
