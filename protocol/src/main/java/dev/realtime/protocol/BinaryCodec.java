@@ -35,6 +35,7 @@ public final class BinaryCodec implements MessageCodec {
     static final int F_ID = 0x01;
     static final int F_SINCE = 0x02;
     static final int F_ANONYMOUS = 0x01;
+    static final int F_USER_ID = 0x02;
     static final int F_ROOM = 0x01;
     static final int F_POSITION = 0x02;
     static final int F_OK = 0x01;
@@ -78,11 +79,19 @@ public final class BinaryCodec implements MessageCodec {
                 return List.of(new ClientMessage.Invalid(null,
                         ErrorInfo.of(ErrorCode.TOO_LARGE, "batch holds more than " + maxBatch + " messages")));
             }
+            Long id = null;
             try {
-                out.add(readClient(in));
+                int op = u8(in);
+                int flags = u8(in);
+                // Only a known op's flags say whether an id follows; once read, the id is kept so a
+                // message that is bad further on is still answered with a reply for that id.
+                if (op >= OP_AUTH && op <= OP_PING && (flags & F_ID) != 0) {
+                    id = varint(in);
+                }
+                out.add(readClient(in, op, flags, id));
             } catch (ProtocolException e) {
                 // The rest of the frame cannot be framed reliably: report once and stop.
-                out.add(new ClientMessage.Invalid(null, ErrorInfo.of(e.code(), e.getMessage())));
+                out.add(new ClientMessage.Invalid(id, ErrorInfo.of(e.code(), e.getMessage())));
                 return out;
             }
         }
@@ -93,10 +102,7 @@ public final class BinaryCodec implements MessageCodec {
         return new ClientMessage.Invalid(id, ErrorInfo.of(ErrorCode.INVALID_MESSAGE, message));
     }
 
-    private static ClientMessage readClient(ByteBuf in) {
-        int op = u8(in);
-        int flags = u8(in);
-        Long id = (flags & F_ID) != 0 ? varint(in) : null;
+    private static ClientMessage readClient(ByteBuf in, int op, int flags, Long id) {
         switch (op) {
             case OP_AUTH:
                 return new ClientMessage.Auth(id, string(in));
@@ -185,9 +191,11 @@ public final class BinaryCodec implements MessageCodec {
                 error(out, r.error());
             }
         } else if (message instanceof ServerMessage.Connected c) {
-            out.writeByte(OP_CONNECTED).writeByte(c.anonymous() ? F_ANONYMOUS : 0);
+            out.writeByte(OP_CONNECTED).writeByte((c.anonymous() ? F_ANONYMOUS : 0) | (c.userId() != null ? F_USER_ID : 0));
             string(out, c.sid());
-            string(out, c.userId());
+            if (c.userId() != null) {
+                string(out, c.userId());
+            }
             varint(out, c.rooms().size());
             for (String room : c.rooms()) {
                 string(out, room);
@@ -236,7 +244,7 @@ public final class BinaryCodec implements MessageCodec {
             }
             case OP_CONNECTED: {
                 String sid = string(in);
-                String userId = string(in);
+                String userId = (flags & F_USER_ID) != 0 ? string(in) : null;
                 long n = varint(in);
                 if (n > in.readableBytes()) {
                     throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "room count exceeds frame");

@@ -1,0 +1,74 @@
+package dev.realtime.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GatewayConfigTest {
+
+    @Test
+    void defaultsMatchTheSpec() {
+        GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123"));
+        assertEquals(8080, c.port());
+        assertEquals("/ws", c.wsPath());
+        assertEquals(25_000, c.pingIntervalMs());
+        assertEquals(20_000, c.pingTimeoutMs());
+        assertEquals(1024 * 1024, c.maxMessageBytes());
+        assertEquals(100, c.rateLimitMaxMessages());
+        assertEquals(1000, c.rateLimitWindowMs());
+        assertEquals(5, c.maxConnectionsPerUser());
+        assertEquals(0, c.maxConnectionsPerIp());
+        assertEquals(100_000, c.maxConnections());
+        assertEquals(0, c.maxRoomMembers());
+        assertFalse(c.allowAnonymous());
+        assertFalse(c.devMode());
+        assertFalse(c.internalApiEnabled(), "no key configured means internal APIs refuse everything");
+        assertEquals(GatewayConfig.SlowConsumerPolicy.DROP, c.slowConsumerPolicy());
+    }
+
+    @Test
+    void devModeGeneratesSecrets() {
+        GatewayConfig c = GatewayConfig.fromEnv(Map.of());
+        assertTrue(c.devMode());
+        assertNotNull(c.jwtSecret());
+        assertTrue(c.jwtSecret().length() >= 32);
+        assertTrue(c.internalApiEnabled());
+        assertFalse(c.toString().contains(c.jwtSecret()), "toString never prints secrets");
+        assertFalse(c.toString().contains(c.internalApiKey()));
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of(
+                "PORT", "http", "WS_PING_INTERVAL", "0", "ALLOW_ANONYMOUS", "maybe", "SLOW_CONSUMER_POLICY", "explode",
+                "JWT_SECRET", "short", "WS_WRITE_BUFFER_LOW", "900000", "WS_WRITE_BUFFER_HIGH", "800000",
+                "TLS_CERT", "/tmp/cert.pem")));
+        List<String> p = e.problems();
+        assertEquals(7, p.size(), p.toString());
+        assertTrue(p.contains("PORT='http' is not an integer"));
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("WS_PING_INTERVAL='0' must be between")));
+        assertTrue(p.contains("ALLOW_ANONYMOUS='maybe' must be true or false"));
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("SLOW_CONSUMER_POLICY='explode' must be one of [drop, disconnect]")));
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("JWT_SECRET must be at least 16")));
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("WS_WRITE_BUFFER_LOW")));
+        assertTrue(p.contains("TLS_CERT and TLS_KEY must be set together"));
+        assertFalse(e.getMessage().contains("short"), "secret values are not echoed");
+    }
+
+    @Test
+    void listsAndOverrides() {
+        GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123",
+                "WS_ALLOWED_ORIGINS", " https://a.example , https://b.example ,", "PUBLIC_ROOMS", "lobby,public:*",
+                "RATE_LIMIT_WINDOW_MS", "60000", "SLOW_CONSUMER_POLICY", "DISCONNECT"));
+        assertEquals(List.of("https://a.example", "https://b.example"), c.allowedOrigins());
+        assertEquals(List.of("lobby", "public:*"), c.publicRooms());
+        assertEquals(60_000, c.rateLimitWindowMs());
+        assertEquals(GatewayConfig.SlowConsumerPolicy.DISCONNECT, c.slowConsumerPolicy());
+    }
+}

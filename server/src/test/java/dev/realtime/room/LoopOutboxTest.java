@@ -1,0 +1,80 @@
+package dev.realtime.room;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.realtime.config.GatewayConfig.SlowConsumerPolicy;
+import dev.realtime.metrics.GatewayMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.Test;
+
+/** The per-loop outbox on EmbeddedChannels: shared buffers, one flush per channel, slow-consumer policy. */
+class LoopOutboxTest {
+    private final GatewayMetrics metrics = new GatewayMetrics();
+
+    private static Subscriber subscriber(EmbeddedChannel ch, LoopOutbox outbox) {
+        return new Subscriber("s", "u", ch, false, outbox);
+    }
+
+    @Test
+    void deliveryWritesTheSharedFrameToEveryMemberAndReleasesIt() {
+        EmbeddedChannel a = new EmbeddedChannel();
+        EmbeddedChannel b = new EmbeddedChannel();
+        // Two channels, one outbox (as on one event loop): both get the bytes.
+        LoopOutbox outbox = new LoopOutbox(a.eventLoop(), metrics, SlowConsumerPolicy.DROP);
+        ByteBuf frame = Unpooled.directBuffer().writeBytes(new byte[] {(byte) 0x81, 1, 'x'});
+        Subscriber[] targets = {subscriber(a, outbox), subscriber(b, outbox)};
+        outbox.submit(new Delivery(frame.retain(), null, targets, System.nanoTime(), metrics.fanoutLatency));
+        a.runPendingTasks();
+        ByteBuf got = a.readOutbound();
+        assertEquals(3, got.readableBytes());
+        got.release();
+        ByteBuf gotB = b.readOutbound();
+        assertEquals(3, gotB.readableBytes());
+        gotB.release();
+        assertEquals(1, frame.refCnt(), "delivery released its reference");
+        frame.release();
+        assertEquals(2.0, metrics.deliveries.get());
+        a.finishAndReleaseAll();
+        b.finishAndReleaseAll();
+    }
+
+    @Test
+    void slowConsumerIsSkippedOrClosedByPolicy() {
+        for (SlowConsumerPolicy policy : SlowConsumerPolicy.values()) {
+            GatewayMetrics m = new GatewayMetrics();
+            EmbeddedChannel slow = new EmbeddedChannel();
+            slow.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+            slow.write(Unpooled.wrappedBuffer(new byte[64])); // pending, unflushed: above the high mark
+            assertFalse(slow.isWritable());
+            LoopOutbox outbox = new LoopOutbox(slow.eventLoop(), m, policy);
+            ByteBuf frame = Unpooled.wrappedBuffer(new byte[] {1});
+            outbox.submit(new Delivery(frame, null, new Subscriber[] {subscriber(slow, outbox)}, System.nanoTime(),
+                    m.fanoutLatency));
+            slow.runPendingTasks();
+            assertEquals(0, frame.refCnt());
+            assertEquals(1.0, m.droppedDeliveries.labels("slow_consumer").get(), policy.name());
+            assertEquals(policy == SlowConsumerPolicy.DISCONNECT, !slow.isOpen(), policy.name());
+            slow.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void tasksRunInSubmissionOrder() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        LoopOutbox outbox = new LoopOutbox(ch.eventLoop(), metrics, SlowConsumerPolicy.DROP);
+        StringBuilder order = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            int n = i;
+            outbox.submit(o -> order.append(n));
+        }
+        ch.runPendingTasks();
+        assertEquals("01234", order.toString());
+        assertNull(ch.readOutbound());
+        ch.finishAndReleaseAll();
+    }
+}
