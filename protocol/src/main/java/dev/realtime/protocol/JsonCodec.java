@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -21,6 +22,11 @@ import java.util.List;
  */
 public final class JsonCodec implements MessageCodec {
     public static final String SUBPROTOCOL = "rt.json.v1";
+
+    /** Re-reads already validated string values (base64 of binary payloads); no depth to guard. */
+    private static final JsonFactory PLAIN = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE / 4).build())
+            .build();
 
     private final JsonFactory factory;
     private final int maxBatch;
@@ -107,6 +113,7 @@ public final class JsonCodec implements MessageCodec {
         String event = null;
         Payload data = null;
         ClientMessage.Since since = null;
+        boolean binary = false;
         String problem = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -126,6 +133,14 @@ public final class JsonCodec implements MessageCodec {
                 case "room" -> room = text(p, v);
                 case "event" -> event = text(p, v);
                 case "data" -> data = rawValue(p, v, src);
+                case "binary" -> {
+                    if (v == JsonToken.VALUE_TRUE) {
+                        binary = true;
+                    } else if (v != JsonToken.VALUE_FALSE && v != JsonToken.VALUE_NULL) {
+                        p.skipChildren();
+                        problem = "binary must be a boolean";
+                    }
+                }
                 case "since" -> {
                     if (v == JsonToken.START_OBJECT) {
                         since = readSince(p);
@@ -145,6 +160,12 @@ public final class JsonCodec implements MessageCodec {
         }
         if (op == null) {
             return invalid(id, ErrorCode.INVALID_MESSAGE, "missing string field 'op'");
+        }
+        if (binary && data != null) {
+            data = binaryPayload(data);
+            if (data == null) {
+                return invalid(id, ErrorCode.INVALID_MESSAGE, "binary data must be a base64 string");
+            }
         }
         return switch (op) {
             case "auth" -> token == null ? missing(id, "token") : new ClientMessage.Auth(id, token);
@@ -207,6 +228,25 @@ public final class JsonCodec implements MessageCodec {
         return Payload.json(Arrays.copyOfRange(src, (int) start, (int) end));
     }
 
+    /**
+     * Turns the raw JSON string literal of a {@code "binary":true} payload into its bytes, or returns
+     * {@code null} when it is not a string holding valid base64.
+     */
+    static Payload binaryPayload(Payload json) {
+        byte[] b = json.bytes();
+        if (b.length < 2 || b[0] != '"') {
+            return null;
+        }
+        try (JsonParser p = PLAIN.createParser(b)) {
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+                return null;
+            }
+            return Payload.binary(Base64.getDecoder().decode(p.getText()));
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     @Override
     public void encodeServer(ServerMessage message, ByteBuf out) {
         JsonOut w = new JsonOut(out).str("op", message.op());
@@ -251,19 +291,30 @@ public final class JsonCodec implements MessageCodec {
         byte[] bytes = ByteBufUtil.getBytes(frame);
         try (JsonParser p = factory.createParser(bytes)) {
             JsonToken first = p.nextToken();
+            List<ServerMessage> out;
             if (first == JsonToken.START_OBJECT) {
-                return List.of(JsonServerReader.read(p, bytes));
-            }
-            if (first == JsonToken.START_ARRAY) {
-                List<ServerMessage> out = new ArrayList<>();
-                while (p.nextToken() == JsonToken.START_OBJECT) {
+                out = List.of(JsonServerReader.read(p, bytes));
+            } else if (first == JsonToken.START_ARRAY) {
+                out = new ArrayList<>();
+                JsonToken t;
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (t != JsonToken.START_OBJECT) {
+                        throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "batch elements must be objects");
+                    }
                     out.add(JsonServerReader.read(p, bytes));
                 }
-                return out;
+            } else {
+                throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "a frame must be a JSON object or array");
             }
-            throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "a frame must be a JSON object or array");
-        } catch (IOException e) {
-            throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "malformed JSON: " + e.getMessage());
+            if (p.nextToken() != null) {
+                throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "trailing data after the message");
+            }
+            return out;
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // Anything else a hostile or buggy server can provoke is reported the documented way.
+            throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "malformed server message: " + e.getMessage());
         }
     }
 

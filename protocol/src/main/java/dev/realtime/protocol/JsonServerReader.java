@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
-/** Reads one server message object (client side of {@link JsonCodec}). */
+/**
+ * Reads one server message object (client side of {@link JsonCodec}). Lenient about scalar types,
+ * but an object or array where a scalar belongs is skipped whole so the parser never loses its place.
+ */
 final class JsonServerReader {
     private JsonServerReader() {
     }
@@ -33,28 +35,30 @@ final class JsonServerReader {
             String name = p.currentName();
             JsonToken v = p.nextToken();
             switch (name) {
-                case "op" -> op = p.getValueAsString();
-                case "sid" -> sid = p.getValueAsString();
-                case "userId" -> userId = p.getValueAsString();
-                case "anonymous" -> anonymous = p.getValueAsBoolean();
+                case "op" -> op = str(p, v);
+                case "sid" -> sid = str(p, v);
+                case "userId" -> userId = str(p, v);
+                case "anonymous" -> anonymous = bool(p, v);
                 case "rooms" -> rooms = strings(p, v);
-                case "serverTime" -> serverTime = p.getValueAsLong();
-                case "pingIntervalMs" -> pingIntervalMs = p.getValueAsLong();
-                case "room" -> room = p.getValueAsString();
-                case "event" -> event = p.getValueAsString();
+                case "serverTime" -> serverTime = orZero(lng(p, v));
+                case "pingIntervalMs" -> pingIntervalMs = orZero(lng(p, v));
+                case "room" -> room = str(p, v);
+                case "event" -> event = str(p, v);
                 case "data" -> data = JsonCodec.raw(p, v, src);
-                case "binary" -> binary = p.getValueAsBoolean();
-                case "offset" -> offset = v == JsonToken.VALUE_NULL ? null : p.getValueAsLong();
-                case "epoch" -> epoch = p.getValueAsString();
-                case "id" -> id = v == JsonToken.VALUE_NULL ? null : p.getValueAsLong();
-                case "ok" -> ok = p.getValueAsBoolean();
+                case "binary" -> binary = bool(p, v);
+                case "offset" -> offset = lng(p, v);
+                case "epoch" -> epoch = str(p, v);
+                case "id" -> id = lng(p, v);
+                case "ok" -> ok = bool(p, v);
                 case "error" -> error = readError(p, v);
                 default -> p.skipChildren();
             }
         }
         if (binary && data != null) {
-            String b64 = data.jsonText();
-            data = Payload.binary(Base64.getDecoder().decode(b64.substring(1, b64.length() - 1)));
+            data = JsonCodec.binaryPayload(data);
+            if (data == null) {
+                throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "binary data must be a base64 string");
+            }
         }
         if (op == null) {
             throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "missing op");
@@ -63,10 +67,46 @@ final class JsonServerReader {
             case "connected" -> new ServerMessage.Connected(sid, userId, anonymous, rooms, serverTime, pingIntervalMs);
             case "event" -> new ServerMessage.Event(room, event, data, offset, epoch);
             case "reply" -> new ServerMessage.Reply(id == null ? -1 : id, ok, data, error);
-            case "error" -> new ServerMessage.Error(error);
+            case "error" -> {
+                if (error == null) {
+                    throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "error message without an error object");
+                }
+                yield new ServerMessage.Error(error);
+            }
             case "pong" -> new ServerMessage.Pong(id);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_OP, "unknown op " + op);
         };
+    }
+
+    private static String str(JsonParser p, JsonToken v) throws IOException {
+        if (v.isScalarValue()) {
+            return p.getValueAsString();
+        }
+        p.skipChildren();
+        return null;
+    }
+
+    private static Long lng(JsonParser p, JsonToken v) throws IOException {
+        if (v == JsonToken.VALUE_NUMBER_INT) {
+            return p.getLongValue();
+        }
+        if (v.isScalarValue()) {
+            return v == JsonToken.VALUE_NULL ? null : p.getValueAsLong();
+        }
+        p.skipChildren();
+        return null;
+    }
+
+    private static boolean bool(JsonParser p, JsonToken v) throws IOException {
+        if (v.isScalarValue()) {
+            return p.getValueAsBoolean();
+        }
+        p.skipChildren();
+        return false;
+    }
+
+    private static long orZero(Long v) {
+        return v == null ? 0 : v;
     }
 
     private static List<String> strings(JsonParser p, JsonToken v) throws IOException {
@@ -75,8 +115,12 @@ final class JsonServerReader {
             return List.of();
         }
         List<String> out = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-            out.add(p.getValueAsString());
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t != JsonToken.VALUE_STRING) {
+                throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "rooms must be an array of strings");
+            }
+            out.add(p.getText());
         }
         return out;
     }
@@ -87,18 +131,18 @@ final class JsonServerReader {
             return null;
         }
         String code = null;
-        String message = "";
+        String message = null;
         Long retry = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            p.nextToken();
+            JsonToken t = p.nextToken();
             switch (name) {
-                case "code" -> code = p.getValueAsString();
-                case "message" -> message = p.getValueAsString();
-                case "retryAfterMs" -> retry = p.getValueAsLong();
+                case "code" -> code = str(p, t);
+                case "message" -> message = str(p, t);
+                case "retryAfterMs" -> retry = lng(p, t);
                 default -> p.skipChildren();
             }
         }
-        return code == null ? null : new ErrorInfo(code, message, retry);
+        return code == null ? null : new ErrorInfo(code, message == null ? "" : message, retry);
     }
 }
