@@ -185,14 +185,17 @@ public final class Session {
         List<String> autoRooms = who.anonymous() ? List.of(RoomPolicy.GLOBAL)
                 : List.of(RoomPolicy.userRoom(who.userId()), RoomPolicy.GLOBAL);
         rooms.addAll(autoRooms);
+        List<String> joined = new ArrayList<>(autoRooms);
         int[] pending = {autoRooms.size()};
         for (String room : autoRooms) {
             ctx.rooms().join(subscriber, room, error -> {
                 if (error != null) {
                     rooms.remove(room);
+                    joined.remove(room);
                 }
                 if (--pending[0] == 0) {
-                    send(new ServerMessage.Connected(sid, who.userId(), who.anonymous(), new ArrayList<>(rooms),
+                    // Only the auto-joined rooms: joins the client sent meantime get their own replies.
+                    send(new ServerMessage.Connected(sid, who.userId(), who.anonymous(), joined,
                             System.currentTimeMillis(), ctx.config().pingIntervalMs()));
                     reply(authId, userPayload(who));
                 }
