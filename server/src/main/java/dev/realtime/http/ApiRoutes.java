@@ -58,10 +58,10 @@ public final class ApiRoutes {
     private Map<String, Object> statsBody(List<RoomStat> rooms) {
         List<Map<String, Object>> roomStats = new ArrayList<>();
         rooms.stream().sorted(Comparator.comparing(RoomStat::connections).reversed().thenComparing(RoomStat::name))
-                .forEach(r -> roomStats.add(Map.of("name", r.name(), "connections", r.connections())));
+                .forEach(r -> roomStats.add(Json.obj("name", r.name(), "connections", r.connections())));
         List<Map<String, Object>> users = new ArrayList<>();
         ctx.connections().userConnections().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> users.add(Map.of("userId", e.getKey(), "connectionCount", e.getValue())));
+                .forEach(e -> users.add(Json.obj("userId", e.getKey(), "connectionCount", e.getValue())));
         Map<String, Object> stats = new LinkedHashMap<>();
         stats.put("node", ctx.config().nodeId());
         stats.put("totalConnections", ctx.connections().total());
@@ -169,7 +169,7 @@ public final class ApiRoutes {
         String room = targetField == null ? RoomPolicy.GLOBAL
                 : targetField.equals("room") ? target : RoomPolicy.userRoom(target);
         publish(room, "room".equals(targetField), event.asText(), data);
-        HttpResponses.json(chc, req, HttpResponseStatus.ACCEPTED, Map.of("status", "queued", "success", true));
+        HttpResponses.json(chc, req, HttpResponseStatus.ACCEPTED, Json.obj("status", "queued", "success", true));
     }
 
     /** Room events carry their room; user and global events do not (SPEC). */

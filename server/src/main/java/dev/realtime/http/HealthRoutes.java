@@ -1,6 +1,7 @@
 package dev.realtime.http;
 
 import dev.realtime.server.GatewayContext;
+import dev.realtime.server.Json;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -43,9 +44,9 @@ public final class HealthRoutes {
     void ready(ChannelHandlerContext chc, FullHttpRequest req) {
         if (ctx.isDraining()) {
             HttpResponses.json(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Map.of("status", "draining", "ready", false));
+                    Json.obj("status", "draining", "ready", false));
         } else {
-            HttpResponses.json(chc, req, HttpResponseStatus.OK, Map.of("status", "ready", "ready", true));
+            HttpResponses.json(chc, req, HttpResponseStatus.OK, Json.obj("status", "ready", "ready", true));
         }
     }
 

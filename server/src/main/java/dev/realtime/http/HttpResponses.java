@@ -43,7 +43,7 @@ public final class HttpResponses {
 
     /** Exactly {@code {"statusCode":401,"message":"Unauthorized"}} (seed 000's contract). */
     public static void unauthorized(ChannelHandlerContext ctx, HttpRequest req) {
-        json(ctx, req, HttpResponseStatus.UNAUTHORIZED, Map.of("statusCode", 401, "message", "Unauthorized"));
+        json(ctx, req, HttpResponseStatus.UNAUTHORIZED, Json.obj("statusCode", 401, "message", "Unauthorized"));
     }
 
     /** 400 with the list of problems, in seed 000's shape. */

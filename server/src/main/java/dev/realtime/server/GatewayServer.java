@@ -5,6 +5,7 @@ import dev.realtime.auth.TokenVerifier;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.http.ApiRoutes;
+import dev.realtime.http.BoundedBodyAggregator;
 import dev.realtime.http.HealthRoutes;
 import dev.realtime.http.HttpRouter;
 import dev.realtime.metrics.GatewayMetrics;
@@ -29,7 +30,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.ssl.SslContext;
@@ -149,7 +149,7 @@ public final class GatewayServer {
                         }
                         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
                         p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
-                        p.addLast("http-aggregator", new HttpObjectAggregator(config.httpMaxBodyBytes()));
+                        p.addLast("http-aggregator", new BoundedBodyAggregator(config.httpMaxBodyBytes()));
                         p.addLast("http-router", new HttpRouter(context, health, api, upgrade));
                     }
                 });

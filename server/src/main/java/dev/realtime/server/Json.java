@@ -27,6 +27,15 @@ public final class Json {
         }
     }
 
+    /** An insertion-ordered JSON object from alternating keys and values (stable field order on the wire). */
+    public static java.util.Map<String, Object> obj(Object... keysAndValues) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     /** {@code value} as a JSON payload. */
     public static Payload payload(Object value) {
         return Payload.json(bytes(value));

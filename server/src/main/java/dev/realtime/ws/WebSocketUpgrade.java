@@ -9,6 +9,7 @@ import dev.realtime.server.GatewayContext;
 import dev.realtime.session.ConnectionRegistry;
 import dev.realtime.session.Session;
 import dev.realtime.session.SessionHandler;
+import dev.realtime.server.Json;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -76,7 +77,7 @@ public final class WebSocketUpgrade {
                 ctx.metrics().authFailures.labels(e.reason()).inc();
                 ctx.metrics().handshakes.labels("unauthorized").inc();
                 HttpResponses.json(chc, req, HttpResponseStatus.UNAUTHORIZED,
-                        Map.of("statusCode", 401, "message", "Unauthorized", "error", e.getMessage()));
+                        Json.obj("statusCode", 401, "message", "Unauthorized", "error", e.getMessage()));
                 return;
             }
         } else if (ctx.config().allowAnonymous()) {

@@ -65,6 +65,16 @@ class HttpApiE2ETest {
     }
 
     @Test
+    void oversizeBodyIs413Json() {
+        try (TestNode small = TestNode.start(Map.of("HTTP_MAX_BODY_BYTES", "2048"))) {
+            HttpResult r = small.post("/api/broadcast/global", "{\"event\":\"e\",\"data\":\"" + "x".repeat(4000) + "\"}");
+            assertEquals(413, r.status());
+            assertEquals(413, r.json().get("statusCode").asInt());
+            assertEquals(200, small.get("/health").status(), "the node is fine afterwards");
+        }
+    }
+
+    @Test
     void apiKeyIsRequired() {
         String body = "{\"userIds\":[\"u\"],\"payload\":{}}";
         for (Map<String, String> headers : new Map[] {Map.of(), Map.of("internal-api-key", "wrong"),
