@@ -54,6 +54,7 @@ public record GatewayConfig(
         int writeBufferHighBytes,
         SlowConsumerPolicy slowConsumerPolicy,
         int httpMaxBodyBytes,
+        long httpIdleTimeoutMs,
         // lifecycle
         long shutdownDelayMs,
         long shutdownGraceMs,
@@ -144,6 +145,7 @@ public record GatewayConfig(
                 high,
                 r.choice("SLOW_CONSUMER_POLICY", SlowConsumerPolicy.class, SlowConsumerPolicy.DROP),
                 r.integer("HTTP_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                r.number("HTTP_IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
                 r.number("SHUTDOWN_DELAY_MS", 0, 0, 600_000),
                 r.number("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
                 tlsCert,

@@ -33,6 +33,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -147,6 +148,8 @@ public final class GatewayServer {
                         if (ssl != null) {
                             p.addLast("tls", ssl.newHandler(ch.alloc()));
                         }
+                        p.addLast(WebSocketUpgrade.HTTP_IDLE_HANDLER,
+                                new ReadTimeoutHandler(config.httpIdleTimeoutMs(), TimeUnit.MILLISECONDS));
                         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
                         p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
                         p.addLast("http-aggregator", new BoundedBodyAggregator(config.httpMaxBodyBytes()));

@@ -1,6 +1,7 @@
 package dev.realtime.session;
 
 import dev.realtime.auth.Principal;
+import dev.realtime.config.GatewayConfig;
 import dev.realtime.protocol.CloseCodes;
 import dev.realtime.protocol.ErrorCode;
 import dev.realtime.protocol.ErrorInfo;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
  * object it shares with other threads is its immutable {@link Subscriber}.
  */
 public final class Session {
+    private static final long CLOSE_WRITE_TIMEOUT_MS = 2000;
     private final GatewayContext ctx;
     private final String sid;
     private final Channel channel;
@@ -110,9 +112,21 @@ public final class Session {
         pingOutstanding = false;
     }
 
-    /** Sends one message to this connection and flushes. */
+    /**
+     * Sends one message to this connection and flushes. A connection above its high-water mark gets
+     * the slow-consumer treatment here too, so a client that sends requests but never reads the
+     * replies cannot grow server memory.
+     */
     public void send(ServerMessage message) {
         if (!channel.isActive()) {
+            return;
+        }
+        if (!channel.isWritable()) {
+            ctx.metrics().droppedDeliveries.labels("slow_consumer").inc();
+            if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT) {
+                ctx.metrics().slowConsumerDisconnects.inc();
+                channel.close();
+            }
             return;
         }
         ctx.metrics().messagesOut.labels(message.op()).inc();
@@ -145,6 +159,10 @@ public final class Session {
         ctx.metrics().closes.labels(Integer.toString(code)).inc();
         if (channel.isActive()) {
             channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            // A peer that stopped reading never lets the close frame out: do not wait for it forever.
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, CLOSE_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } else {
             channel.close();
         }

@@ -37,6 +37,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * WebSocket pipeline. Stateless apart from immutable config; shared by all channels.
  */
 public final class WebSocketUpgrade {
+    /** Name of the HTTP-phase read timeout handler, removed at upgrade. */
+    public static final String HTTP_IDLE_HANDLER = "http-idle";
     private static final String SUBPROTOCOLS = JsonCodec.SUBPROTOCOL + "," + BinaryCodec.SUBPROTOCOL;
 
     private final GatewayContext ctx;
@@ -106,7 +108,8 @@ public final class WebSocketUpgrade {
         ch.closeFuture().addListener(f -> session.onClosed());
         if (principal != null && !principal.anonymous() && !session.reserveUser(principal.userId())) {
             ctx.metrics().handshakes.labels("user_limit").inc();
-            HttpResponses.error(chc, req, HttpResponseStatus.TOO_MANY_REQUESTS,
+            // No keep-alive: closing releases the admission this connection already holds.
+            HttpResponses.error(chc, null, HttpResponseStatus.TOO_MANY_REQUESTS,
                     "this user already has the maximum number of connections");
             return;
         }
@@ -134,6 +137,9 @@ public final class WebSocketUpgrade {
         ChannelPipeline p = chc.pipeline();
         if (p.get(HttpServerKeepAliveHandler.class) != null) {
             p.remove(HttpServerKeepAliveHandler.class);
+        }
+        if (p.get(HTTP_IDLE_HANDLER) != null) {
+            p.remove(HTTP_IDLE_HANDLER); // the sweeper's heartbeat takes over
         }
         p.addLast("ws-utf8", new Utf8FrameValidator(true));
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(ctx.config().maxMessageBytes()));

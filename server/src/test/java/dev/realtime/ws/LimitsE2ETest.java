@@ -73,6 +73,19 @@ class LimitsE2ETest {
     }
 
     @Test
+    void idlePlainHttpConnectionsAreClosedButWebSocketsStay() throws Exception {
+        node = TestNode.start(Map.of("HTTP_IDLE_TIMEOUT_MS", "300"));
+        WsClient ws = node.connect("stays");
+        clients.add(ws);
+        try (java.net.Socket idle = new java.net.Socket("127.0.0.1", node.port())) {
+            idle.setSoTimeout(10_000);
+            assertEquals(-1, idle.getInputStream().read(), "server closed the idle HTTP connection");
+        }
+        ws.send("{\"op\":\"ping\",\"id\":1}");
+        ws.expectOp("pong");
+    }
+
+    @Test
     void originAllowList() {
         node = TestNode.start(Map.of("WS_ALLOWED_ORIGINS", "https://app.example.com"));
         String token = "Bearer " + TestNode.token("o");
