@@ -80,10 +80,7 @@ public final class ApiRoutes {
 
     /** Seed 000: {@code {"userIds":[..],"payload":{..}}} -> 202 {@code {"status":"queued"}}. */
     void notify(ChannelHandlerContext chc, FullHttpRequest req) {
-        if (!authorized(chc, req)) {
-            return;
-        }
-        JsonNode body = body(chc, req);
+        JsonNode body = authorizedBody(chc, req);
         if (body == null) {
             return;
         }
@@ -133,10 +130,7 @@ public final class ApiRoutes {
 
     /** {@code {room|userId, event, data}}: validates, publishes, answers 202. */
     private void broadcast(ChannelHandlerContext chc, FullHttpRequest req, String targetField) {
-        if (!authorized(chc, req)) {
-            return;
-        }
-        JsonNode body = body(chc, req);
+        JsonNode body = authorizedBody(chc, req);
         if (body == null) {
             return;
         }
@@ -176,6 +170,11 @@ public final class ApiRoutes {
     private void publish(String room, boolean showRoom, String event, Payload data) {
         ctx.rooms().publish(null, room, new ServerMessage.Event(showRoom ? room : null, event, data, null, null),
                 "http", null);
+    }
+
+    /** The JSON object body of an authorized request, or null after answering 401 or 400. */
+    private JsonNode authorizedBody(ChannelHandlerContext chc, FullHttpRequest req) {
+        return authorized(chc, req) ? body(chc, req) : null;
     }
 
     /** The JSON object body, or null after answering 400. */

@@ -26,15 +26,8 @@ class SlowConsumerE2ETest {
 
     @Test
     void dropPolicyDropsForTheSlowAndNotForTheFast() throws Exception {
-        try (TestNode node = TestNode.start(Map.of("WS_WRITE_BUFFER_LOW", "131072", "WS_WRITE_BUFFER_HIGH", "262144",
-                "HTTP_MAX_BODY_BYTES", "1048576"));
-             RawWs slow = RawWs.connect(node.port(), "/ws?token=" + TestNode.token("slow"), 4096);
-             WsClient fast = node.connect("fast")) {
-            slow.socket().getOutputStream().write(maskedJoin());
-            fast.join("firehose");
-            // The raw client never reads again: its kernel buffers and then the server's fill up.
-            awaitMembers(node, 2);
-            flood(node);
+        try (TestNode node = node("drop"); WsClient fast = node.connect("fast");
+             RawWs slow = floodPastOneStalledReader(node, fast)) {
             for (int i = 0; i < MESSAGES; i++) {
                 fast.expectEvent("blob");
             }
@@ -46,18 +39,30 @@ class SlowConsumerE2ETest {
 
     @Test
     void disconnectPolicyClosesTheSlowOne() throws Exception {
-        try (TestNode node = TestNode.start(Map.of("WS_WRITE_BUFFER_LOW", "131072", "WS_WRITE_BUFFER_HIGH", "262144",
-                "SLOW_CONSUMER_POLICY", "disconnect"));
-             RawWs slow = RawWs.connect(node.port(), "/ws?token=" + TestNode.token("slow"), 4096);
-             WsClient fast = node.connect("fast")) {
-            slow.socket().getOutputStream().write(maskedJoin());
-            fast.join("firehose");
-            awaitMembers(node, 2);
-            flood(node);
+        try (TestNode node = node("disconnect"); WsClient fast = node.connect("fast");
+             RawWs slow = floodPastOneStalledReader(node, fast)) {
             fast.expectEvent("done");
             assertTrue(node.get("/metrics").body().contains("realtime_slow_consumer_disconnects_total 1.0"));
             assertEquals(1, node.getWithKey("/api/stats").json().get("totalConnections").asInt());
         }
+    }
+
+    private static TestNode node(String policy) {
+        return TestNode.start(Map.of("WS_WRITE_BUFFER_LOW", "131072", "WS_WRITE_BUFFER_HIGH", "262144",
+                "SLOW_CONSUMER_POLICY", policy));
+    }
+
+    /**
+     * Joins a raw client that never reads again (its kernel buffers and then the server's fill up)
+     * and {@code fast} to the room, then floods the room through the HTTP API.
+     */
+    private RawWs floodPastOneStalledReader(TestNode node, WsClient fast) throws java.io.IOException {
+        RawWs slow = RawWs.connect(node.port(), "/ws?token=" + TestNode.token("slow"), 4096);
+        slow.socket().getOutputStream().write(maskedJoin());
+        fast.join("firehose");
+        awaitMembers(node, 2);
+        flood(node);
+        return slow;
     }
 
     /** Waits (bounded) until the room has {@code n} members, so the flood is not racing the join. */
