@@ -18,7 +18,7 @@ final class Frames {
     }
 
     static List<ClientMessage> decodeClient(MessageCodec codec, byte[] frame) {
-        ByteBuf buf = Unpooled.wrappedBuffer(frame);
+        ByteBuf buf = copy(frame);
         try {
             List<ClientMessage> out = codec.decodeClient(buf);
             assertEquals(0, buf.readerIndex(), "decodeClient must not consume the frame");
@@ -34,7 +34,7 @@ final class Frames {
     }
 
     static List<ServerMessage> decodeServer(MessageCodec codec, byte[] frame) {
-        ByteBuf buf = Unpooled.wrappedBuffer(frame);
+        ByteBuf buf = copy(frame);
         try {
             List<ServerMessage> out = codec.decodeServer(buf);
             assertEquals(0, buf.readerIndex(), "decodeServer must not consume the frame");
@@ -72,6 +72,11 @@ final class Frames {
         }
     }
 
+    /** A fresh, releasable heap buffer (wrappedBuffer of an empty array would be the shared EMPTY_BUFFER). */
+    static ByteBuf copy(byte[] bytes) {
+        return Unpooled.buffer(bytes.length).writeBytes(bytes);
+    }
+
     static String text(byte[] utf8) {
         return new String(utf8, StandardCharsets.UTF_8);
     }
@@ -81,7 +86,7 @@ final class Frames {
     }
 
     static String hex(byte[] bytes) {
-        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+        ByteBuf buf = copy(bytes);
         try {
             return ByteBufUtil.hexDump(buf);
         } finally {
