@@ -1,0 +1,1 @@
+package dev.realtime.client; final class Placeholder { }

@@ -1,0 +1,1 @@
+package dev.realtime.loadtest; public final class LoadTest { public static void main(String[] a) { } }
