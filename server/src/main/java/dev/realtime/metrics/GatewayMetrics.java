@@ -1,6 +1,14 @@
 package dev.realtime.metrics;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.util.internal.PlatformDependent;
 import io.prometheus.client.CollectorRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
@@ -53,6 +61,28 @@ public final class GatewayMetrics {
 
     public GatewayMetrics() {
         DefaultExports.register(registry);
+        gauge("realtime_heap_after_gc_bytes", "Heap in use right after the last collection of each heap pool",
+                GatewayMetrics::heapAfterGc);
+        gauge("realtime_netty_direct_memory_bytes", "Direct memory Netty allocated without a cleaner (-1 if untracked)",
+                () -> PlatformDependent.usedDirectMemory());
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p) {
+            ByteBufAllocatorMetric m = p.metric();
+            gauge("realtime_allocator_direct_bytes", "Direct memory held by the default buffer allocator",
+                    m::usedDirectMemory);
+            gauge("realtime_allocator_heap_bytes", "Heap memory held by the default buffer allocator", m::usedHeapMemory);
+        }
+    }
+
+    /** Sum over heap pools of the usage measured after their last GC (what live data really costs). */
+    private static double heapAfterGc() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            MemoryUsage after = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;
+            if (after != null) {
+                sum += after.getUsed();
+            }
+        }
+        return sum;
     }
 
     /** Registers a gauge whose value is read at scrape time. */
