@@ -1,1 +1,66 @@
-package dev.realtime.loadtest; public final class LoadTest { public static void main(String[] a) { } }
+package dev.realtime.loadtest;
+
+/**
+ * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle> [options]}.
+ * Exit codes: 0 done, 2 bad options, 1 the run failed.
+ */
+public final class LoadTest {
+    private LoadTest() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage().replace("\n", "\nerror: "));
+            System.err.println(usage());
+            System.exit(2);
+            return;
+        }
+        System.exit(run(o) == null ? 1 : 0);
+    }
+
+    /** Runs one scenario, prints the table, writes {@code --out}; returns the report (null on failure). */
+    public static java.util.Map<String, Object> run(Options o) throws Exception {
+        ProtocolAdapter adapter = new NativeProtocol("binary".equals(o.codec()));
+        Stats stats = new Stats();
+        ServerProbe server = new ServerProbe(o.url(), o.serverPid());
+        Report report = switch (o.scenario()) {
+            case "connect" -> ConnectScenario.run(o, adapter, stats, server);
+            case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
+            default -> IdleScenario.run(o, adapter, stats, server);
+        };
+        report.put("machine", machine()).put("date", java.time.Instant.now().toString());
+        report.print();
+        report.write(o.out());
+        return report.fields;
+    }
+
+    private static String machine() {
+        return Runtime.getRuntime().availableProcessors() + " cpu visible to the harness, "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java "
+                + System.getProperty("java.version");
+    }
+
+    static String usage() {
+        return """
+                usage: java -jar realtime-loadtest.jar <connect|fanout|idle> [options]
+                  --url ws://127.0.0.1:8080/ws   server WebSocket URL
+                  --secret S                     the server's JWT_SECRET (HS256), required
+                  --connections N                connections (default 1000)
+                  --rooms R                      rooms for fanout (default 1)
+                  --publishers P                 publishing connections (default min(R,16))
+                  --rate X                       messages/s in total, open loop (default 1000)
+                  --payload-bytes B              size of each message's data (default 64)
+                  --duration S                   seconds of publishing / holding (default 30)
+                  --warmup S                     seconds not timed at the start (default 3)
+                  --ramp C                       connections/s while opening (0 = as fast as possible)
+                  --codec json|binary            native codec (default json)
+                  --source-addresses N           spread client addresses over 127.0.0.1..N
+                  --threads T                    harness event loops (default: cpus)
+                  --server-pid PID               measure server CPU, force GC for idle memory
+                  --out FILE                     write the JSON result here
+                """;
+    }
+}

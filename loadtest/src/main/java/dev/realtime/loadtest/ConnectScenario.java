@@ -1,0 +1,39 @@
+package dev.realtime.loadtest;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A connect storm: N handshakes at {@code --ramp} per second (0 = as fast as possible). */
+final class ConnectScenario {
+    private ConnectScenario() {
+    }
+
+    static Report run(Options o, ProtocolAdapter adapter, Stats stats, ServerProbe server) throws InterruptedException {
+        AtomicLong firstStart = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong lastReady = new AtomicLong(Long.MIN_VALUE);
+        Report report = new Report().put("scenario", "connect").put("protocol", adapter.name())
+                .put("connections", o.connections()).put("ramp", o.ramp());
+        double cpu0 = server.cpuSeconds();
+        try (Fleet fleet = new Fleet(o, adapter, stats); Progress progress = new Progress(stats, o.connections())) {
+            fleet.open(o.connections(), i -> {
+                firstStart.accumulateAndGet(System.nanoTime(), Math::min);
+                LoadConnection c = new LoadConnection(i, List.of(), 0, adapter, stats, () -> Long.MAX_VALUE);
+                c.ready.thenRun(() -> lastReady.accumulateAndGet(System.nanoTime(), Math::max));
+                return c;
+            }, Math.max(60, o.connections() / 100));
+            double cpu1 = server.cpuSeconds();
+            long ok = fleet.ready().size();
+            double seconds = (lastReady.get() - firstStart.get()) / 1e9;
+            report.put("connected", ok).put("failed", o.connections() - ok)
+                    .put("connectsPerSec", ok == 0 || seconds <= 0 ? 0 : Report.round(ok / seconds, 0))
+                    .put("elapsedSeconds", Report.round(seconds, 3))
+                    .put("handshakeMs", Report.percentilesMs(stats.handshakeTotal()))
+                    .put("latencyMs", Report.percentilesMs(stats.handshakeTotal()));
+            if (cpu0 >= 0) {
+                report.put("serverCpuSeconds", Report.round(cpu1 - cpu0, 2))
+                        .put("serverCpuMicrosPerHandshake", ok == 0 ? null : Report.round((cpu1 - cpu0) * 1e6 / ok, 1));
+            }
+            return report.put("errors", stats.errors());
+        }
+    }
+}

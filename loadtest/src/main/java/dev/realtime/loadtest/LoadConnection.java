@@ -1,0 +1,177 @@
+package dev.realtime.loadtest;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One simulated client: waits for the session, joins its rooms, then times every probe event it
+ * receives and detects duplicates per room (events of one room arrive in order, so a sequence
+ * number not above the last one seen is a duplicate).
+ *
+ * <p>Threading: all fields are confined to the channel's event loop, except {@link #ready}.
+ */
+final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements ProtocolAdapter.InboundSink {
+    final int index;
+    final CompletableFuture<LoadConnection> ready = new CompletableFuture<>();
+    private final List<String> rooms;
+    private final int homeRoom;
+    private final ProtocolAdapter adapter;
+    private final Stats stats;
+    private final Run run;
+    private final long startNanos;
+    private final Probe probe = Probe.create();
+    private long homeLastSeq = -1;
+    private Map<Integer, Long> otherLastSeq;
+    private int pendingJoins;
+    private Channel channel;
+
+    /** Shared run-wide facts a connection needs. */
+    interface Run {
+        /** Deliveries of messages intended before this time are warm-up (not timed). */
+        long measureFromNanos();
+    }
+
+    LoadConnection(int index, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats, Run run) {
+        this.index = index;
+        this.rooms = rooms;
+        this.homeRoom = homeRoom;
+        this.adapter = adapter;
+        this.stats = stats;
+        this.run = run;
+        this.startNanos = System.nanoTime();
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame instanceof CloseWebSocketFrame close) {
+            stats.error("closed_" + close.statusCode());
+            ctx.close();
+            return;
+        }
+        adapter.read(frame, this);
+    }
+
+    @Override
+    public void connected() {
+        stats.connected.increment();
+        stats.recordHandshakeNanos(System.nanoTime() - startNanos);
+        pendingJoins = rooms.size();
+        if (pendingJoins == 0) {
+            markReady();
+            return;
+        }
+        for (int i = 0; i < rooms.size(); i++) {
+            channel.write(adapter.join(channel.alloc(), rooms.get(i), i + 1));
+        }
+        channel.flush();
+    }
+
+    @Override
+    public void reply(long id, boolean ok, String errorCode) {
+        if (!ok) {
+            stats.error("reply_" + errorCode);
+            fail("join refused: " + errorCode);
+            return;
+        }
+        if (--pendingJoins == 0) {
+            markReady();
+        }
+    }
+
+    private void markReady() {
+        stats.ready.increment();
+        ready.complete(this);
+    }
+
+    @Override
+    public void error(String code) {
+        stats.error(code);
+    }
+
+    @Override
+    public void event(ByteBuf data) {
+        if (!probe.parse(data)) {
+            return; // not ours (e.g. a server notice)
+        }
+        long now = System.nanoTime();
+        stats.delivered.increment();
+        if (isDuplicate(probe.r, probe.s)) {
+            stats.duplicates.increment();
+            return;
+        }
+        if (probe.t - run.measureFromNanos() >= 0) {
+            stats.measuredDelivered.increment();
+            stats.recordLatencyNanos(now - probe.t);
+        }
+    }
+
+    private boolean isDuplicate(int room, long seq) {
+        if (room == homeRoom) {
+            if (seq <= homeLastSeq) {
+                return true;
+            }
+            homeLastSeq = seq;
+            return false;
+        }
+        if (otherLastSeq == null) {
+            otherLastSeq = new HashMap<>();
+        }
+        Long last = otherLastSeq.get(room);
+        if (last != null && seq <= last) {
+            return true;
+        }
+        otherLastSeq.put(room, seq);
+        return false;
+    }
+
+    void fail(String reason) {
+        if (ready.completeExceptionally(new IllegalStateException(reason))) {
+            stats.failed.increment();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+            stats.error("handshake_timeout");
+            fail("handshake timeout");
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        String reason = cause instanceof WebSocketClientHandshakeException h && h.response() != null
+                ? "http_" + h.response().status().code() : cause.getClass().getSimpleName();
+        stats.error(reason);
+        fail(reason);
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!ready.isDone()) {
+            stats.error("closed_before_ready");
+            fail("closed before ready");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.realtime.loadtest;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The measurement payload every published message carries:
+ * {@code {"t":<intended send nanoTime>,"r":<room index>,"s":<room sequence>,"x":"<padding>"}}.
+ * {@code System.nanoTime()} is CLOCK_MONOTONIC, so it compares across processes on one host.
+ */
+final class Probe {
+    /** Parsed fields, reused per connection (loop-confined). */
+    long t;
+    int r;
+    long s;
+
+    private Probe() {
+    }
+
+    static Probe create() {
+        return new Probe();
+    }
+
+    /** The payload, padded with 'x' to about {@code payloadBytes} in total. */
+    static byte[] encode(long intendedNanos, int room, long seq, int payloadBytes) {
+        String head = "{\"t\":" + intendedNanos + ",\"r\":" + room + ",\"s\":" + seq + ",\"x\":\"";
+        int pad = Math.max(0, payloadBytes - head.length() - 2);
+        byte[] out = new byte[head.length() + pad + 2];
+        byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(h, 0, out, 0, h.length);
+        Arrays.fill(out, h.length, h.length + pad, (byte) 'x');
+        out[out.length - 2] = '"';
+        out[out.length - 1] = '}';
+        return out;
+    }
+
+    /** Reads t, r, s from the start of {@code data}; false if it is not a probe payload. */
+    boolean parse(ByteBuf data) {
+        int i = data.readerIndex();
+        int end = data.writerIndex();
+        i = expect(data, i, end, "{\"t\":");
+        if (i < 0) {
+            return false;
+        }
+        long[] v = new long[1];
+        i = number(data, i, end, v);
+        t = v[0];
+        i = expect(data, i, end, ",\"r\":");
+        if (i < 0) {
+            return false;
+        }
+        i = number(data, i, end, v);
+        r = (int) v[0];
+        i = expect(data, i, end, ",\"s\":");
+        if (i < 0) {
+            return false;
+        }
+        number(data, i, end, v);
+        s = v[0];
+        return true;
+    }
+
+    private static int expect(ByteBuf b, int i, int end, String literal) {
+        if (i < 0 || i + literal.length() > end) {
+            return -1;
+        }
+        for (int k = 0; k < literal.length(); k++) {
+            if (b.getByte(i + k) != literal.charAt(k)) {
+                return -1;
+            }
+        }
+        return i + literal.length();
+    }
+
+    private static int number(ByteBuf b, int i, int end, long[] out) {
+        boolean neg = i < end && b.getByte(i) == '-';
+        if (neg) {
+            i++;
+        }
+        long n = 0;
+        while (i < end) {
+            byte c = b.getByte(i);
+            if (c < '0' || c > '9') {
+                break;
+            }
+            n = n * 10 + (c - '0');
+            i++;
+        }
+        out[0] = neg ? -n : n;
+        return i;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.realtime.loadtest;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.net.URI;
+
+/**
+ * Everything protocol-specific the harness needs, so one harness can measure our native protocol
+ * and (later) a Socket.IO server side by side. Implementations are stateless and thread-safe.
+ */
+public interface ProtocolAdapter {
+
+    /** Short name for reports, e.g. {@code native-json}. */
+    String name();
+
+    /** The WebSocket URI of one connection. */
+    URI handshakeUri(URI base, String token);
+
+    /** Extra handshake headers (e.g. {@code Authorization}); may be empty. */
+    HttpHeaders handshakeHeaders(String token);
+
+    /** The subprotocol to request, or {@code null}. */
+    String subprotocol();
+
+    /** A frame that joins {@code room}; the server answers with a reply carrying {@code id}. */
+    WebSocketFrame join(ByteBufAllocator alloc, String room, long id);
+
+    /** A frame that publishes {@code jsonData} (UTF-8 JSON) as {@code event} to {@code room}, no reply. */
+    WebSocketFrame publish(ByteBufAllocator alloc, String room, String event, byte[] jsonData);
+
+    /** Classifies one inbound frame for {@code sink}. Must not release {@code frame}. */
+    void read(WebSocketFrame frame, InboundSink sink);
+
+    /** What the harness wants to know about inbound traffic. Called on the connection's event loop. */
+    interface InboundSink {
+        /** The server accepted the session (native: the {@code connected} message). */
+        void connected();
+
+        /** A reply to a request with {@code id}. */
+        void reply(long id, boolean ok, String errorCode);
+
+        /** An error message not tied to a request. */
+        void error(String code);
+
+        /** An event; {@code data} is the event's JSON data, valid only during the call. */
+        void event(ByteBuf data);
+    }
+}

@@ -1,0 +1,110 @@
+package dev.realtime.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.realtime.config.GatewayConfig;
+import dev.realtime.server.GatewayServer;
+import io.netty.buffer.Unpooled;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The harness against a real in-process server: small, fast runs whose accounting must add up. */
+class LoadTestHarnessTest {
+    private static final String SECRET = "harness-test-secret-0123456789";
+    private static GatewayServer server;
+
+    @BeforeAll
+    static void start() throws InterruptedException {
+        server = new GatewayServer(GatewayConfig.fromEnv(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", SECRET,
+                "IO_THREADS", "1", "ROOM_SHARDS", "2", "RATE_LIMIT_MAX_MESSAGES", "100000",
+                "RATE_LIMIT_MAX_CONNECTIONS", "0"))).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.shutdown();
+    }
+
+    private String url() {
+        return "ws://127.0.0.1:" + server.port() + "/ws";
+    }
+
+    @Test
+    void fanoutAccountsForEveryDelivery() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url", url(), "--secret", SECRET,
+                "--connections", "40", "--rooms", "4", "--publishers", "2", "--rate", "200", "--duration", "2",
+                "--warmup", "1", "--threads", "1"}));
+        long expected = (long) r.get("expectedDeliveries");
+        assertTrue((long) r.get("sent") >= 350, r.toString());
+        // 4 rooms of 10, plus publisher 0 in room 2 and publisher 1 in room 3: 11 members there.
+        assertTrue(expected >= (long) r.get("sent") * 10, r.toString());
+        assertEquals(expected, (long) r.get("delivered"), r.toString());
+        assertEquals(0L, r.get("lost"));
+        assertEquals(0L, r.get("duplicates"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> latency = (Map<String, Object>) r.get("latencyMs");
+        assertTrue((long) latency.get("count") > 0);
+    }
+
+    @Test
+    void binaryCodecFanout() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url", url(), "--secret", SECRET,
+                "--connections", "10", "--rate", "100", "--duration", "1", "--warmup", "0", "--codec", "binary"}));
+        assertEquals(r.get("expectedDeliveries"), r.get("delivered"));
+        assertEquals(0L, r.get("lost"));
+    }
+
+    @Test
+    void connectStormAndWrongSecret() throws Exception {
+        Map<String, Object> ok = LoadTest.run(Options.parse(new String[] {"connect", "--url", url(), "--secret", SECRET,
+                "--connections", "100"}));
+        assertEquals(100L, ok.get("connected"));
+        assertTrue((double) ok.get("connectsPerSec") > 0);
+        Map<String, Object> bad = LoadTest.run(Options.parse(new String[] {"connect", "--url", url(), "--secret",
+                "not-the-server-secret", "--connections", "5"}));
+        assertEquals(0L, bad.get("connected"));
+        assertEquals(Map.of("http_401", 5L), bad.get("errors"));
+    }
+
+    @Test
+    void idleReadsServerMemory() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"idle", "--url", url(), "--secret", SECRET,
+                "--connections", "50", "--duration", "1"}));
+        assertEquals(50L, r.get("connected"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> per = (Map<String, Object>) r.get("bytesPerConnection");
+        assertTrue(per.containsKey("process_resident_memory_bytes"), r.toString());
+    }
+
+    @Test
+    void impossibleOptionsAreRefusedUpFront() {
+        assertTrue(msg("fanout").contains("--secret is required"));
+        assertTrue(msg("explode", "--secret", "s").contains("unknown scenario"));
+        assertTrue(msg("fanout", "--secret", "s", "--connections", "10", "--rooms", "20").contains("--rooms must be"));
+        assertTrue(msg("fanout", "--secret", "s", "--rate", "-1").contains("--rate"));
+        assertTrue(msg("fanout", "--secret", "s", "--codec", "xml").contains("--codec"));
+        assertTrue(msg("connect", "--secret", "s", "--connections", "100000000").contains("file descriptors"));
+        assertTrue(msg("connect", "--secret", "s", "--bogus", "1").contains("unknown option --bogus"));
+        assertTrue(msg("connect", "--secret", "s", "--connections", "ten").contains("not a valid value"));
+    }
+
+    private static String msg(String... args) {
+        return assertThrows(IllegalArgumentException.class, () -> Options.parse(args)).getMessage();
+    }
+
+    @Test
+    void probePayloadRoundTrip() {
+        byte[] data = Probe.encode(123456789012L, 42, 7, 200);
+        assertEquals(200, data.length);
+        Probe p = Probe.create();
+        assertTrue(p.parse(Unpooled.wrappedBuffer(data)));
+        assertEquals(123456789012L, p.t);
+        assertEquals(42, p.r);
+        assertEquals(7, p.s);
+        assertTrue(!p.parse(Unpooled.wrappedBuffer("{\"other\":1}".getBytes())));
+    }
+}
