@@ -87,7 +87,7 @@ public final class LoopOutbox implements Runnable {
             slow(s);
             return false;
         }
-        ch.write(frame.retainedDuplicate(), ch.voidPromise());
+        s.writeFrame(frame.retainedDuplicate());
         written++;
         if (!s.flushPending) {
             s.flushPending = true;

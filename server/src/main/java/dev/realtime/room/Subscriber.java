@@ -1,6 +1,9 @@
 package dev.realtime.room;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 
 /**
  * The delivery endpoint of one connection, as rooms see it. Its identity is the membership key.
@@ -14,6 +17,7 @@ public final class Subscriber {
     private final Channel channel;
     private final boolean binary;
     private final LoopOutbox outbox;
+    private final ChannelHandlerContext writeContext;
 
     // owned by channel.eventLoop()
     boolean flushPending;
@@ -25,6 +29,19 @@ public final class Subscriber {
         this.channel = channel;
         this.binary = binary;
         this.outbox = outbox;
+        // Pre-framed buffers need no encoding: writing from the frame encoder's own context sends
+        // them straight to the transport, skipping the encoder's per-message type check.
+        ChannelHandlerContext encoder = channel.pipeline().context(WebSocketFrameEncoder.class);
+        this.writeContext = encoder;
+    }
+
+    /** Where fan-out writes pre-framed buffers: past the WebSocket encoder, or the channel itself. */
+    void writeFrame(ByteBuf frame) {
+        if (writeContext != null) {
+            writeContext.write(frame, writeContext.voidPromise());
+        } else {
+            channel.write(frame, channel.voidPromise());
+        }
     }
 
     public String sid() {
