@@ -26,12 +26,19 @@ public final class LoadTest {
         ProtocolAdapter adapter = new NativeProtocol("binary".equals(o.codec()));
         Stats stats = new Stats();
         ServerProbe server = new ServerProbe(o.url(), o.serverPid());
+        long wall0 = System.nanoTime();
+        double cpu0 = Limits.cpuSeconds(ProcessHandle.current().pid());
         Report report = switch (o.scenario()) {
             case "connect" -> ConnectScenario.run(o, adapter, stats, server);
             case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
-        report.put("machine", machine()).put("date", java.time.Instant.now().toString());
+        double cpu = Limits.cpuSeconds(ProcessHandle.current().pid()) - cpu0;
+        double wall = (System.nanoTime() - wall0) / 1e9;
+        // A generator above ~80% of its cores measures itself, not the server (PERFORMANCE.md).
+        report.put("harnessCpuSeconds", Report.round(cpu, 2))
+                .put("harnessCpuUtilization", Report.round(cpu / wall / Runtime.getRuntime().availableProcessors(), 2))
+                .put("machine", machine()).put("date", java.time.Instant.now().toString());
         report.print();
         report.write(o.out());
         return report.fields;
