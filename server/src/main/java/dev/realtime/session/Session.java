@@ -52,6 +52,8 @@ public final class Session {
     private long pingSentNanos;
     private boolean pingOutstanding;
     private boolean expiryWarned;
+    /** {@code connected} has gone out; events about the session (auth:expiring) wait for it. */
+    private boolean connectedSent;
     /** Position in its loop's {@code ConnectionSweeper}; owned by the loop. */
     public int sweepIndex = -1;
 
@@ -215,6 +217,7 @@ public final class Session {
                     // Only the auto-joined rooms: joins the client sent meantime get their own replies.
                     send(new ServerMessage.Connected(sid, who.userId(), who.anonymous(), joined,
                             System.currentTimeMillis(), ctx.config().pingIntervalMs()));
+                    connectedSent = true;
                     reply(authId, userPayload(who));
                 }
             });
@@ -278,7 +281,7 @@ public final class Session {
                 close(CloseCodes.UNAUTHORIZED, "token expired");
                 return;
             }
-            if (!expiryWarned && nowMillis >= exp - ctx.config().authExpiryWarningMs()) {
+            if (!expiryWarned && connectedSent && nowMillis >= exp - ctx.config().authExpiryWarningMs()) {
                 expiryWarned = true;
                 send(new ServerMessage.Event(null, "auth:expiring", Payload.json(
                         "{\"exp\":" + exp / 1000 + ",\"expiresInMs\":" + (exp - nowMillis) + "}"), null, null));

@@ -1,1 +1,0 @@
-package dev.realtime.client; final class Placeholder { }
