@@ -102,16 +102,16 @@ for w in "${WORKLOADS[@]}"; do
       start_server w3
       # JIT warm-up storm, not recorded; then as fast as possible, then at a fixed rate.
       harness connect --connections 5000 --out "$OUT/w3-warmup.json" > "$OUT/w3-warmup.txt" || true
-      harness connect --connections "$STORM" --source-addresses 2 --out "$OUT/w3.json" > "$OUT/w3.txt" || true
+      harness connect --connections "$STORM" --source-addresses 8 --out "$OUT/w3.json" > "$OUT/w3.txt" || true
       grep -E "connectsPerSec|p99 |failed|serverCpuMicros|harnessCpuUtil" "$OUT/w3.txt" | tr -s ' ' | paste -sd' '
-      harness connect --connections "$STORM" --source-addresses 2 --ramp 1000 --out "$OUT/w3-ramp1000.json" \
+      harness connect --connections "$STORM" --source-addresses 8 --ramp 1000 --out "$OUT/w3-ramp1000.json" \
         > "$OUT/w3-ramp1000.txt" || true
       grep -E "connectsPerSec|p99 |failed|serverCpuMicros|harnessCpuUtil" "$OUT/w3-ramp1000.txt" | tr -s ' ' | paste -sd' '
       stop_server
       ;;
     w4)
       start_server w4
-      harness idle --connections "$IDLE" --source-addresses 4 --ramp 2000 --duration 20 \
+      harness idle --connections "$IDLE" --source-addresses 8 --ramp 2000 --duration 20 \
         --out "$OUT/w4.json" > "$OUT/w4.txt" || true
       sed -n '/bytesPerConnection/,/serverAfter/p' "$OUT/w4.txt"
       stop_server
