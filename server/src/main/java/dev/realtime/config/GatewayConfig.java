@@ -59,7 +59,11 @@ public record GatewayConfig(
         long shutdownDelayMs,
         long shutdownGraceMs,
         String tlsCert,
-        String tlsKey) {
+        String tlsKey,
+        // cluster
+        String redisHost,
+        int redisPort,
+        String redisPassword) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -105,6 +109,7 @@ public record GatewayConfig(
         if ((tlsCert == null) != (tlsKey == null)) {
             r.problem("TLS_CERT and TLS_KEY must be set together");
         }
+        RedisAddress redis = RedisAddress.from(r);
         GatewayConfig config = new GatewayConfig(
                 r.string("SERVICE_NAME", "realtime-gateway"),
                 r.string("NODE_ID", "node-" + UUID.randomUUID().toString().substring(0, 8)),
@@ -149,11 +154,19 @@ public record GatewayConfig(
                 r.number("SHUTDOWN_DELAY_MS", 0, 0, 600_000),
                 r.number("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
                 tlsCert,
-                tlsKey);
+                tlsKey,
+                redis.host(),
+                redis.port(),
+                redis.password());
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
         return config;
+    }
+
+    /** Whether this node joins a cluster through Redis. */
+    public boolean clustered() {
+        return redisHost != null;
     }
 
     /** Whether an API key is configured; without one every internal API answers 401. */
@@ -176,6 +189,7 @@ public record GatewayConfig(
     public String toString() {
         return "GatewayConfig[node=" + nodeId + ", " + host + ":" + port + ", transport=" + transport
                 + ", ioThreads=" + ioThreads + ", roomShards=" + roomShards + ", devMode=" + devMode
-                + ", anonymous=" + allowAnonymous + ", tls=" + tlsEnabled() + "]";
+                + ", anonymous=" + allowAnonymous + ", tls=" + tlsEnabled()
+                + ", redis=" + (redisHost == null ? "none" : redisHost + ":" + redisPort) + "]";
     }
 }

@@ -34,6 +34,8 @@ public final class HealthRoutes {
         body.put("timestamp", Instant.now().toString());
         body.put("uptime", (System.currentTimeMillis() - ctx.startedAtMillis()) / 1000.0);
         body.put("connections", ctx.connections().total());
+        body.put("cluster", ctx.bus() == null ? "single" : ctx.bus().name());
+        body.put("dependencies", checks());
         HttpResponses.json(chc, req, HttpResponseStatus.OK, body);
     }
 
@@ -44,10 +46,22 @@ public final class HealthRoutes {
     void ready(ChannelHandlerContext chc, FullHttpRequest req) {
         if (ctx.isDraining()) {
             HttpResponses.json(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Json.obj("status", "draining", "ready", false));
+                    Json.obj("status", "draining", "ready", false, "checks", checks()));
+        } else if (!ctx.dependenciesHealthy()) {
+            HttpResponses.json(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    Json.obj("status", "degraded", "ready", false, "checks", checks()));
         } else {
-            HttpResponses.json(chc, req, HttpResponseStatus.OK, Json.obj("status", "ready", "ready", true));
+            HttpResponses.json(chc, req, HttpResponseStatus.OK, Json.obj("status", "ready", "ready", true, "checks", checks()));
         }
+    }
+
+    /** The state of each configured dependency. */
+    private Map<String, Object> checks() {
+        Map<String, Object> checks = new LinkedHashMap<>();
+        if (ctx.bus() != null) {
+            checks.put(ctx.bus().name(), ctx.bus().healthy() ? "up" : "down");
+        }
+        return checks;
     }
 
     void metrics(ChannelHandlerContext chc, FullHttpRequest req) {

@@ -54,6 +54,15 @@ public final class GatewayMetrics {
             "Connections closed by the server, by close code").labelNames("code").register(registry);
     public final Counter httpRequests = Counter.build("realtime_http_requests_total",
             "HTTP requests by route and status").labelNames("route", "status").register(registry);
+    public final Counter busPublishes = Counter.build("realtime_bus_publishes_total",
+            "Room events sent to other nodes over the bus").register(registry);
+    public final Counter busReceives = Counter.build("realtime_bus_receives_total",
+            "Room events received from the bus").register(registry);
+    public final Counter busDropped = Counter.build("realtime_bus_dropped_total",
+            "Room events not sent to other nodes because the bus was down or saturated").register(registry);
+    public final Counter busErrors = Counter.build("realtime_bus_errors_total",
+            "Bus failures by kind (subscriber, publisher, handler, malformed, queue_full)").labelNames("kind")
+            .register(registry);
     public final Histogram fanoutLatency = Histogram.build("realtime_fanout_latency_seconds",
             "Time from accepting a publish to writing it on each event loop")
             .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)

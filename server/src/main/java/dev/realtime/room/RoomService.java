@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  * <p>Callers may be any thread. Callbacks for a connection's own operations ({@code join},
  * {@code leave}, {@code publish} by a client) run on that connection's event loop, in order with
  * the deliveries it receives. Server-side publishes (HTTP, and later Kafka/Redis) pass a
- * {@code null} subscriber and skip the membership check.
+ * {@code null} subscriber and skip the membership check. A {@link RoomBridge} sees every accepted
+ * publish and every room's first/last local member: that is how events reach other nodes.
  */
 public final class RoomService {
     private final RoomShard[] shards;
@@ -35,12 +36,14 @@ public final class RoomService {
     private final BinaryCodec binary;
     private final ByteBufAllocator alloc;
     private final int maxRoomMembers;
+    private final RoomBridge bridge;
 
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
-                       ByteBufAllocator alloc, GatewayMetrics metrics) {
+                       ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge) {
+        this.bridge = bridge;
         this.shards = new RoomShard[shardCount];
         for (int i = 0; i < shardCount; i++) {
-            shards[i] = new RoomShard(i, roomCount);
+            shards[i] = new RoomShard(i, roomCount, bridge);
         }
         this.maxRoomMembers = maxRoomMembers;
         this.json = json;
@@ -130,11 +133,28 @@ public final class RoomService {
                 if (r != null) {
                     fanOut(r, event, accepted);
                 }
+                bridge.published(room, event);
             }
             if (from != null) {
                 answer(from, done, result);
             } else if (done != null) {
                 done.accept(result);
+            }
+        });
+    }
+
+    /**
+     * Delivers an event that another node published to this node's local members of {@code room}
+     * (no membership check, not forwarded again). Safe from any thread.
+     */
+    public void deliverFromPeer(String room, ServerMessage.Event event) {
+        long accepted = System.nanoTime();
+        RoomShard shard = shard(room);
+        shard.executor().execute(() -> {
+            Room r = shard.get(room);
+            if (r != null) {
+                metrics.publishes.labels("peer").inc();
+                fanOut(r, event, accepted);
             }
         });
     }

@@ -18,10 +18,12 @@ final class RoomShard {
     private final EventExecutor executor;
     private final Map<String, Room> rooms = new HashMap<>();
     private final AtomicInteger roomCount;
+    private final RoomBridge lifecycle;
 
-    RoomShard(int index, AtomicInteger roomCount) {
+    RoomShard(int index, AtomicInteger roomCount, RoomBridge lifecycle) {
         this.executor = new DefaultEventExecutor(new DefaultThreadFactory("room-shard-" + index, true));
         this.roomCount = roomCount;
+        this.lifecycle = lifecycle;
     }
 
     EventExecutor executor() {
@@ -40,6 +42,7 @@ final class RoomShard {
             room = new Room(name);
             rooms.put(name, room);
             roomCount.incrementAndGet();
+            lifecycle.opened(name);
         }
         return room;
     }
@@ -48,6 +51,7 @@ final class RoomShard {
     void removeIfEmpty(Room room) {
         if (room.isEmpty() && rooms.remove(room.name) != null) {
             roomCount.decrementAndGet();
+            lifecycle.closed(room.name);
         }
     }
 

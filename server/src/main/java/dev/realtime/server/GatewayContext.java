@@ -2,6 +2,7 @@ package dev.realtime.server;
 
 import dev.realtime.auth.ApiKeyCheck;
 import dev.realtime.auth.TokenVerifier;
+import dev.realtime.cluster.Bus;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.metrics.GatewayMetrics;
@@ -19,7 +20,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The node's shared services, built once by {@link GatewayServer} and handed to every handler.
+ * The node's shared services ({@code bus} is null for a node that is alone), built once by {@link GatewayServer} and handed to every handler.
  * Every field is immutable or thread-safe; per-loop objects are looked up by the channel's loop.
  */
 public record GatewayContext(
@@ -38,7 +39,8 @@ public record GatewayContext(
         Map<EventLoop, ConnectionSweeper> sweepers,
         AtomicBoolean draining,
         long startedAtMillis,
-        String version) {
+        String version,
+        Bus bus) {
 
     public MessageCodec codecFor(String subprotocol) {
         return BinaryCodec.SUBPROTOCOL.equals(subprotocol) ? binary : json;
@@ -46,5 +48,10 @@ public record GatewayContext(
 
     public boolean isDraining() {
         return draining.get();
+    }
+
+    /** Whether every configured dependency is reachable (a node without a bus has none). */
+    public boolean dependenciesHealthy() {
+        return bus == null || bus.healthy();
     }
 }

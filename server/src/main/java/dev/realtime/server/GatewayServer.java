@@ -2,6 +2,9 @@ package dev.realtime.server;
 
 import dev.realtime.auth.ApiKeyCheck;
 import dev.realtime.auth.TokenVerifier;
+import dev.realtime.cluster.Backends;
+import dev.realtime.cluster.Bus;
+import dev.realtime.cluster.BusBridge;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.http.ApiRoutes;
@@ -13,6 +16,7 @@ import dev.realtime.protocol.BinaryCodec;
 import dev.realtime.protocol.CloseCodes;
 import dev.realtime.protocol.JsonCodec;
 import dev.realtime.room.LoopOutbox;
+import dev.realtime.room.RoomBridge;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
 import dev.realtime.session.ConnectionRegistry;
@@ -70,8 +74,16 @@ public final class GatewayServer {
     private GatewayContext context;
     private Channel serverChannel;
 
+    private final Backends backends;
+
     public GatewayServer(GatewayConfig config) {
+        this(config, null);
+    }
+
+    /** A node with the given backends ({@code null}: chosen from the configuration). */
+    public GatewayServer(GatewayConfig config, Backends backends) {
         this.config = config;
+        this.backends = backends != null ? backends : Backends.fromConfig(config, metrics);
         BuiltinEmits.register(emits);
     }
 
@@ -116,10 +128,17 @@ public final class GatewayServer {
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
         ConnectionRegistry registry = new ConnectionRegistry(config.maxConnections(), config.maxConnectionsPerIp(),
                 config.maxConnectionsPerUser());
-        RoomService rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics);
+        Bus bus = backends.bus();
+        BusBridge busBridge = bus == null ? null : new BusBridge(bus, config.nodeId(), metrics);
+        RoomService rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
+                busBridge == null ? RoomBridge.LOCAL : busBridge);
+        if (busBridge != null) {
+            busBridge.start(rooms);
+            metrics.gauge("realtime_bus_up", "1 while the cluster bus reaches its backend", () -> bus.healthy() ? 1 : 0);
+        }
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
                 rooms, new RoomPolicy(config.publicRooms()), registry, emits, json, binary, alloc,
-                Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get());
+                Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus);
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
         metrics.gauge("realtime_ready", "1 when the node accepts traffic, 0 while draining",
@@ -194,6 +213,9 @@ public final class GatewayServer {
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         context.sweepers().values().forEach(ConnectionSweeper::stop);
         context.rooms().shutdown();
+        if (context.bus() != null) {
+            context.bus().close();
+        }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         log.info("stopped");

@@ -21,6 +21,11 @@ public final class TestNode implements AutoCloseable {
 
     /** Starts a node with test defaults overridden by {@code env}. */
     public static TestNode start(Map<String, String> env) {
+        return start(env, null);
+    }
+
+    /** Starts a node with explicit backends ({@code null}: from the configuration). */
+    public static TestNode start(Map<String, String> env, dev.realtime.cluster.Backends backends) {
         Map<String, String> all = new HashMap<>();
         all.put("PORT", "0");
         all.put("HOST", "127.0.0.1");
@@ -30,7 +35,7 @@ public final class TestNode implements AutoCloseable {
         all.put("ROOM_SHARDS", "2");
         all.put("SHUTDOWN_GRACE_MS", "2000");
         all.putAll(env);
-        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(all));
+        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(all), backends);
         try {
             server.start();
         } catch (InterruptedException e) {

@@ -1,0 +1,50 @@
+package dev.realtime.cluster;
+
+/**
+ * Cross-node delivery of room events (the backend SPI). A node subscribes only to the rooms it has
+ * local members in, so no node reads a firehose: {@code RoomService} calls {@link #subscribe} when
+ * a room gets its first local member and {@link #unsubscribe} when it loses its last.
+ *
+ * <p>Rules every implementation follows:
+ * <ul>
+ *   <li>{@link #subscribe}, {@link #unsubscribe} and {@link #publish} never block: room shard threads
+ *       call them. Work that touches the network happens on the bus's own threads.</li>
+ *   <li>Calls for one room from one thread take effect in call order.</li>
+ *   <li>The handler runs on a bus thread and must hand work off (to the room's shard) at once.</li>
+ *   <li>Delivery is at most once: while the backend is unreachable messages are dropped and
+ *       counted, never buffered without bound. Subscriptions survive reconnects.</li>
+ *   <li>A node may receive its own messages back; the envelope carries the origin node so
+ *       receivers drop them (see {@link BusEnvelope}).</li>
+ * </ul>
+ * Implementations: {@link InMemoryBus} (nodes in one JVM, the single-node default) and
+ * {@link RedisBus} (Redis pub/sub, one channel per room).
+ */
+public interface Bus extends AutoCloseable {
+
+    /** Receives messages for subscribed rooms. */
+    @FunctionalInterface
+    interface Handler {
+        void onMessage(String room, byte[] envelope);
+    }
+
+    /** Starts delivering to {@code handler}; called once before any other method. */
+    void start(Handler handler);
+
+    /** Starts receiving {@code room}'s messages. Idempotent. */
+    void subscribe(String room);
+
+    /** Stops receiving {@code room}'s messages. Idempotent. */
+    void unsubscribe(String room);
+
+    /** Sends {@code envelope} to every node subscribed to {@code room}. */
+    void publish(String room, byte[] envelope);
+
+    /** Whether the bus can currently reach its backend. */
+    boolean healthy();
+
+    /** Short name for health output and logs, e.g. {@code redis}. */
+    String name();
+
+    @Override
+    void close();
+}

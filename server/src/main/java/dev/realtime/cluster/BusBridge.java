@@ -1,0 +1,74 @@
+package dev.realtime.cluster;
+
+import dev.realtime.metrics.GatewayMetrics;
+import dev.realtime.protocol.ServerMessage;
+import dev.realtime.room.RoomBridge;
+import dev.realtime.room.RoomService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins the room layer to a {@link Bus}: subscribes to a room's channel while it has local members,
+ * forwards every accepted publish to the other nodes, and hands what arrives from them to the
+ * room's shard ({@link RoomService#deliverFromPeer}), dropping this node's own echoes. A message is
+ * therefore delivered once per connection: locally by the publishing node, remotely by each other
+ * node that has members.
+ *
+ * <p>Threading: the {@link RoomBridge} methods run on shard threads; {@link #onMessage} on the bus
+ * thread. No mutable state besides the room service reference set once at startup.
+ */
+public final class BusBridge implements RoomBridge, Bus.Handler {
+    private static final Logger log = LoggerFactory.getLogger(BusBridge.class);
+
+    private final Bus bus;
+    private final String nodeId;
+    private final GatewayMetrics metrics;
+    private volatile RoomService rooms;
+
+    public BusBridge(Bus bus, String nodeId, GatewayMetrics metrics) {
+        this.bus = bus;
+        this.nodeId = nodeId;
+        this.metrics = metrics;
+    }
+
+    /** Connects the bus to the rooms and starts receiving. Called once at startup. */
+    public void start(RoomService rooms) {
+        this.rooms = rooms;
+        bus.start(this);
+    }
+
+    public Bus bus() {
+        return bus;
+    }
+
+    @Override
+    public void opened(String room) {
+        bus.subscribe(room);
+    }
+
+    @Override
+    public void closed(String room) {
+        bus.unsubscribe(room);
+    }
+
+    @Override
+    public void published(String room, ServerMessage.Event event) {
+        bus.publish(room, new BusEnvelope(nodeId, room, event).encode());
+    }
+
+    @Override
+    public void onMessage(String room, byte[] envelope) {
+        BusEnvelope e;
+        try {
+            e = BusEnvelope.decode(envelope);
+        } catch (IllegalArgumentException bad) {
+            metrics.busErrors.labels("malformed").inc();
+            log.warn("dropping malformed bus message for room {}: {}", room, bad.getMessage());
+            return;
+        }
+        if (nodeId.equals(e.origin()) || !room.equals(e.room())) {
+            return; // our own echo, or a message that lies about its room
+        }
+        rooms.deliverFromPeer(room, e.event());
+    }
+}

@@ -1,0 +1,285 @@
+package dev.realtime.cluster;
+
+import dev.realtime.metrics.GatewayMetrics;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * {@link Bus} over Redis pub/sub: one channel per room ({@code rt:room:<name>}), subscribed only
+ * while the room has local members, plus this node's own channel ({@code rt:node:<id>}) so the
+ * subscriber connection always has something to listen to.
+ *
+ * <p>Threads: a subscriber thread owns the pub/sub connection (blocking reads, reconnect with
+ * backoff, resubscribe everything after a reconnect); a publisher thread owns the publishing
+ * connection and drains a bounded queue, pipelining everything waiting. Subscription changes from
+ * shards are queued to the subscriber thread's command loop so only one thread writes to the
+ * pub/sub connection. While Redis is unreachable publishes are dropped and counted.
+ */
+public final class RedisBus implements Bus {
+    private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
+    private static final String ROOM_PREFIX = "rt:room:";
+    private static final int QUEUE_LIMIT = 100_000;
+    private static final int MAX_BATCH = 512;
+
+    private final HostAndPort address;
+    private final String password;
+    private final String nodeChannel;
+    private final GatewayMetrics metrics;
+    private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    private final LinkedBlockingQueue<byte[][]> outbound = new LinkedBlockingQueue<>(QUEUE_LIMIT);
+    private final PubSub pubSub = new PubSub();
+    private final ExecutorService control = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "bus-redis-ctl");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Handler handler;
+    private volatile boolean running = true;
+    private volatile boolean subscriberUp;
+    private volatile boolean publisherUp;
+    private Thread subscriber;
+    private Thread publisher;
+
+    public RedisBus(HostAndPort address, String password, String nodeId, GatewayMetrics metrics) {
+        this.address = address;
+        this.password = password;
+        this.nodeChannel = "rt:node:" + nodeId;
+        this.metrics = metrics;
+    }
+
+    static String channel(String room) {
+        return ROOM_PREFIX + room;
+    }
+
+    @Override
+    public void start(Handler handler) {
+        this.handler = handler;
+        subscriber = new Thread(this::subscribeLoop, "bus-redis-sub");
+        publisher = new Thread(this::publishLoop, "bus-redis-pub");
+        subscriber.setDaemon(true);
+        publisher.setDaemon(true);
+        subscriber.start();
+        publisher.start();
+    }
+
+    @Override
+    public void subscribe(String room) {
+        if (rooms.add(room)) {
+            control.execute(() -> send(true, room));
+        }
+    }
+
+    @Override
+    public void unsubscribe(String room) {
+        if (rooms.remove(room)) {
+            control.execute(() -> send(false, room));
+        }
+    }
+
+    /** On the control thread: the only writer of subscription commands. */
+    private void send(boolean subscribe, String room) {
+        if (!subscriberUp || rooms.contains(room) != subscribe) {
+            return; // not connected (the reconnect resubscribes), or already reversed
+        }
+        try {
+            if (subscribe) {
+                pubSub.subscribe(bytes(channel(room)));
+            } else {
+                pubSub.unsubscribe(bytes(channel(room)));
+            }
+        } catch (RuntimeException e) {
+            log.debug("(un)subscribe {} deferred to reconnect: {}", room, e.toString());
+        }
+    }
+
+    /** On the control thread, once connected: subscribe whatever was added while connecting. */
+    private void resync() {
+        if (!subscriberUp) {
+            return;
+        }
+        try {
+            List<byte[]> all = new ArrayList<>();
+            rooms.forEach(r -> all.add(bytes(channel(r))));
+            if (!all.isEmpty()) {
+                pubSub.subscribe(all.toArray(byte[][]::new));
+            }
+        } catch (RuntimeException e) {
+            log.debug("resync deferred to reconnect: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void publish(String room, byte[] envelope) {
+        if (!outbound.offer(new byte[][] {bytes(channel(room)), envelope})) {
+            metrics.busErrors.labels("queue_full").inc();
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        return subscriberUp && publisherUp;
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    private Jedis connect() {
+        Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 0);
+        if (password != null) {
+            jedis.auth(password);
+        }
+        jedis.ping();
+        return jedis;
+    }
+
+    private void subscribeLoop() {
+        long backoff = 100;
+        while (running) {
+            try (Jedis jedis = connect()) {
+                backoff = 100;
+                // Rooms are (re)subscribed by resync() once this subscription is confirmed.
+                jedis.subscribe(pubSub, bytes(nodeChannel)); // blocks until unsubscribed or broken
+            } catch (JedisException e) {
+                if (running) {
+                    metrics.busErrors.labels("subscriber").inc();
+                    log.warn("redis subscriber connection lost ({}); retrying in {} ms", e.getMessage(), backoff);
+                }
+            } finally {
+                subscriberUp = false;
+            }
+            backoff = sleepBackoff(backoff);
+        }
+    }
+
+    private void publishLoop() {
+        long backoff = 100;
+        List<byte[][]> batch = new ArrayList<>(MAX_BATCH);
+        while (running) {
+            try (Jedis jedis = connect()) {
+                publisherUp = true;
+                backoff = 100;
+                while (running) {
+                    byte[][] first = outbound.poll(200, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    outbound.drainTo(batch, MAX_BATCH - 1);
+                    Pipeline p = jedis.pipelined();
+                    for (byte[][] m : batch) {
+                        p.publish(m[0], m[1]);
+                    }
+                    p.sync();
+                    metrics.busPublishes.inc(batch.size());
+                    batch.clear();
+                }
+            } catch (JedisException e) {
+                if (running) {
+                    metrics.busErrors.labels("publisher").inc();
+                    metrics.busDropped.inc(batch.size());
+                    batch.clear();
+                    log.warn("redis publisher connection lost ({}); retrying in {} ms", e.getMessage(), backoff);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                publisherUp = false;
+            }
+            // Messages queued while Redis is down would arrive stale: drop them (at most once).
+            int stale = outbound.size();
+            outbound.clear();
+            metrics.busDropped.inc(stale);
+            backoff = sleepBackoff(backoff);
+        }
+    }
+
+    private long sleepBackoff(long backoff) {
+        if (!running) {
+            return backoff;
+        }
+        try {
+            TimeUnit.MILLISECONDS.sleep(backoff);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+        return Math.min(backoff * 2, 5000);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            if (subscriberUp) {
+                pubSub.unsubscribe();
+            }
+        } catch (RuntimeException ignored) {
+            // connection already gone
+        }
+        if (publisher != null) {
+            publisher.interrupt();
+        }
+        control.shutdownNow();
+        join(subscriber);
+        join(publisher);
+    }
+
+    private static void join(Thread t) {
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Receives on the subscriber thread and hands messages to the handler. */
+    private final class PubSub extends BinaryJedisPubSub {
+        @Override
+        public void onSubscribe(byte[] channel, int subscribedChannels) {
+            if (!subscriberUp) {
+                subscriberUp = true;
+                log.info("redis bus connected to {}", address);
+                control.execute(RedisBus.this::resync);
+            }
+        }
+
+        @Override
+        public void onMessage(byte[] channel, byte[] message) {
+            String name = new String(channel, StandardCharsets.UTF_8);
+            if (!name.startsWith(ROOM_PREFIX)) {
+                return; // node channel: reserved for node-addressed requests
+            }
+            metrics.busReceives.inc();
+            try {
+                handler.onMessage(name.substring(ROOM_PREFIX.length()), message);
+            } catch (RuntimeException e) {
+                metrics.busErrors.labels("handler").inc();
+                log.warn("bus message for {} failed: {}", name, e.toString());
+            }
+        }
+    }
+}
