@@ -63,6 +63,14 @@ public final class GatewayMetrics {
     public final Counter busErrors = Counter.build("realtime_bus_errors_total",
             "Bus failures by kind (subscriber, publisher, handler, malformed, queue_full)").labelNames("kind")
             .register(registry);
+    public final Counter kafkaConsumed = Counter.build("realtime_kafka_consumed_total",
+            "Kafka records consumed, by topic").labelNames("topic").register(registry);
+    public final Counter kafkaDeadLettered = Counter.build("realtime_kafka_dlq_total",
+            "Kafka records sent to the dead-letter topic, by reason").labelNames("reason").register(registry);
+    public final Counter kafkaErrors = Counter.build("realtime_kafka_errors_total",
+            "Kafka client failures by kind (consumer, producer)").labelNames("kind").register(registry);
+    public final Gauge kafkaLag = Gauge.build("realtime_kafka_consumer_lag",
+            "Records behind the end of each assigned partition").labelNames("topic", "partition").register(registry);
     public final Histogram fanoutLatency = Histogram.build("realtime_fanout_latency_seconds",
             "Time from accepting a publish to writing it on each event loop")
             .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)

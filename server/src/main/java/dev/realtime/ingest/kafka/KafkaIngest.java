@@ -1,0 +1,208 @@
+package dev.realtime.ingest.kafka;
+
+import dev.realtime.metrics.GatewayMetrics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes the routed Kafka topics on one thread and hands each record to a {@link RecordHandler}
+ * (which turns it into room/user deliveries), at least once: offsets are committed only after
+ * every record of a poll was handed off and every dead-lettered one acknowledged by Kafka. A record
+ * the handler refuses, or one too large, goes to the dead-letter topic with the reason and its
+ * origin in headers, is counted, and never stops the consumer. Kafka unreachable: the consumer
+ * keeps retrying with backoff, the node keeps serving, {@link #healthy()} says false.
+ *
+ * <p>Threading: the Kafka clients are owned by the consumer thread; {@link #healthy()} and
+ * {@link #close()} are safe from any thread.
+ */
+public final class KafkaIngest implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KafkaIngest.class);
+
+    /** Turns one record into deliveries. Runs on the consumer thread; must not block for long. */
+    @FunctionalInterface
+    public interface RecordHandler {
+        /** Returns {@code null} when handed off, or the reason to dead-letter it. */
+        String handle(String topic, byte[] key, byte[] value);
+    }
+
+    private final KafkaSettings settings;
+    private final List<String> topics;
+    private final RecordHandler handler;
+    private final GatewayMetrics metrics;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean healthy;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+    public KafkaIngest(KafkaSettings settings, Collection<String> topics, RecordHandler handler, GatewayMetrics metrics) {
+        this.settings = settings;
+        this.topics = List.copyOf(topics);
+        this.handler = handler;
+        this.metrics = metrics;
+        this.thread = new Thread(this::run, "kafka-ingest");
+        this.thread.setDaemon(true);
+    }
+
+    public KafkaIngest start() {
+        thread.start();
+        return this;
+    }
+
+    /** Whether the last check reached the Kafka cluster. */
+    public boolean healthy() {
+        return healthy;
+    }
+
+    private void run() {
+        long backoff = 200;
+        while (running) {
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+                 KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(producerProps(), new ByteArraySerializer(),
+                         new ByteArraySerializer())) {
+                consumer = c;
+                c.subscribe(topics);
+                long nextCheck = 0;
+                while (running) {
+                    if (System.nanoTime() - nextCheck >= 0) {
+                        check(c);
+                        nextCheck = System.nanoTime() + settings.healthCheckEvery().toNanos();
+                    }
+                    ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(500));
+                    if (records.isEmpty()) {
+                        continue;
+                    }
+                    for (ConsumerRecord<byte[], byte[]> r : records) {
+                        process(r, dlq);
+                    }
+                    dlq.flush();
+                    c.commitSync();
+                    backoff = 200;
+                    updateLag(c, records);
+                }
+            } catch (WakeupException e) {
+                // close() asked us to stop
+            } catch (KafkaException | IllegalStateException e) {
+                healthy = false;
+                if (running) {
+                    metrics.kafkaErrors.labels("consumer").inc();
+                    log.warn("kafka consumer failed ({}); retrying in {} ms", e.toString(), backoff);
+                    sleep(backoff);
+                    backoff = Math.min(backoff * 2, 10_000);
+                }
+            } finally {
+                consumer = null;
+            }
+        }
+    }
+
+    private void process(ConsumerRecord<byte[], byte[]> r, KafkaProducer<byte[], byte[]> dlq) {
+        metrics.kafkaConsumed.labels(r.topic()).inc();
+        byte[] value = r.value();
+        String reason;
+        if (value == null) {
+            reason = "empty";
+        } else if (value.length > settings.maxRecordBytes()) {
+            reason = "too_large";
+        } else {
+            try {
+                reason = handler.handle(r.topic(), r.key(), value);
+            } catch (RuntimeException e) {
+                log.warn("record {}-{}@{} failed: {}", r.topic(), r.partition(), r.offset(), e.toString());
+                reason = "handler_error";
+            }
+        }
+        if (reason != null) {
+            metrics.kafkaDeadLettered.labels(reason).inc();
+            ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(settings.deadLetterTopic(), r.key(), value);
+            dead.headers().add("rt-error", reason.getBytes(StandardCharsets.UTF_8))
+                    .add("rt-source-topic", r.topic().getBytes(StandardCharsets.UTF_8))
+                    .add("rt-source-partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8))
+                    .add("rt-source-offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
+            dlq.send(dead, (meta, error) -> {
+                if (error != null) {
+                    metrics.kafkaErrors.labels("producer").inc();
+                }
+            });
+        }
+    }
+
+    /** A cheap metadata round trip: tells whether the cluster answers. */
+    private void check(KafkaConsumer<byte[], byte[]> c) {
+        try {
+            c.listTopics(Duration.ofSeconds(2));
+            if (!healthy) {
+                log.info("kafka reachable at {}", settings.brokers());
+            }
+            healthy = true;
+        } catch (KafkaException e) {
+            if (healthy) {
+                log.warn("kafka unreachable: {}", e.toString());
+            }
+            healthy = false;
+        }
+    }
+
+    private void updateLag(KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            c.currentLag(tp).ifPresent(lag ->
+                    metrics.kafkaLag.labels(tp.topic(), Integer.toString(tp.partition())).set(lag));
+        }
+    }
+
+    private Map<String, Object> consumerProps() {
+        return Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers(),
+                ConsumerConfig.GROUP_ID_CONFIG, settings.group(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, settings.offsetReset(),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500,
+                ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 5000,
+                ConsumerConfig.CLIENT_ID_CONFIG, "realtime-ingest");
+    }
+
+    private Map<String, Object> producerProps() {
+        return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000,
+                ProducerConfig.CLIENT_ID_CONFIG, "realtime-dlq");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
