@@ -63,7 +63,14 @@ public record GatewayConfig(
         // cluster
         String redisHost,
         int redisPort,
-        String redisPassword) {
+        String redisPassword,
+        // ingestion
+        String kafkaBrokers,
+        String kafkaConsumerGroup,
+        String kafkaDlqTopic,
+        String kafkaOffsetReset,
+        String routesFile,
+        int maxRecordBytes) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -157,11 +164,30 @@ public record GatewayConfig(
                 tlsKey,
                 redis.host(),
                 redis.port(),
-                redis.password());
+                redis.password(),
+                r.raw("KAFKA_BROKERS"),
+                r.string("KAFKA_CONSUMER_GROUP", "realtime-service-group"),
+                r.string("KAFKA_DLQ_TOPIC", "realtime.dlq"),
+                offsetReset(r),
+                r.raw("ROUTES_FILE"),
+                r.integer("INGEST_MAX_RECORD_BYTES", 1024 * 1024, 64, 64 * 1024 * 1024));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
         return config;
+    }
+
+    private static String offsetReset(EnvReader r) {
+        String v = r.string("KAFKA_OFFSET_RESET", "latest");
+        if (!v.equals("latest") && !v.equals("earliest")) {
+            r.problem("KAFKA_OFFSET_RESET='" + v + "' must be latest or earliest");
+        }
+        return v;
+    }
+
+    /** Whether this node consumes Kafka. */
+    public boolean kafkaEnabled() {
+        return kafkaBrokers != null;
     }
 
     /** Whether this node joins a cluster through Redis. */
@@ -190,6 +216,7 @@ public record GatewayConfig(
         return "GatewayConfig[node=" + nodeId + ", " + host + ":" + port + ", transport=" + transport
                 + ", ioThreads=" + ioThreads + ", roomShards=" + roomShards + ", devMode=" + devMode
                 + ", anonymous=" + allowAnonymous + ", tls=" + tlsEnabled()
-                + ", redis=" + (redisHost == null ? "none" : redisHost + ":" + redisPort) + "]";
+                + ", redis=" + (redisHost == null ? "none" : redisHost + ":" + redisPort)
+                + ", kafka=" + (kafkaBrokers == null ? "none" : kafkaBrokers) + "]";
     }
 }
