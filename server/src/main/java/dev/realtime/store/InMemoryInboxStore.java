@@ -1,0 +1,166 @@
+package dev.realtime.store;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The in-memory {@link InboxStore} (one node, or nodes in one JVM sharing an instance). Time comes
+ * from an injectable wall clock (epoch milliseconds) so expiry and ack timeouts are testable without
+ * waiting; expired notifications are invisible at once and reclaimed by a sweep that {@link #add}
+ * runs at most once per {@code min(ttl, 60 s)}.
+ *
+ * <p>Threading: thread-safe; all state is guarded by this object's monitor (short critical sections,
+ * no I/O).
+ */
+public final class InMemoryInboxStore implements InboxStore {
+    private final int capacity;
+    private final long ttlMillis;
+    private final long sweepEveryMillis;
+    private final LongSupplier clock;
+    /** user -> (id -> notification), ordered by id. */
+    private final Map<String, TreeMap<Long, Notification>> inboxes = new HashMap<>();
+    /** id -> user for unread notifications not yet forwarded, ordered by id (and so by age). */
+    private final TreeMap<Long, String> pending = new TreeMap<>();
+    private long lastId;
+    private long lastSweep;
+
+    /** {@link #DEFAULT_CAPACITY} per user, kept for {@link #DEFAULT_TTL}, on the system clock. */
+    public InMemoryInboxStore() {
+        this(DEFAULT_CAPACITY, DEFAULT_TTL, System::currentTimeMillis);
+    }
+
+    /** A store on {@code clockMillis} (epoch milliseconds; tests move it by hand). */
+    public InMemoryInboxStore(int capacity, Duration ttl, LongSupplier clockMillis) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("inbox capacity must be at least 1");
+        }
+        this.capacity = capacity;
+        this.ttlMillis = RedisSupport.millis(ttl);
+        this.sweepEveryMillis = Math.min(ttlMillis, 60_000);
+        this.clock = clockMillis;
+        this.lastSweep = clockMillis.getAsLong();
+    }
+
+    private boolean expired(Notification n, long now) {
+        return now - n.createdAtMillis() >= ttlMillis;
+    }
+
+    @Override
+    public synchronized Notification add(String userId, byte[] payload) {
+        long now = clock.getAsLong();
+        long id = ++lastId;
+        Notification n = new Notification(Long.toString(id), now, payload);
+        TreeMap<Long, Notification> inbox = inboxes.computeIfAbsent(userId, u -> new TreeMap<>());
+        inbox.put(id, n);
+        pending.put(id, userId);
+        while (inbox.size() > capacity) {
+            pending.remove(inbox.pollFirstEntry().getKey());
+        }
+        if (now - lastSweep >= sweepEveryMillis) {
+            lastSweep = now;
+            sweep(now);
+        }
+        return n;
+    }
+
+    private void sweep(long now) {
+        for (Iterator<TreeMap<Long, Notification>> it = inboxes.values().iterator(); it.hasNext(); ) {
+            TreeMap<Long, Notification> inbox = it.next();
+            for (Iterator<Map.Entry<Long, Notification>> ni = inbox.entrySet().iterator(); ni.hasNext(); ) {
+                Map.Entry<Long, Notification> e = ni.next();
+                if (expired(e.getValue(), now)) {
+                    ni.remove();
+                    pending.remove(e.getKey());
+                }
+            }
+            if (inbox.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    @Override
+    public synchronized List<Notification> unread(String userId, int limit) {
+        InMemoryHistoryStore.checkLimit(limit);
+        TreeMap<Long, Notification> inbox = inboxes.get(userId);
+        List<Notification> out = new ArrayList<>();
+        if (inbox == null) {
+            return out;
+        }
+        long now = clock.getAsLong();
+        for (Notification n : inbox.values()) {
+            if (out.size() == limit) {
+                break;
+            }
+            if (!expired(n, now)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    private static Long parse(String id) {
+        try {
+            return id == null ? null : Long.valueOf(id);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public synchronized boolean markRead(String userId, String notificationId) {
+        Long id = parse(notificationId);
+        TreeMap<Long, Notification> inbox = id == null ? null : inboxes.get(userId);
+        if (inbox == null) {
+            return false;
+        }
+        Notification n = inbox.remove(id);
+        if (n == null) {
+            return false;
+        }
+        pending.remove(id);
+        if (inbox.isEmpty()) {
+            inboxes.remove(userId);
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized List<Pending> unackedOlderThan(Duration age, int limit) {
+        InMemoryHistoryStore.checkLimit(limit);
+        long now = clock.getAsLong();
+        long cutoff = now - age.toMillis();
+        List<Pending> out = new ArrayList<>();
+        for (Iterator<Map.Entry<Long, String>> it = pending.entrySet().iterator(); it.hasNext() && out.size() < limit; ) {
+            Map.Entry<Long, String> e = it.next();
+            TreeMap<Long, Notification> inbox = inboxes.get(e.getValue());
+            Notification n = inbox == null ? null : inbox.get(e.getKey());
+            if (n == null || expired(n, now)) {
+                it.remove();
+                continue;
+            }
+            if (n.createdAtMillis() > cutoff) {
+                break; // ids are in creation order, so everything after is younger
+            }
+            out.add(new Pending(e.getValue(), n));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized boolean markForwarded(String userId, String notificationId) {
+        Long id = parse(notificationId);
+        return id != null && pending.remove(id, userId);
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.realtime.store;
+
+import static dev.realtime.store.RedisSupport.bytes;
+import static dev.realtime.store.RedisSupport.number;
+import static dev.realtime.store.RedisSupport.string;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * {@link HistoryStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}):
+ * <pre>
+ *   P hist:meta:{room}  hash  epoch -> the stream's epoch, head -> its latest offset
+ *   P hist:log:{room}   list  the last {@code capacity} events (raw bytes), oldest first
+ * </pre>
+ * The offset of a list element is derived ({@code head - LLEN + 1} for the first), so the list holds
+ * only the event bytes. {@link #append} is one Lua script (create the stream with a fresh epoch if
+ * the meta hash is missing, HINCRBY head, RPUSH, LTRIM, PEXPIRE both keys), so appends from any
+ * number of nodes get distinct, gap-free offsets. Reads are one script each.
+ *
+ * <p>Threading: thread-safe and stateless apart from the (thread-safe) pool; every call is one bounded
+ * round trip and throws {@link StoreUnavailableException} when Redis cannot answer. The pool is the
+ * caller's; this store never closes it.
+ */
+public final class RedisHistoryStore implements HistoryStore {
+    private static final RedisSupport.Script APPEND = new RedisSupport.Script(
+            "local epoch = redis.call('HGET', KEYS[1], 'epoch') "
+            + "if not epoch then epoch = ARGV[2] redis.call('DEL', KEYS[2]) "
+            + "  redis.call('HSET', KEYS[1], 'epoch', epoch, 'head', 0) end "
+            + "local head = redis.call('HINCRBY', KEYS[1], 'head', 1) "
+            + "redis.call('RPUSH', KEYS[2], ARGV[1]) "
+            + "redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1) "
+            + "redis.call('PEXPIRE', KEYS[1], ARGV[4]) redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
+            + "return {head, epoch}");
+    /** Returns {0} (no stream), {0, epoch, head} (not recovered) or {1, epoch, head, first, events...}. */
+    private static final RedisSupport.Script SINCE = new RedisSupport.Script(
+            "local m = redis.call('HMGET', KEYS[1], 'epoch', 'head') "
+            + "if not m[1] then return {0} end "
+            + "local head = tonumber(m[2]) local off = tonumber(ARGV[2]) "
+            + "if m[1] ~= ARGV[1] or off < 0 or off > head then return {0, m[1], head} end "
+            + "local len = redis.call('LLEN', KEYS[2]) local first = head - len + 1 "
+            + "if off + 1 < first then return {0, m[1], head} end "
+            + "local out = {1, m[1], head, off + 1} "
+            + "local start = off + 1 - first local stop = math.min(start + tonumber(ARGV[3]) - 1, len - 1) "
+            + "if start <= stop then for _, e in ipairs(redis.call('LRANGE', KEYS[2], start, stop)) do "
+            + "  out[#out + 1] = e end end "
+            + "return out");
+    /** Returns {} (no stream) or {head, epoch, events...} with the newest ARGV[1] events. */
+    private static final RedisSupport.Script LATEST = new RedisSupport.Script(
+            "local m = redis.call('HMGET', KEYS[1], 'epoch', 'head') "
+            + "if not m[1] then return {} end "
+            + "local out = {tonumber(m[2]), m[1]} "
+            + "for _, e in ipairs(redis.call('LRANGE', KEYS[2], -tonumber(ARGV[1]), -1)) do out[#out + 1] = e end "
+            + "return out");
+
+    private final JedisPooled redis;
+    private final String p;
+    private final int capacity;
+    private final byte[] capacityArg;
+    private final byte[] ttlArg;
+
+    /** A store with the default prefix {@code rt:}. */
+    public RedisHistoryStore(JedisPooled redis, int capacity, Duration ttl) {
+        this(redis, RedisSupport.DEFAULT_PREFIX, capacity, ttl);
+    }
+
+    public RedisHistoryStore(JedisPooled redis, String prefix, int capacity, Duration ttl) {
+        RedisSupport.checkPrefix(prefix);
+        if (capacity < 1) {
+            throw new IllegalArgumentException("history capacity must be at least 1");
+        }
+        this.redis = redis;
+        this.p = prefix + "hist:";
+        this.capacity = capacity;
+        this.capacityArg = bytes(Integer.toString(capacity));
+        this.ttlArg = bytes(Long.toString(RedisSupport.millis(ttl)));
+    }
+
+    private List<byte[]> keys(String room) {
+        return List.of(bytes(p + "meta:" + room), bytes(p + "log:" + room));
+    }
+
+    @Override
+    public Appended append(String room, byte[] event) {
+        List<?> r = (List<?>) APPEND.run(redis, "history append", keys(room),
+                List.of(event, bytes(InMemoryHistoryStore.newEpoch()), capacityArg, ttlArg));
+        return new Appended(number(r.get(0)), string(r.get(1)));
+    }
+
+    @Override
+    public Recovery since(String room, String epoch, long offset, int limit) {
+        InMemoryHistoryStore.checkLimit(limit);
+        List<?> r = (List<?>) SINCE.run(redis, "history since", keys(room),
+                List.of(bytes(epoch == null ? "" : epoch), bytes(Long.toString(offset)), bytes(Integer.toString(limit))));
+        if (r.size() == 1) {
+            return new Recovery(false, null, 0, List.of());
+        }
+        String current = string(r.get(1));
+        long head = number(r.get(2));
+        if (number(r.get(0)) == 0) {
+            return new Recovery(false, current, head, List.of());
+        }
+        long first = number(r.get(3));
+        List<Entry> events = new ArrayList<>(r.size() - 4);
+        for (int i = 4; i < r.size(); i++) {
+            events.add(new Entry(first + i - 4, (byte[]) r.get(i)));
+        }
+        return new Recovery(true, current, head, events);
+    }
+
+    @Override
+    public List<Entry> latest(String room, int limit) {
+        InMemoryHistoryStore.checkLimit(limit);
+        List<?> r = (List<?>) LATEST.run(redis, "history latest", keys(room), List.of(bytes(Integer.toString(limit))));
+        if (r.isEmpty()) {
+            return List.of();
+        }
+        long first = number(r.get(0)) - (r.size() - 2) + 1;
+        List<Entry> events = new ArrayList<>(r.size() - 2);
+        for (int i = 2; i < r.size(); i++) {
+            events.add(new Entry(first + i - 2, (byte[]) r.get(i)));
+        }
+        return events;
+    }
+
+    @Override
+    public Appended head(String room) {
+        List<byte[]> m = RedisSupport.call("history head",
+                () -> redis.hmget(bytes(p + "meta:" + room), bytes("epoch"), bytes("head")));
+        if (m.get(0) == null || m.get(1) == null) {
+            return null;
+        }
+        return new Appended(Long.parseLong(string(m.get(1))), string(m.get(0)));
+    }
+
+    @Override
+    public void clear(String room) {
+        List<byte[]> keys = keys(room);
+        RedisSupport.call("history clear", () -> redis.del(keys.get(0), keys.get(1)));
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.realtime.store;
+
+import java.time.Duration;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * The four stores a node runs with, built together: in memory for a node that is alone, or over one
+ * Redis connection pool shared by all four (the pool is owned here and closed by {@link #close()}).
+ *
+ * <p>Threading: immutable; the stores are thread-safe.
+ */
+public final class Stores implements AutoCloseable {
+
+    /**
+     * Store tuning, from the configuration.
+     *
+     * @param presenceTimeout how long a node stays live without a heartbeat (heartbeat every third)
+     * @param historyCapacity {@code ROOM_MESSAGE_HISTORY}
+     * @param historyTtl how long an idle room's stream is kept
+     * @param inboxCapacity notifications kept per user
+     * @param inboxTtl how long a notification is kept
+     */
+    public record Settings(Duration presenceTimeout, int historyCapacity, Duration historyTtl,
+                           int inboxCapacity, Duration inboxTtl) {
+        /** 15 s presence timeout, 100 events per room for an hour, 100 notifications for 7 days. */
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(15), HistoryStore.DEFAULT_CAPACITY, Duration.ofHours(1),
+                    InboxStore.DEFAULT_CAPACITY, InboxStore.DEFAULT_TTL);
+        }
+    }
+
+    private final PresenceStore presence;
+    private final HistoryStore history;
+    private final InboxStore inbox;
+    private final KeyValueStore keyValue;
+    private final JedisPooled pool;
+
+    private Stores(PresenceStore presence, HistoryStore history, InboxStore inbox, KeyValueStore keyValue,
+                   JedisPooled pool) {
+        this.presence = presence;
+        this.history = history;
+        this.inbox = inbox;
+        this.keyValue = keyValue;
+        this.pool = pool;
+    }
+
+    /** In-memory stores on the system clocks. */
+    public static Stores inMemory(Settings s) {
+        return new Stores(new InMemoryPresenceStore(s.presenceTimeout()),
+                new InMemoryHistoryStore(s.historyCapacity(), s.historyTtl()),
+                new InMemoryInboxStore(s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
+                new InMemoryKeyValueStore(), null);
+    }
+
+    /**
+     * Redis stores over a new pool (2 s connect, command and borrow timeouts; up to
+     * {@code maxConnections}). Connecting is lazy: this never fails because Redis is down.
+     *
+     * @param prefix key prefix, e.g. {@code rt:}
+     */
+    public static Stores redis(HostAndPort address, String password, String prefix, int maxConnections, Settings s) {
+        JedisPooled pool = RedisSupport.pool(address, password, maxConnections);
+        return new Stores(new RedisPresenceStore(pool, prefix, s.presenceTimeout()),
+                new RedisHistoryStore(pool, prefix, s.historyCapacity(), s.historyTtl()),
+                new RedisInboxStore(pool, prefix, s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
+                new RedisKeyValueStore(pool, prefix), pool);
+    }
+
+    /** A pool with bounded timeouts, for building Redis stores by hand. The caller closes it. */
+    public static JedisPooled pool(HostAndPort address, String password, int maxConnections) {
+        return RedisSupport.pool(address, password, maxConnections);
+    }
+
+    public PresenceStore presence() {
+        return presence;
+    }
+
+    public HistoryStore history() {
+        return history;
+    }
+
+    public InboxStore inbox() {
+        return inbox;
+    }
+
+    public KeyValueStore keyValue() {
+        return keyValue;
+    }
+
+    /** Whether the stores share state with other nodes. */
+    public boolean shared() {
+        return pool != null;
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package dev.realtime.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.realtime.store.HistoryStore.Appended;
+import dev.realtime.store.HistoryStore.Entry;
+import dev.realtime.store.HistoryStore.Recovery;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rules every {@link HistoryStore} follows, run against each implementation by a subclass that
+ * says how to open a node's handle on one shared backend and how time passes.
+ */
+abstract class HistoryStoreContract {
+    private static final Duration LONG_TTL = Duration.ofHours(1);
+
+    /**
+     * A node's handle on this test's backend; every call in one test shares state, and callers
+     * pass the same capacity and ttl each time.
+     */
+    abstract HistoryStore node(int capacity, Duration ttl);
+
+    /** A ttl short enough for {@link #expiryTest} to wait for in real time. */
+    abstract Duration shortTtl();
+
+    /** Moves time forward (a manual clock), or does nothing where time is real. */
+    abstract void advance(Duration d);
+
+    static byte[] text(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String text(Entry e) {
+        return new String(e.event(), StandardCharsets.UTF_8);
+    }
+
+    private static List<Long> offsets(List<Entry> entries) {
+        return entries.stream().map(Entry::offset).toList();
+    }
+
+    @Test
+    void offsetsStartAtOneAndGrowPerRoomUnderOneEpoch() {
+        HistoryStore h = node(100, LONG_TTL);
+        assertNull(h.head("lobby"));
+        Appended first = h.append("lobby", text("a"));
+        assertEquals(1, first.offset());
+        assertNotNull(first.epoch());
+        assertFalse(first.epoch().isEmpty());
+        assertEquals(new Appended(2, first.epoch()), h.append("lobby", text("b")));
+        Appended other = h.append("other", text("x"));
+        assertEquals(1, other.offset(), "offsets are per room");
+        assertNotEquals(first.epoch(), other.epoch(), "each stream gets its own random epoch");
+        assertEquals(new Appended(2, first.epoch()), h.head("lobby"));
+        assertEquals(List.of("a", "b"), h.latest("lobby", 10).stream().map(HistoryStoreContract::text).toList());
+        assertEquals(List.of(1L, 2L), offsets(h.latest("lobby", 10)));
+    }
+
+    @Test
+    void sinceReplaysEveryLaterEventInOrder() {
+        HistoryStore h = node(100, LONG_TTL);
+        String epoch = null;
+        for (int i = 1; i <= 5; i++) {
+            epoch = h.append("r", text("m" + i)).epoch();
+        }
+        Recovery r = h.since("r", epoch, 2, 100);
+        assertTrue(r.recovered());
+        assertEquals(epoch, r.epoch());
+        assertEquals(5, r.head());
+        assertEquals(List.of(3L, 4L, 5L), offsets(r.events()));
+        assertEquals(List.of("m3", "m4", "m5"), r.events().stream().map(HistoryStoreContract::text).toList());
+        assertTrue(r.complete());
+
+        Recovery upToDate = h.since("r", epoch, 5, 100);
+        assertTrue(upToDate.recovered() && upToDate.events().isEmpty() && upToDate.complete());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), offsets(h.since("r", epoch, 0, 100).events()));
+
+        Recovery limited = h.since("r", epoch, 1, 2);
+        assertTrue(limited.recovered());
+        assertEquals(List.of(2L, 3L), offsets(limited.events()));
+        assertFalse(limited.complete(), "more events follow");
+    }
+
+    @Test
+    void sinceAnswersNotRecoveredWhenItCannotReplayExactly() {
+        HistoryStore h = node(100, LONG_TTL);
+        String epoch = h.append("r", text("one")).epoch();
+        h.append("r", text("two"));
+        Recovery wrongEpoch = h.since("r", "not-" + epoch, 1, 100);
+        assertFalse(wrongEpoch.recovered());
+        assertEquals(epoch, wrongEpoch.epoch(), "the answer tells the current epoch");
+        assertEquals(2, wrongEpoch.head());
+        assertTrue(wrongEpoch.events().isEmpty());
+        assertFalse(h.since("r", epoch, 3, 100).recovered(), "offset ahead of the stream");
+        assertFalse(h.since("r", epoch, -1, 100).recovered());
+        assertFalse(h.since("r", null, 1, 100).recovered());
+        Recovery none = h.since("never-used", epoch, 1, 100);
+        assertFalse(none.recovered());
+        assertNull(none.epoch());
+        assertEquals(0, none.head());
+        assertEquals(List.of(), h.latest("never-used", 10));
+    }
+
+    @Test
+    void keepsOnlyTheLastCapacityEvents() {
+        HistoryStore h = node(5, LONG_TTL);
+        String epoch = null;
+        for (int i = 1; i <= 8; i++) {
+            epoch = h.append("r", text("m" + i)).epoch();
+        }
+        assertEquals(5, h.capacity());
+        assertEquals(List.of(4L, 5L, 6L, 7L, 8L), offsets(h.latest("r", 100)));
+        assertEquals(List.of("m7", "m8"), h.latest("r", 2).stream().map(HistoryStoreContract::text).toList());
+        assertEquals(List.of(7L, 8L), offsets(h.latest("r", 2)));
+        Recovery edge = h.since("r", epoch, 3, 100);
+        assertTrue(edge.recovered(), "event 4 onwards is all retained");
+        assertEquals(List.of(4L, 5L, 6L, 7L, 8L), offsets(edge.events()));
+        assertEquals("m4", text(edge.events().get(0)));
+        assertFalse(h.since("r", epoch, 2, 100).recovered(), "event 3 was dropped");
+    }
+
+    @Test
+    void expiryTest() {
+        Duration ttl = shortTtl();
+        HistoryStore h = node(10, ttl);
+        Appended first = h.append("idle", text("old"));
+        advance(ttl.plusMillis(1));
+        Poll.until("the idle stream expires", Duration.ofSeconds(15), () -> h.head("idle") == null);
+        assertEquals(List.of(), h.latest("idle", 10));
+        assertFalse(h.since("idle", first.epoch(), 1, 10).recovered());
+        Appended fresh = h.append("idle", text("new"));
+        assertEquals(1, fresh.offset(), "a recreated stream starts again at 1");
+        assertNotEquals(first.epoch(), fresh.epoch(), "with a new epoch");
+        assertFalse(h.since("idle", first.epoch(), 1, 10).recovered(), "the old epoch cannot recover");
+        assertEquals(List.of("new"), h.latest("idle", 10).stream().map(HistoryStoreContract::text).toList());
+    }
+
+    @Test
+    void clearStartsANewEpoch() {
+        HistoryStore h = node(10, LONG_TTL);
+        Appended first = h.append("r", text("a"));
+        h.clear("r");
+        assertNull(h.head("r"));
+        Appended again = h.append("r", text("b"));
+        assertEquals(1, again.offset());
+        assertNotEquals(first.epoch(), again.epoch());
+    }
+
+    @Test
+    void eventsAreBinarySafe() {
+        HistoryStore h = node(10, LONG_TTL);
+        byte[] raw = new byte[256];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = (byte) i;
+        }
+        Appended a = h.append("bin", raw);
+        h.append("bin", new byte[0]);
+        List<Entry> events = h.since("bin", a.epoch(), 0, 10).events();
+        assertArrayEquals(raw, events.get(0).event());
+        assertArrayEquals(new byte[0], events.get(1).event());
+    }
+
+    @Test
+    void concurrentAppendsFromTwoNodesGetUniqueGapFreeOffsets() throws Exception {
+        int threads = 8;
+        int perThread = 200;
+        int total = threads * perThread;
+        HistoryStore[] nodes = {node(total, LONG_TTL), node(total, LONG_TTL)};
+        Map<Long, String> byOffset = new ConcurrentHashMap<>();
+        Map<String, Boolean> epochs = new ConcurrentHashMap<>();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        String payload = thread + "-" + i;
+                        Appended a = nodes[(thread + i) % 2].append("hot", text(payload));
+                        assertTrue(byOffset.putIfAbsent(a.offset(), payload) == null, "offset given twice: " + a);
+                        epochs.put(a.epoch(), true);
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, epochs.size(), "one stream, one epoch");
+        for (long o = 1; o <= total; o++) {
+            assertTrue(byOffset.containsKey(o), "gap at offset " + o);
+        }
+        assertEquals(total, byOffset.size());
+        String epoch = epochs.keySet().iterator().next();
+        Recovery all = nodes[0].since("hot", epoch, 0, total);
+        assertTrue(all.recovered());
+        Map<Long, String> stored = new HashMap<>();
+        for (Entry e : all.events()) {
+            stored.put(e.offset(), text(e));
+        }
+        assertEquals(byOffset, stored, "each event is stored at the offset its append returned");
+        for (int i = 1; i < all.events().size(); i++) {
+            assertEquals(all.events().get(i - 1).offset() + 1, all.events().get(i).offset());
+        }
+    }
+}
