@@ -1,0 +1,219 @@
+package dev.realtime.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A bad route file fails with messages naming the file, line, column and the wrong field. */
+class RouteTableLoadErrorsTest {
+
+    private static RouteTableException fail(String json) {
+        return assertThrows(RouteTableException.class, () -> RouteTable.load(json, "routes.json"));
+    }
+
+    /** The single problem of a file that has exactly one. */
+    private static String only(String json) {
+        RouteTableException e = fail(json);
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains(e.problems().get(0)), e.getMessage());
+        return e.problems().get(0);
+    }
+
+    private static void assertStarts(String expectedPrefix, String actual) {
+        assertTrue(actual.startsWith(expectedPrefix), "expected to start with <" + expectedPrefix + "> but was <" + actual + ">");
+    }
+
+    @Test
+    void unclosedTemplateBraceNamesLineAndField() {
+        String json = """
+                {
+                  "routes": [
+                    {"kafka": "a", "event": "e", "targets": ["global"]},
+                    {"kafka": "b", "event": "e", "targets": ["global"]},
+                    {"kafka": "c", "event": "e", "targets": ["global"]},
+                    {
+                      "kafka": "d",
+                      "event": "e",
+                      "targets": [
+                        {"room": "survey:{user"}
+                      ]
+                    }
+                  ]
+                }
+                """;
+        String p = only(json);
+        assertStarts("routes.json line 10, column 10: routes[3].targets[0].room: ", p);
+        assertTrue(p.contains("unknown template field syntax '{user'"), p);
+    }
+
+    @Test
+    void invalidJsonNamesLineAndColumn() {
+        String p = only("{\n  \"routes\": [\n    {\"kafka\": \"a\",, }\n  ]\n}\n");
+        assertStarts("routes.json line 3, column ", p);
+        assertTrue(p.contains("invalid JSON"), p);
+    }
+
+    @Test
+    void emptyFileAndWrongTopLevel() {
+        assertTrue(only("").contains("empty"));
+        assertTrue(only("  // only a comment\n").contains("empty"));
+        assertStarts("routes.json line 1, column 1: the file must hold a JSON object", only("[1,2]"));
+        assertTrue(only("{\"routes\":{}}").contains("routes: must be an array"));
+        assertTrue(only("{\"version\":2,\"routes\":[]}").contains("version: unsupported version 2"));
+    }
+
+    @Test
+    void unknownKeysSuggestTheNearestKnownOne() {
+        String p = only("""
+                {"routes": [
+                  {"kafka": "a", "event": "e", "traget": ["global"], "targets": ["global"]}
+                ]}
+                """);
+        assertStarts("routes.json line 2, column 32: routes[0].traget: unknown key 'traget' (did you mean 'targets'?)", p);
+        assertTrue(only("{\"rutes\": []}").contains("rutes: unknown key 'rutes' (did you mean 'routes'?)"));
+        assertTrue(only("{\"routes\":[{\"kafka\":\"a\",\"event\":\"e\",\"targets\":[{\"room\":\"x\",\"fallback\":\"global\"}]}]}")
+                .contains("routes[0].targets[0].fallback: unknown key 'fallback'"));
+    }
+
+    @Test
+    void duplicateKeysAreAnError() {
+        String p = only("{\"routes\": [],\n \"routes\": []}");
+        assertStarts("routes.json line 2, column 2: routes: duplicate key 'routes'", p);
+    }
+
+    @Test
+    void everyProblemIsListedNotOnlyTheFirst() {
+        String json = """
+                {
+                  "routes": [
+                    {"kafka": "bad topic!", "event": "e", "targets": ["global"]},
+                    {"redis": "x:*", "event": "has space", "targets": ["global"]},
+                    {"http": "s", "event": "e", "targets": []},
+                    {"event": "e", "targets": ["global"]},
+                    {"kafka": "k", "targets": ["global"]},
+                    {"kafka": "k", "event": "e", "targets": ["everyone"]},
+                    {"kafka": "k", "event": "e", "targets": [{"room": "r", "user": "{u}"}]},
+                    {"kafka": "k", "event": "e", "targets": [{"user": "alice-fixed"}], "payload": "field:a..b"},
+                    {"kafka": "k", "event": "e", "targets": ["global"], "addTimestamp": "unix"}
+                  ]
+                }
+                """;
+        RouteTableException e = fail(json);
+        List<String> ps = e.problems();
+        assertEquals(9, ps.size(), e.getMessage());
+        assertStarts("routes.json line 3, column 6: routes[0].kafka: 'bad topic!' is not a valid Kafka topic", ps.get(0));
+        assertStarts("routes.json line 4, column 22: routes[1].event: event name must be", ps.get(1));
+        assertStarts("routes.json line 5, column 33: routes[2].targets: \"targets\" must be a non-empty array", ps.get(2));
+        assertStarts("routes.json line 6, column 5: routes[3]: a route needs a source", ps.get(3));
+        assertStarts("routes.json line 7, column 5: routes[4]: \"event\" is required", ps.get(4));
+        assertStarts("routes.json line 8, column 46: routes[5].targets[0]: unknown target 'everyone'", ps.get(5));
+        assertStarts("routes.json line 9, column 46: routes[6].targets[0]: a target has exactly one of", ps.get(6));
+        assertStarts("routes.json line 10, column 72: routes[7].payload: must be \"record\" or \"field:<path>\"", ps.get(7));
+        assertStarts("routes.json line 11, column 57: routes[8].addTimestamp: must be true, false, \"iso\"", ps.get(8));
+        assertTrue(e.getMessage().startsWith("Invalid route table routes.json (9 problems):\n  - routes.json line 3"),
+                e.getMessage());
+    }
+
+    @Test
+    void templateMistakes() {
+        assertTrue(only(route("{\"room\": \"survey:{}\"}")).contains("empty placeholder '{}'"));
+        assertTrue(only(route("{\"room\": \"survey:{a b}\"}")).contains("unknown template field syntax '{a b}'"));
+        assertTrue(only(route("{\"room\": \"survey:a}\"}")).contains("unmatched '}'"));
+        assertTrue(only(route("{\"room\": \"survey:{$bogus}\"}")).contains("unknown placeholder '{$bogus}'"));
+        assertTrue(only(route("{\"room\": \"has space\"}")).contains("routes[0].targets[0].room: room name contains whitespace"));
+        assertTrue(only(route("{\"user\": \"fixed-{}\"}")).contains("empty placeholder"));
+        assertTrue(only(route("{\"userIds\": \"ids-{x}\"}")).contains("must be exactly one record field"));
+        assertTrue(only(route("{\"global\": false}")).contains("routes[0].targets[0].global: must be true"));
+        assertTrue(only(route("{\"room\": \"r:{a}\", \"optional\": \"yes\"}")).contains("targets[0].optional: must be true or false"));
+        assertTrue(only(route("{\"room\": \"r:{a}\", \"orElse\": {\"room\": \"q:{b}\", \"optional\": true}}"))
+                .contains("targets[0].orElse.optional: \"optional\" belongs on the top-level target"));
+        assertTrue(only(route("{\"admin\": true, \"orElse\": \"global\"}")).contains("admin always resolves"));
+    }
+
+    @Test
+    void captureReferencesNeedARedisPatternWithThatManyStars() {
+        String p = only("{\"routes\":[{\"kafka\":\"k\",\"event\":\"{$1}\",\"targets\":[\"global\"]}]}");
+        assertTrue(p.contains("routes[0].event: {$1} needs a Redis pattern source"), p);
+        p = only("{\"routes\":[{\"redis\":\"a:*\",\"event\":\"{$2}\",\"targets\":[\"global\"]}]}");
+        assertTrue(p.contains("refers to '*' number 2 but the route's Redis pattern has only 1"), p);
+        p = only("{\"routes\":[{\"redis\":[\"a:*:*\",\"b:*\"],\"event\":\"e\",\"targets\":[{\"user\":\"{$2}\"}]}]}");
+        assertTrue(p.contains("routes[0].targets[0].user: {$2} refers to '*' number 2"), p);
+    }
+
+    @Test
+    void redisPatternsThatCouldSeeTheClusterBusAreRefused() {
+        for (String bad : new String[] {"*", "r*", "rt:*", "*:created", "?t:room:*", "rt:room:game"}) {
+            String p = only("{\"routes\":[{\"redis\":\"" + bad + "\",\"event\":\"e\",\"targets\":[\"global\"]}]}");
+            assertTrue(p.contains("could match the cluster bus channels"), bad + " -> " + p);
+        }
+        assertTrue(only("{\"routes\":[{\"redis\":\"a:[x\",\"event\":\"e\",\"targets\":[\"global\"]}]}").contains("unclosed '['"));
+        assertTrue(only("{\"routes\":[{\"redis\":\"a:*:*:*:*:*\",\"event\":\"e\",\"targets\":[\"global\"]}]}")
+                .contains("at most 4 are allowed"));
+    }
+
+    @Test
+    void sourcesAndIds() {
+        assertTrue(only("{\"routes\":[{\"http\":\"a/b\",\"event\":\"e\",\"targets\":[\"global\"]}]}")
+                .contains("routes[0].http: 'a/b' is not a valid HTTP source name"));
+        assertTrue(only("{\"routes\":[{\"kafka\":[\"a\",\"a\"],\"event\":\"e\",\"targets\":[\"global\"]}]}")
+                .contains("routes[0].kafka[1]: 'a' is listed twice"));
+        assertTrue(only("{\"routes\":[{\"kafka\":[],\"event\":\"e\",\"targets\":[\"global\"]}]}")
+                .contains("routes[0].kafka: must be a string or a non-empty array"));
+        assertTrue(only("{\"routes\":[{\"id\":\"x\",\"kafka\":\"a\",\"event\":\"e\",\"targets\":[\"global\"]},"
+                + "{\"id\":\"x\",\"kafka\":\"b\",\"event\":\"e\",\"targets\":[\"global\"]}]}")
+                .contains("routes[1].id: duplicate id 'x'"));
+        assertTrue(only("{\"routes\":[{\"kafka\":\"a\",\"event\":\"e\",\"targets\":[\"global\"],\"inbox\":true}]}")
+                .contains("routes[0].inbox: the inbox holds per-user notifications"));
+    }
+
+    @Test
+    void forwardMistakes() {
+        assertTrue(only("{\"forward\":[{\"emit\":\"chat:message\"}]}").contains("forward[0]: \"topic\" is required"));
+        assertTrue(only("{\"forward\":[{\"emit\":\"a\",\"lifecycle\":\"join\",\"topic\":\"t\"}]}").contains("exactly one of"));
+        assertTrue(only("{\"forward\":[{\"lifecycle\":[\"join\",\"logout\"],\"topic\":\"t\"}]}")
+                .contains("forward[0].lifecycle[1]: unknown lifecycle event 'logout'"));
+        assertTrue(only("{\"forward\":[{\"lifecycle\":[\"connect\",\"join\"],\"topic\":\"t\",\"key\":\"room\"}]}")
+                .contains("forward[0].key: key \"room\" needs every lifecycle event to have a room, but 'connect'"));
+        assertTrue(only("{\"forward\":[{\"emit\":\"chat:message\",\"topic\":\"t\",\"key\":\"room\"}]}")
+                .contains("emits have no room"));
+        assertTrue(only("{\"forward\":[{\"emit\":\"*\",\"topic\":\"t\"}]}").contains("would forward every emit"));
+        assertTrue(only("{\"forward\":[{\"emit\":\"a\",\"topic\":\"bad topic\"}]}").contains("forward[0].topic: 'bad topic'"));
+        assertTrue(only("{\"forward\":[{\"lifecycle\":\"join\",\"topic\":\"t\",\"key\":\"{room}\"}]}")
+                .contains("forward[0].key: must be \"user\", \"session\", \"room\" (join/leave), \"none\""));
+    }
+
+    @Test
+    void loadFileNamesThePathAndUnreadableFilesFailClearly(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("my-routes.json");
+        Files.writeString(f, "{\n\"routes\": [ {\"kafka\":\"a\", \"event\":\"e\", \"targets\":[\"nobody\"]} ]\n}");
+        RouteTableException e = assertThrows(RouteTableException.class, () -> RouteTable.loadFile(f));
+        assertStarts("Invalid route table: " + f + " line 2, column 51: routes[0].targets[0]: unknown target 'nobody'",
+                e.getMessage());
+        Path missing = dir.resolve("nope.json");
+        e = assertThrows(RouteTableException.class, () -> RouteTable.fromConfig(missing.toString(), 1024));
+        assertTrue(e.getMessage().contains("nope.json: cannot read the route file"), e.getMessage());
+    }
+
+    @Test
+    void aValidFileLoads(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("ok.json");
+        Files.writeString(f, "/* comments are allowed */ {\"routes\":[{\"kafka\":\"a\",\"event\":\"e\",\"targets\":[\"global\"]}],"
+                + "\"policies\":{\"video:*\":{\"mode\":\"latest\"}}}");
+        RouteTable t = RouteTable.fromConfig(f.toString(), 4096);
+        assertEquals(4096, t.maxRecordBytes());
+        assertEquals(java.util.Set.of("a"), t.kafkaTopics());
+        assertEquals("latest", t.policies().get("video:*").get("mode").asText());
+        assertEquals("default-routes.json", RouteTable.fromConfig(null, 1024).origin());
+        assertEquals("default-routes.json", RouteTable.fromConfig(" ", 1024).origin());
+    }
+
+    private static String route(String target) {
+        return "{\"routes\":[{\"kafka\":\"k\",\"event\":\"e\",\"targets\":[" + target + "]}]}";
+    }
+}
