@@ -70,7 +70,16 @@ public record GatewayConfig(
         String kafkaDlqTopic,
         String kafkaOffsetReset,
         String routesFile,
-        int maxRecordBytes) {
+        int maxRecordBytes,
+        // shared state
+        String redisKeyPrefix,
+        long presenceTimeoutMs,
+        int roomHistorySize,
+        long roomHistoryTtlMs,
+        int inboxCapacity,
+        long inboxTtlMs,
+        long notifyAckTimeoutMs,
+        String notifyAckTopic) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -170,7 +179,15 @@ public record GatewayConfig(
                 r.string("KAFKA_DLQ_TOPIC", "realtime.dlq"),
                 offsetReset(r),
                 r.raw("ROUTES_FILE"),
-                r.integer("INGEST_MAX_RECORD_BYTES", 1024 * 1024, 64, 64 * 1024 * 1024));
+                r.integer("INGEST_MAX_RECORD_BYTES", 1024 * 1024, 64, 64 * 1024 * 1024),
+                r.string("REDIS_KEY_PREFIX", "rt:"),
+                r.number("PRESENCE_TIMEOUT", 15_000, 300, 3_600_000),
+                r.integer("ROOM_MESSAGE_HISTORY", 100, 1, 100_000),
+                r.number("ROOM_HISTORY_TTL_MS", 3_600_000, 1_000, 30L * 86_400_000),
+                r.integer("NOTIFY_INBOX_CAPACITY", 100, 1, 100_000),
+                r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),
+                r.number("NOTIFY_ACK_TIMEOUT_MS", 300_000, 100, 30L * 86_400_000),
+                r.raw("NOTIFY_ACK_TOPIC"));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }

@@ -32,7 +32,8 @@ public final class ApiRoutes {
         this.ctx = ctx;
     }
 
-    private boolean authorized(ChannelHandlerContext chc, FullHttpRequest req) {
+    /** Whether the request carries the API key; answers 401 when not. */
+    boolean authorized(ChannelHandlerContext chc, FullHttpRequest req) {
         if (ctx.apiKey().matches(req.headers().get(API_KEY_HEADER))) {
             return true;
         }
@@ -46,6 +47,11 @@ public final class ApiRoutes {
             return;
         }
         boolean keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(req);
+        if ("cluster".equals(new io.netty.handler.codec.http.QueryStringDecoder(req.uri()).parameters()
+                .getOrDefault("scope", List.of("node")).get(0))) {
+            clusterStats(chc, keepAlive ? req : null);
+            return;
+        }
         ctx.rooms().snapshot().whenComplete((rooms, error) -> chc.executor().execute(() -> {
             if (error != null) {
                 HttpResponses.error(chc, null, HttpResponseStatus.INTERNAL_SERVER_ERROR, "stats unavailable");
@@ -76,6 +82,37 @@ public final class ApiRoutes {
         body.put("success", true);
         body.put("stats", stats);
         return body;
+    }
+
+    /**
+     * {@code ?scope=cluster}: totals across the live nodes, from the shared presence store (asked on
+     * the presence thread, answered on this connection's loop).
+     */
+    private void clusterStats(ChannelHandlerContext chc, FullHttpRequest req) {
+        ctx.presence().nodes().thenCombine(ctx.presence().onlineUsers(), (nodes, users) -> {
+            List<Map<String, Object>> perNode = new ArrayList<>();
+            int total = 0;
+            for (Map.Entry<String, Integer> e : new java.util.TreeMap<>(nodes).entrySet()) {
+                perNode.add(Json.obj("node", e.getKey(), "connections", e.getValue()));
+                total += e.getValue();
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("scope", "cluster");
+            body.put("node", ctx.config().nodeId());
+            body.put("nodeCount", nodes.size());
+            body.put("totalConnections", total);
+            body.put("uniqueUsers", users.size());
+            body.put("nodes", perNode);
+            body.put("success", true);
+            return body;
+        }).whenComplete((body, error) -> chc.executor().execute(() -> {
+            if (error != null) {
+                HttpResponses.error(chc, null, HttpResponseStatus.SERVICE_UNAVAILABLE, "cluster stats unavailable: "
+                        + "the presence store cannot be reached");
+            } else {
+                HttpResponses.json(chc, req, HttpResponseStatus.OK, body);
+            }
+        }));
     }
 
     /** Seed 000: {@code {"userIds":[..],"payload":{..}}} -> 202 {@code {"status":"queued"}}. */
@@ -109,9 +146,9 @@ public final class ApiRoutes {
             HttpResponses.badRequest(chc, req, problems);
             return;
         }
-        Payload data = Json.payload(payload);
+        // Each user's copy goes through their inbox (id, kept while offline, acked by notifications:read).
         for (JsonNode id : userIds) {
-            publish(RoomPolicy.userRoom(id.asText()), false, "notification:new", data);
+            ctx.notifications().notifyUser(id.asText(), "notification:new", payload);
         }
         HttpResponses.json(chc, req, HttpResponseStatus.ACCEPTED, Map.of("status", "queued"));
     }

@@ -57,11 +57,7 @@ public final class HealthRoutes {
 
     /** The state of each configured dependency. */
     private Map<String, Object> checks() {
-        Map<String, Object> checks = new LinkedHashMap<>();
-        if (ctx.bus() != null) {
-            checks.put(ctx.bus().name(), ctx.bus().healthy() ? "up" : "down");
-        }
-        return checks;
+        return ctx.dependencies().states();
     }
 
     void metrics(ChannelHandlerContext chc, FullHttpRequest req) {

@@ -24,12 +24,14 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final GatewayContext ctx;
     private final HealthRoutes health;
     private final ApiRoutes api;
+    private final EventRoutes events;
     private final WebSocketUpgrade upgrade;
 
-    public HttpRouter(GatewayContext ctx, HealthRoutes health, ApiRoutes api, WebSocketUpgrade upgrade) {
+    public HttpRouter(GatewayContext ctx, HealthRoutes health, ApiRoutes api, EventRoutes events, WebSocketUpgrade upgrade) {
         this.ctx = ctx;
         this.health = health;
         this.api = api;
+        this.events = events;
         this.upgrade = upgrade;
     }
 
@@ -50,6 +52,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 return;
             }
             upgrade.handle(chc, req, query);
+            return;
+        }
+        if (path.startsWith(EventRoutes.PREFIX) && path.length() > EventRoutes.PREFIX.length()) {
+            onlyPost(chc, req, "events", () -> events.ingest(chc, req, path));
             return;
         }
         switch (path) {

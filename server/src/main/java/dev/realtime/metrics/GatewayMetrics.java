@@ -71,6 +71,22 @@ public final class GatewayMetrics {
             "Kafka client failures by kind (consumer, producer)").labelNames("kind").register(registry);
     public final Gauge kafkaLag = Gauge.build("realtime_kafka_consumer_lag",
             "Records behind the end of each assigned partition").labelNames("topic", "partition").register(registry);
+    public final Counter kafkaForwarded = Counter.build("realtime_kafka_forwarded_total",
+            "Records produced to Kafka by forward rules and the unacked-notification fallback, by kind (emit, lifecycle, unacked)")
+            .labelNames("kind").register(registry);
+    public final Counter ingestDeliveries = Counter.build("realtime_ingest_deliveries_total",
+            "Deliveries made from routed events, by source (kafka, redis, http)").labelNames("source").register(registry);
+    public final Counter ingestSkipped = Counter.build("realtime_ingest_skipped_total",
+            "Route deliveries skipped (missing template field, bad target), by source").labelNames("source")
+            .register(registry);
+    public final Counter ingestRejected = Counter.build("realtime_ingest_rejected_total",
+            "Routed events refused whole (malformed, too_large, unrouted), by source and reason")
+            .labelNames("source", "reason").register(registry);
+    public final Counter notifications = Counter.build("realtime_notifications_total",
+            "User notifications by outcome (stored, replayed, read, forwarded, store_error)").labelNames("outcome")
+            .register(registry);
+    public final Counter storeErrors = Counter.build("realtime_store_errors_total",
+            "Shared-store calls that failed (Redis unreachable), by store").labelNames("store").register(registry);
     public final Histogram fanoutLatency = Histogram.build("realtime_fanout_latency_seconds",
             "Time from accepting a publish to writing it on each event loop")
             .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)

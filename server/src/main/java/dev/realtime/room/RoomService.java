@@ -148,12 +148,21 @@ public final class RoomService {
      * (no membership check, not forwarded again). Safe from any thread.
      */
     public void deliverFromPeer(String room, ServerMessage.Event event) {
+        deliverLocally(room, event, "peer");
+    }
+
+    /**
+     * Delivers {@code event} to this node's members of {@code room} only, never forwarding it: for
+     * events every node receives anyway (from another node's publish, or a Redis channel that every
+     * node reads). Safe from any thread.
+     */
+    public void deliverLocally(String room, ServerMessage.Event event, String source) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
         shard.executor().execute(() -> {
             Room r = shard.get(room);
             if (r != null) {
-                metrics.publishes.labels("peer").inc();
+                metrics.publishes.labels(source).inc();
                 fanOut(r, event, accepted);
             }
         });

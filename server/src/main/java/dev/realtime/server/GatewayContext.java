@@ -5,6 +5,12 @@ import dev.realtime.auth.TokenVerifier;
 import dev.realtime.cluster.Bus;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
+import dev.realtime.ingest.EventForwarding;
+import dev.realtime.ingest.EventIngest;
+import dev.realtime.notify.NotificationService;
+import dev.realtime.presence.PresenceTracker;
+import dev.realtime.session.SessionListener;
+import dev.realtime.store.Stores;
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.protocol.BinaryCodec;
 import dev.realtime.protocol.JsonCodec;
@@ -20,7 +26,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The node's shared services ({@code bus} is null for a node that is alone), built once by {@link GatewayServer} and handed to every handler.
+ * The node's shared services ({@code bus} is null for a node that is alone, {@code forwarding} when
+ * nothing is forwarded to Kafka), built once by {@link GatewayServer} and handed to every handler.
  * Every field is immutable or thread-safe; per-loop objects are looked up by the channel's loop.
  */
 public record GatewayContext(
@@ -40,7 +47,14 @@ public record GatewayContext(
         AtomicBoolean draining,
         long startedAtMillis,
         String version,
-        Bus bus) {
+        Bus bus,
+        Stores stores,
+        PresenceTracker presence,
+        NotificationService notifications,
+        EventIngest ingest,
+        EventForwarding forwarding,
+        SessionListener sessionListener,
+        Dependencies dependencies) {
 
     public MessageCodec codecFor(String subprotocol) {
         return BinaryCodec.SUBPROTOCOL.equals(subprotocol) ? binary : json;
@@ -50,8 +64,8 @@ public record GatewayContext(
         return draining.get();
     }
 
-    /** Whether every configured dependency is reachable (a node without a bus has none). */
+    /** Whether every configured dependency is reachable (a node alone has none). */
     public boolean dependenciesHealthy() {
-        return bus == null || bus.healthy();
+        return dependencies.allUp();
     }
 }

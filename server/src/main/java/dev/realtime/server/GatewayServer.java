@@ -8,6 +8,8 @@ import dev.realtime.cluster.BusBridge;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.http.ApiRoutes;
+import dev.realtime.http.EventRoutes;
+import dev.realtime.notify.NotificationService;
 import dev.realtime.http.BoundedBodyAggregator;
 import dev.realtime.http.HealthRoutes;
 import dev.realtime.http.HttpRouter;
@@ -73,6 +75,7 @@ public final class GatewayServer {
     private EventLoopGroup workers;
     private GatewayContext context;
     private Channel serverChannel;
+    private NodeServices services;
 
     private final Backends backends;
 
@@ -132,13 +135,21 @@ public final class GatewayServer {
         BusBridge busBridge = bus == null ? null : new BusBridge(bus, config.nodeId(), metrics);
         RoomService rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
                 busBridge == null ? RoomBridge.LOCAL : busBridge);
+        Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {
             busBridge.start(rooms);
             metrics.gauge("realtime_bus_up", "1 while the cluster bus reaches its backend", () -> bus.healthy() ? 1 : 0);
+            deps.add(bus.name(), bus::healthy);
         }
+        services = new NodeServices(config, backends, rooms, metrics);
+        services.addChecks(deps);
+        emits.register(NotificationService.READ_EMIT, services.notifications::read);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
                 rooms, new RoomPolicy(config.publicRooms()), registry, emits, json, binary, alloc,
-                Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus);
+                Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
+                services.stores, services.presence, services.notifications, services.ingest, services.forwarding,
+                services.sessionListener, deps.build());
+        services.start();
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
         metrics.gauge("realtime_ready", "1 when the node accepts traffic, 0 while draining",
@@ -150,6 +161,7 @@ public final class GatewayServer {
         SslContext ssl = sslContext();
         HealthRoutes health = new HealthRoutes(context);
         ApiRoutes api = new ApiRoutes(context);
+        EventRoutes events = new EventRoutes(context, api);
         WebSocketUpgrade upgrade = new WebSocketUpgrade(context);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -172,7 +184,7 @@ public final class GatewayServer {
                         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
                         p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
                         p.addLast("http-aggregator", new BoundedBodyAggregator(config.httpMaxBodyBytes()));
-                        p.addLast("http-router", new HttpRouter(context, health, api, upgrade));
+                        p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade));
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
@@ -212,6 +224,7 @@ public final class GatewayServer {
         }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         context.sweepers().values().forEach(ConnectionSweeper::stop);
+        services.close();
         context.rooms().shutdown();
         if (context.bus() != null) {
             context.bus().close();

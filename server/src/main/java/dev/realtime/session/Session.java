@@ -219,6 +219,7 @@ public final class Session {
                             System.currentTimeMillis(), ctx.config().pingIntervalMs()));
                     connectedSent = true;
                     reply(authId, userPayload(who));
+                    ctx.sessionListener().connected(this);
                 }
             });
         }
@@ -250,6 +251,8 @@ public final class Session {
         ctx.rooms().join(subscriber, own, error -> {
             if (error != null) {
                 rooms.remove(own);
+            } else if (!closing) {
+                ctx.sessionListener().connected(this);
             }
         });
         return true;
@@ -300,6 +303,16 @@ public final class Session {
         }
     }
 
+    /** The rooms this connection joined itself: every room but the auto-joined {@code user:{id}} and {@code global}. */
+    public Set<String> joinedRooms() {
+        Set<String> own = new LinkedHashSet<>(rooms);
+        own.remove(RoomPolicy.GLOBAL);
+        if (principal != null && !principal.anonymous()) {
+            own.remove(RoomPolicy.userRoom(principal.userId()));
+        }
+        return own;
+    }
+
     /** Releases everything this connection holds; called once when the channel closes. */
     public void onClosed() {
         if (released) {
@@ -316,6 +329,9 @@ public final class Session {
         }
         if (subscriber != null) {
             ctx.rooms().leaveAll(subscriber, rooms);
+        }
+        if (principal != null) {
+            ctx.sessionListener().disconnected(this, joinedRooms());
         }
         rooms.clear();
     }

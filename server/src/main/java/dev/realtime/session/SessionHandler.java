@@ -166,6 +166,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         ctx.rooms().join(session.subscriber(), room, error -> {
             if (error == null) {
                 session.reply(j.id(), Json.payload(Map.of("room", room)));
+                if (!session.closing()) {
+                    ctx.sessionListener().joined(session, room);
+                }
                 return;
             }
             session.rooms().remove(room);
@@ -187,6 +190,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             session.fail(l.id(), ErrorCode.NOT_IN_ROOM, "not a member of " + room);
             return;
         }
+        ctx.sessionListener().left(session, room);
         ctx.rooms().leave(session.subscriber(), room,
                 was -> session.reply(l.id(), Json.payload(Map.of("room", room))));
     }
@@ -225,8 +229,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         EmitHandler handler = ctx.emits().find(e.event());
+        boolean forwarded = ctx.forwarding() != null && ctx.forwarding().forwardEmit(session, e.event(), e.data());
         if (handler == null) {
-            session.fail(e.id(), ErrorCode.UNKNOWN_EVENT, "no handler for event '" + e.event() + "'");
+            if (forwarded) {
+                session.reply(e.id(), null); // queued for Kafka: the route table's consumers handle it
+            } else {
+                session.fail(e.id(), ErrorCode.UNKNOWN_EVENT, "no handler for event '" + e.event() + "'");
+            }
             return;
         }
         handler.handle(new SessionEmitContext(session, e));

@@ -1,0 +1,139 @@
+package dev.realtime.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.metrics.GatewayMetrics;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Reads the Redis channels the route table names ({@code PSUBSCRIBE} on its patterns, e.g. seed
+ * 002's {@code booking:*}) and hands each message to {@link EventIngest}. Redis delivers a message
+ * once per matching pattern; only the most specific pattern's copy is routed. A malformed or
+ * oversized message is counted ({@code realtime_ingest_rejected_total{source="redis"}}) and
+ * dropped; the subscriber goes on. Redis unreachable: reconnect with backoff.
+ *
+ * <p>Threading: one thread owns the pub/sub connection and runs the handler; {@link #healthy()}
+ * and {@link #close()} are safe from any thread.
+ */
+public final class RedisIngest implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RedisIngest.class);
+
+    private final HostAndPort address;
+    private final String password;
+    private final EventIngest ingest;
+    private final GatewayMetrics metrics;
+    private final List<String> patterns;
+    private final Thread thread;
+    private final Listener listener = new Listener();
+    private volatile boolean running = true;
+    private volatile boolean healthy;
+
+    public RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId) {
+        this.address = address;
+        this.password = password;
+        this.ingest = ingest;
+        this.metrics = metrics;
+        this.patterns = ingest.table().redisPatterns();
+        this.thread = new Thread(this::run, "redis-ingest-" + nodeId);
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts subscribing; does nothing when the table routes no Redis channel. */
+    public RedisIngest start() {
+        if (!patterns.isEmpty()) {
+            thread.start();
+        }
+        return this;
+    }
+
+    /** Whether the subscription is up (true when there is nothing to subscribe). */
+    public boolean healthy() {
+        return patterns.isEmpty() || healthy;
+    }
+
+    private void run() {
+        long backoff = 100;
+        byte[][] raw = patterns.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+        while (running) {
+            try (Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 0)) {
+                if (password != null) {
+                    jedis.auth(password);
+                }
+                jedis.ping();
+                backoff = 100;
+                jedis.psubscribe(listener, raw); // blocks until punsubscribed or broken
+            } catch (JedisException e) {
+                if (running) {
+                    metrics.busErrors.labels("ingest_subscriber").inc();
+                    log.warn("redis ingest connection lost ({}); retrying in {} ms", e.getMessage(), backoff);
+                }
+            } finally {
+                healthy = false;
+            }
+            if (running) {
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    private final class Listener extends BinaryJedisPubSub {
+        @Override
+        public void onPSubscribe(byte[] pattern, int subscribedChannels) {
+            if (subscribedChannels == patterns.size()) {
+                healthy = true;
+                log.info("routing redis channels {}", patterns);
+            }
+        }
+
+        @Override
+        public void onPMessage(byte[] pattern, byte[] channel, byte[] message) {
+            String p = new String(pattern, StandardCharsets.UTF_8);
+            String c = new String(channel, StandardCharsets.UTF_8);
+            if (!ingest.table().ownsRedisMessage(p, c)) {
+                return; // a more specific pattern's copy of the same message is routed instead
+            }
+            try {
+                JsonNode record = ingest.table().parseRecord(message);
+                ingest.ingestRedis(p, c, record, message);
+            } catch (RecordException e) {
+                metrics.ingestRejected.labels("redis", e.reason().label()).inc();
+                log.debug("dropping redis message on {}: {}", c, e.getMessage());
+            } catch (RuntimeException e) {
+                metrics.ingestRejected.labels("redis", "handler_error").inc();
+                log.warn("redis message on {} failed: {}", c, e.toString());
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            if (listener.isSubscribed()) {
+                listener.punsubscribe();
+            }
+        } catch (RuntimeException e) {
+            // connection already gone
+        }
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

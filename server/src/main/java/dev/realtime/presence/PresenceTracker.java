@@ -1,0 +1,320 @@
+package dev.realtime.presence;
+
+import static dev.realtime.presence.LocalPresence.token;
+
+import dev.realtime.metrics.GatewayMetrics;
+import dev.realtime.store.PresenceStore;
+import dev.realtime.store.StoreUnavailableException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives a {@link PresenceStore} for one node: records local connections and room memberships,
+ * heartbeats and sweeps every {@code timeout / 3}, and repairs the store after outages.
+ *
+ * <p>Threading: one daemon thread, {@code rt-presence-<nodeId>}, is the only caller of the store and
+ * the only owner of the local state, so there are no locks. Public methods may be called from any
+ * thread (event loops included): they validate, enqueue a task and return; tasks run in submission
+ * order. Query futures complete on the tracker thread: dependent stages must hop elsewhere before
+ * doing anything slow. Only {@link #healthy()}, the closed flag and the thread reference are shared across threads.
+ *
+ * <p>Calls are per connection. The tracker counts local connections per (room, user) and tells the
+ * store on the first {@link #joined} and the last {@link #left}. {@link #disconnected} does not leave
+ * rooms: the caller calls {@link #left} for each room of the connection.
+ *
+ * <p>Outages: after a failed store call, writes update local state and remember the touched key
+ * (sid, or room and user) instead of calling the store, so a dead Redis costs one probe per heartbeat
+ * rather than a timeout per event. The next successful heartbeat writes each remembered key's
+ * <em>current</em> local state (online/joined if present, offline/left if gone): lost additions and
+ * lost removals are both repaired, and live users never blink out. If the heartbeat says we were not
+ * live, every local record is re-announced too (swept, or Redis restarted empty). Should more than
+ * {@link #DEFAULT_MAX_PENDING} keys pile up, they are dropped and the repair is forgetNode plus a
+ * full re-announce instead (bounded memory; our users blink out while it runs).
+ */
+public final class PresenceTracker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PresenceTracker.class);
+    static final int DEFAULT_MAX_PENDING = 100_000;
+
+    private final PresenceStore store;
+    private final String nodeId;
+    private final Runnable onStoreError;
+    private final long periodNanos;
+    private final ScheduledThreadPoolExecutor executor;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Thread thread;
+    private volatile boolean healthy;
+
+    // Owned by the tracker thread.
+    private final LocalPresence local;
+    private boolean resetNeeded = true; // forgetNode before heartbeating: a restart drops the previous life
+    private boolean reannounce;         // write every local record on the next tick
+    private boolean writesLive;         // write through, else defer; true only after a fully successful tick
+    private boolean inOutage;           // one warning per outage, not one per call
+    private boolean started;
+    private long lastBeatNanos;
+
+    /** Counts failed store calls in {@code realtime_store_errors_total{store="presence"}}. */
+    public PresenceTracker(PresenceStore store, String nodeId, GatewayMetrics metrics) {
+        this(store, nodeId, metrics.storeErrors.labels("presence")::inc);
+    }
+
+    /**
+     * @param onStoreError run on the tracker thread for every failed store call (e.g. a Prometheus
+     *                     {@code Counter::inc}); must not block
+     */
+    public PresenceTracker(PresenceStore store, String nodeId, Runnable onStoreError) {
+        this(store, nodeId, onStoreError, DEFAULT_MAX_PENDING);
+    }
+
+    PresenceTracker(PresenceStore store, String nodeId, Runnable onStoreError, int maxPending) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.nodeId = token("node id", nodeId);
+        this.onStoreError = Objects.requireNonNull(onStoreError, "onStoreError");
+        this.local = new LocalPresence(maxPending);
+        this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), store.timeout().toNanos() / 3);
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "rt-presence-" + nodeId);
+            t.setDaemon(true);
+            thread = t;
+            return t;
+        });
+    }
+
+    /** forgetNode (drop a previous life), heartbeat, announce; then heartbeat and sweep every timeout / 3. */
+    public void start() {
+        submit(() -> {
+            if (!started) {
+                started = true;
+                tick();
+                executor.scheduleWithFixedDelay(() -> guarded(this::tick), periodNanos, periodNanos,
+                        TimeUnit.NANOSECONDS);
+            }
+        });
+    }
+
+    public void connected(String userId, String sid) {
+        Objects.requireNonNull(userId, "userId");
+        token("sid", sid);
+        submit(() -> {
+            if (local.connect(userId, sid)) {
+                write(() -> store.online(nodeId, userId, sid), () -> local.touchSession(userId, sid));
+            }
+        });
+    }
+
+    /** Forgets connection {@code sid}; does not leave its rooms (call {@link #left} for each). */
+    public void disconnected(String userId, String sid) {
+        Objects.requireNonNull(userId, "userId");
+        token("sid", sid);
+        submit(() -> {
+            if (local.disconnect(userId, sid)) {
+                write(() -> store.offline(nodeId, userId, sid), () -> local.touchSession(userId, sid));
+            }
+        });
+    }
+
+    /** One connection of {@code userId} joined {@code room}; the store hears of the first one. */
+    public void joined(String room, String userId) {
+        token("room", room);
+        Objects.requireNonNull(userId, "userId");
+        submit(() -> {
+            if (local.join(room, userId)) {
+                write(() -> store.joined(room, userId, nodeId), () -> local.touchMembership(room, userId));
+            }
+        });
+    }
+
+    /** One connection of {@code userId} left {@code room}; the store hears of the last one. */
+    public void left(String room, String userId) {
+        token("room", room);
+        Objects.requireNonNull(userId, "userId");
+        submit(() -> {
+            if (local.leave(room, userId)) {
+                write(() -> store.left(room, userId, nodeId), () -> local.touchMembership(room, userId));
+            }
+        });
+    }
+
+    /** Users on live nodes. Queries fail fast with {@link StoreUnavailableException} during an outage. */
+    public CompletableFuture<Set<String>> onlineUsers() {
+        return query(store::onlineUsers);
+    }
+
+    /** Live nodes and their connection counts. */
+    public CompletableFuture<Map<String, Integer>> nodes() {
+        return query(store::nodes);
+    }
+
+    public CompletableFuture<Set<String>> members(String room) {
+        token("room", room);
+        return query(() -> store.members(room));
+    }
+
+    public CompletableFuture<Boolean> isOnline(String userId) {
+        Objects.requireNonNull(userId, "userId");
+        return query(() -> store.isOnline(userId));
+    }
+
+    /** Whether the last store call succeeded (and deferred writes are repaired); false before start. */
+    public boolean healthy() {
+        return healthy;
+    }
+
+    /** Stops heartbeats, then forgetNode (our users go offline now, not after the timeout); waits up to 5 s. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            submit(() -> {
+                try {
+                    store.forgetNode(nodeId);
+                } catch (RuntimeException e) {
+                    failed(e); // nothing to retry: our records expire within the timeout
+                }
+            });
+            executor.shutdown(); // queued tasks still run, the forget last; the periodic tick is cancelled
+            if (Thread.currentThread() != thread) {
+                awaitStop();
+            }
+        }
+    }
+
+    /** Test hook: stops the thread as a crash would, without forgetNode. */
+    void crashForTest() {
+        closed.set(true);
+        executor.shutdownNow();
+        awaitStop();
+    }
+
+    private void awaitStop() {
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("presence tracker {} did not stop within 5 s", nodeId);
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void tick() {
+        try {
+            if (resetNeeded) {
+                store.forgetNode(nodeId);
+                local.clearPending();
+                resetNeeded = false;
+                reannounce = true;
+            }
+            beat();
+            if (reannounce) {
+                reannounce = false; // beat() sets it again if we expire midway
+                try {
+                    local.announce(store, nodeId, this::keepAlive);
+                } catch (RuntimeException e) {
+                    reannounce = true;
+                    throw e;
+                }
+            }
+            local.flush(store, nodeId, this::keepAlive);
+            store.sweep();
+            writesLive = true;
+            healthy = true;
+            if (inOutage) {
+                inOutage = false;
+                log.info("presence store answers again for node {}; local state repaired", nodeId);
+            }
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    private void beat() {
+        lastBeatNanos = System.nanoTime();
+        if (!store.heartbeat(nodeId)) {
+            reannounce = true; // we were not live: our records may be swept, or Redis restarted empty
+        }
+    }
+
+    /** Heartbeats if one is due: a long repair (a round trip per record) must not outlast our liveness. */
+    private void keepAlive() {
+        if (System.nanoTime() - lastBeatNanos >= periodNanos) {
+            beat();
+        }
+    }
+
+    private void write(Runnable call, BooleanSupplier remember) {
+        if (writesLive) {
+            try {
+                call.run();
+                return;
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        }
+        // A pending reset re-announces everything anyway. Past the bound, switch to a reset.
+        if (!resetNeeded && !remember.getAsBoolean()) {
+            log.warn("presence node {}: too many changes while the store is down; will forget and re-announce", nodeId);
+            resetNeeded = true;
+        }
+    }
+
+    private <T> CompletableFuture<T> query(Supplier<T> q) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        boolean queued = submit(() -> {
+            if (inOutage) { // fail fast: a call to a dead Redis can hold this thread for seconds
+                f.completeExceptionally(new StoreUnavailableException("presence store is down", null));
+                return;
+            }
+            try {
+                f.complete(q.get());
+            } catch (RuntimeException e) {
+                failed(e);
+                f.completeExceptionally(e);
+            }
+        });
+        if (!queued) {
+            f.completeExceptionally(new RejectedExecutionException("presence tracker " + nodeId + " is closed"));
+        }
+        return f;
+    }
+
+    private void failed(RuntimeException e) {
+        writesLive = false;
+        healthy = false;
+        onStoreError.run();
+        if (!inOutage) {
+            inOutage = true;
+            log.warn("presence store failed for node {}; deferring writes, retrying every heartbeat", nodeId, e);
+        } else {
+            log.debug("presence store still failing for node {}: {}", nodeId, e.toString());
+        }
+    }
+
+    private boolean submit(Runnable task) {
+        try {
+            executor.execute(() -> guarded(task));
+            return true;
+        } catch (RejectedExecutionException closedAlready) {
+            return false; // after close: the forgetNode already covers (or will) whatever this was
+        }
+    }
+
+    /** The executor swallows task exceptions (and a throwing periodic task stops repeating): log them. */
+    private void guarded(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.error("presence tracker {} task failed", nodeId, e);
+        }
+    }
+}
