@@ -8,6 +8,7 @@ import dev.realtime.cluster.BusBridge;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.http.ApiRoutes;
+import dev.realtime.ingest.RouteTable;
 import dev.realtime.http.EventRoutes;
 import dev.realtime.notify.NotificationService;
 import dev.realtime.http.BoundedBodyAggregator;
@@ -116,6 +117,8 @@ public final class GatewayServer {
     }
 
     public GatewayServer start() throws InterruptedException {
+        // First, before any thread exists: a bad route file stops the start with nothing to clean up.
+        RouteTable routes = RouteTable.fromConfig(config.routesFile(), config.maxRecordBytes());
         transport = Transport.choose(config.transport());
         boss = transport.group("rt-accept", 1);
         workers = transport.group("rt-io", config.ioThreads());
@@ -141,8 +144,8 @@ public final class GatewayServer {
             metrics.gauge("realtime_bus_up", "1 while the cluster bus reaches its backend", () -> bus.healthy() ? 1 : 0);
             deps.add(bus.name(), bus::healthy);
         }
-        services = new NodeServices(config, backends, rooms, metrics);
-        services.addChecks(deps);
+        services = new NodeServices(config, backends, routes, rooms, metrics);
+        services.addChecks(deps, metrics);
         emits.register(NotificationService.READ_EMIT, services.notifications::read);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
                 rooms, new RoomPolicy(config.publicRooms()), registry, emits, json, binary, alloc,

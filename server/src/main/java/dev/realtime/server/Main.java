@@ -3,6 +3,7 @@ package dev.realtime.server;
 import dev.realtime.auth.DevTokens;
 import dev.realtime.config.ConfigException;
 import dev.realtime.config.GatewayConfig;
+import dev.realtime.ingest.RouteTableException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -26,6 +27,10 @@ public final class Main {
         GatewayServer server = new GatewayServer(config);
         try {
             server.start();
+        } catch (RouteTableException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
         } catch (RuntimeException e) {
             System.err.println("Cannot start: " + e.getMessage());
             System.exit(1);

@@ -50,8 +50,8 @@ final class NodeServices implements AutoCloseable {
     private final RedisIngest redisIngest;
     private final KafkaIngest kafkaIngest;
 
-    NodeServices(GatewayConfig config, Backends backends, RoomService rooms, GatewayMetrics metrics) {
-        routes = RouteTable.fromConfig(config.routesFile(), config.maxRecordBytes());
+    NodeServices(GatewayConfig config, Backends backends, RouteTable routes, RoomService rooms, GatewayMetrics metrics) {
+        this.routes = routes;
         stores = backends.storesOrInMemory(config);
         presence = new PresenceTracker(stores.presence(), config.nodeId(),
                 () -> metrics.storeErrors.labels("presence").inc());
@@ -110,16 +110,22 @@ final class NodeServices implements AutoCloseable {
                 routes.httpSources(), routes.forwardRules().size());
     }
 
-    /** Adds the health checks of what this node is configured to use. */
-    void addChecks(Dependencies.Builder deps) {
+    /** Adds the health checks (and an up/down gauge each) of what this node is configured to use. */
+    void addChecks(Dependencies.Builder deps, GatewayMetrics metrics) {
         if (stores.shared()) {
             deps.add("presence", presence::healthy);
+            metrics.gauge("realtime_presence_up", "1 while the shared presence store answers heartbeats",
+                    () -> presence.healthy() ? 1 : 0);
         }
         if (redisIngest != null) {
             deps.add("redis-ingest", redisIngest::healthy);
+            metrics.gauge("realtime_redis_ingest_up", "1 while the routed Redis channels are subscribed",
+                    () -> redisIngest.healthy() ? 1 : 0);
         }
         if (kafkaIngest != null) {
             deps.add("kafka", kafkaIngest::healthy);
+            metrics.gauge("realtime_kafka_up", "1 while the Kafka cluster answers the consumer",
+                    () -> kafkaIngest.healthy() ? 1 : 0);
         }
     }
 

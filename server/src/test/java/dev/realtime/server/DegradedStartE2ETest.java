@@ -1,0 +1,82 @@
+package dev.realtime.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.config.GatewayConfig;
+import dev.realtime.ingest.RouteTableException;
+import dev.realtime.testing.HttpResult;
+import dev.realtime.testing.TestNode;
+import dev.realtime.testing.WsClient;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Misconfigured or unreachable Redis and Kafka at startup: the node starts, serves its local
+ * clients and reports itself degraded, naming each dependency that is down. A bad route file, on
+ * the other hand, stops the start with a message naming the file and field.
+ */
+class DegradedStartE2ETest {
+
+    @Test
+    void unreachableRedisAndKafkaLeaveTheNodeServingButDegraded() throws Exception {
+        int closed = closedPort();
+        try (TestNode node = TestNode.start(Map.of("REDIS_URL", "redis://127.0.0.1:" + closed,
+                "KAFKA_BROKERS", "127.0.0.1:" + closed));
+             WsClient alice = node.connect("alice");
+             WsClient bob = node.connect("bob")) {
+            HttpResult ready = node.get("/health/ready");
+            assertEquals(503, ready.status());
+            JsonNode body = ready.json();
+            assertEquals("degraded", body.get("status").asText());
+            assertEquals("down", body.get("checks").get("redis").asText());
+            assertEquals("down", body.get("checks").get("kafka").asText());
+            assertEquals(200, node.get("/health/live").status());
+            // Local service goes on.
+            alice.join("local");
+            bob.join("local");
+            alice.publish("local", "chat:message", "{\"text\":\"still here\"}");
+            assertEquals("still here", bob.expectEvent("chat:message").get("data").get("text").asText());
+            String metrics = node.get("/metrics").body();
+            assertTrue(metrics.contains("realtime_kafka_up 0.0"), metrics);
+            assertTrue(metrics.contains("realtime_bus_up 0.0"), metrics);
+        }
+    }
+
+    @Test
+    void unresolvableKafkaAddressIsNotFatalEither() {
+        try (TestNode node = TestNode.start(Map.of("KAFKA_BROKERS", "no-such-host.invalid:9092"));
+             WsClient alice = node.connect("alice")) {
+            assertEquals("down", node.get("/health/ready").json().get("checks").get("kafka").asText());
+            alice.send("{\"op\":\"ping\",\"id\":7}");
+            assertEquals(7, alice.expectOp("pong").get("id").asInt());
+        }
+    }
+
+    @Test
+    void aBadRouteFileStopsTheStartNamingTheField(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("routes.json");
+        Files.writeString(file, "{\"routes\":[{\"id\":\"r1\",\"kafka\":\"t\",\"event\":\"e\",\"targets\":[{\"room\":\"x:{id}\"}],"
+                + "\"payload\":{\"bogus\":true}}]}");
+        Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", TestNode.SECRET,
+                "ROUTES_FILE", file.toString()));
+        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(env));
+        RouteTableException e = assertThrows(RouteTableException.class, server::start);
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("payload"), e.getMessage());
+        server.shutdown(); // nothing was started: must not throw
+    }
+
+    private static int closedPort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
