@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -34,6 +36,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaIngest implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaIngest.class);
+    /**
+     * Bound on one offset commit attempt. Without it commitSync waits default.api.timeout.ms (60 s)
+     * when the cluster goes away mid-batch, and healthy() keeps saying true all that time.
+     */
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
 
     /** Turns one record into deliveries. Runs on the consumer thread; must not block for long. */
     @FunctionalInterface
@@ -89,11 +96,18 @@ public final class KafkaIngest implements AutoCloseable {
                     if (records.isEmpty()) {
                         continue;
                     }
+                    AtomicReference<Exception> dlqFailure = new AtomicReference<>();
                     for (ConsumerRecord<byte[], byte[]> r : records) {
-                        process(r, dlq);
+                        process(r, dlq, dlqFailure);
                     }
-                    dlq.flush();
-                    c.commitSync();
+                    dlq.flush(); // returns once every callback of this batch has run
+                    if (dlqFailure.get() != null) {
+                        // A dead letter Kafka did not take is neither handed off nor dead-lettered:
+                        // don't commit past it. The consumer restarts from the last committed offset
+                        // and this poll's records come again (at least once).
+                        throw new KafkaException("dead-letter send failed; batch not committed", dlqFailure.get());
+                    }
+                    commit(c);
                     backoff = 200;
                     updateLag(c, records);
                 }
@@ -113,7 +127,8 @@ public final class KafkaIngest implements AutoCloseable {
         }
     }
 
-    private void process(ConsumerRecord<byte[], byte[]> r, KafkaProducer<byte[], byte[]> dlq) {
+    private void process(ConsumerRecord<byte[], byte[]> r, KafkaProducer<byte[], byte[]> dlq,
+                         AtomicReference<Exception> dlqFailure) {
         metrics.kafkaConsumed.labels(r.topic()).inc();
         byte[] value = r.value();
         String reason;
@@ -130,7 +145,7 @@ public final class KafkaIngest implements AutoCloseable {
             }
         }
         if (reason != null) {
-            metrics.kafkaDeadLettered.labels(reason).inc();
+            String why = reason;
             ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(settings.deadLetterTopic(), r.key(), value);
             dead.headers().add("rt-error", reason.getBytes(StandardCharsets.UTF_8))
                     .add("rt-source-topic", r.topic().getBytes(StandardCharsets.UTF_8))
@@ -139,8 +154,36 @@ public final class KafkaIngest implements AutoCloseable {
             dlq.send(dead, (meta, error) -> {
                 if (error != null) {
                     metrics.kafkaErrors.labels("producer").inc();
+                    dlqFailure.compareAndSet(null, error);
+                } else {
+                    metrics.kafkaDeadLettered.labels(why).inc(); // counted once Kafka has it, not per attempt
                 }
             });
+        }
+    }
+
+    /**
+     * Commits the batch just handed off, retrying while the cluster is unreachable (health says
+     * false meanwhile). Retrying in place rather than failing over to a new consumer matters: this
+     * member's group session survives a short outage, while a new consumer created during the
+     * outage cannot leave the group for the old one, and would wait for the old member's session
+     * to expire (45 s) before getting the partitions back.
+     */
+    private void commit(KafkaConsumer<byte[], byte[]> c) {
+        while (true) {
+            try {
+                c.commitSync(COMMIT_TIMEOUT);
+                return;
+            } catch (TimeoutException e) {
+                if (healthy) {
+                    log.warn("kafka unreachable: offset commit timed out; retrying");
+                }
+                healthy = false;
+                metrics.kafkaErrors.labels("consumer").inc();
+                if (!running) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -181,6 +224,10 @@ public final class KafkaIngest implements AutoCloseable {
         return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers(),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000,
+                // A dead letter in flight when the broker dies fails within 15 s (not the 120 s
+                // default), so flush() cannot hold the consumer thread and its health check for long.
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000,
                 ProducerConfig.CLIENT_ID_CONFIG, "realtime-dlq");
     }
 

@@ -1,22 +1,34 @@
 package dev.realtime.ingest.kafka;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.testing.KafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The consumer loop against a real in-process Kafka broker: hand-off, dead letters, health. */
+/**
+ * The consumer loop against a real in-process Kafka broker: hand-off, dead letters, health, and a
+ * broker restart. Every topic is used by one test only (one partition each, auto-created).
+ */
 class KafkaIngestTest {
     private static KafkaBroker kafka;
 
@@ -60,7 +72,8 @@ class KafkaIngestTest {
             assertEquals("malformed", header(dead.get(0), "rt-error"));
             assertEquals("orders", header(dead.get(0), "rt-source-topic"));
             assertEquals("too_large", header(dead.get(1), "rt-error"));
-            assertEquals(1.0, metrics.kafkaDeadLettered.labels("malformed").get());
+            await(() -> metrics.kafkaDeadLettered.labels("malformed").get() == 1.0, "malformed counted once");
+            await(() -> metrics.kafkaDeadLettered.labels("too_large").get() == 1.0, "too_large counted once");
             assertTrue(in.healthy());
         }
     }
@@ -82,6 +95,178 @@ class KafkaIngestTest {
             return null;
         }, new GatewayMetrics())) {
             assertEquals("{\"a\":2}", second.poll(30, TimeUnit.SECONDS), "resumes after the committed offset");
+        }
+    }
+
+    /**
+     * The reasons the first test does not reach (handler exception, tombstone, the size boundary),
+     * and that a dead letter is the original record: same key and value, origin headers pointing at
+     * the record's own partition and offset.
+     */
+    @Test
+    void everyRefusalReasonIsDeadLetteredAsTheOriginalRecordWithItsOrigin() throws Exception {
+        BlockingQueue<String> handed = new LinkedBlockingQueue<>();
+        GatewayMetrics metrics = new GatewayMetrics();
+        KafkaIngest.RecordHandler handler = (topic, key, value) -> {
+            String v = new String(value, StandardCharsets.UTF_8);
+            if (v.equals("boom")) {
+                throw new IllegalArgumentException("handler bug");
+            }
+            handed.add(v);
+            return null;
+        };
+        String exactlyMax = "{\"p\":\"" + "q".repeat(1024 - 8) + "\"}";
+        assertEquals(1024, exactlyMax.length());
+        kafka.send("reasons", "a", "boom");
+        kafka.send("reasons", "b", null);
+        kafka.send("reasons", "c", "z".repeat(1025));
+        kafka.send("reasons", "d", exactlyMax);
+        kafka.send("reasons", "e", "{\"last\":true}");
+        try (KafkaIngest in = ingest("reasons", "reasons.dlq", handler, metrics)) {
+            assertEquals(exactlyMax, handed.poll(30, TimeUnit.SECONDS), "a record of exactly maxRecordBytes is fine");
+            assertEquals("{\"last\":true}", handed.poll(30, TimeUnit.SECONDS));
+            List<ConsumerRecord<byte[], byte[]>> source = kafka.read("reasons", 5);
+            List<ConsumerRecord<byte[], byte[]>> dead = kafka.read("reasons.dlq", 3);
+            assertEquals(3, dead.size());
+            List<String> reasons = List.of("handler_error", "empty", "too_large");
+            for (int i = 0; i < 3; i++) {
+                ConsumerRecord<byte[], byte[]> d = dead.get(i);
+                ConsumerRecord<byte[], byte[]> s = source.get(i);
+                assertEquals(reasons.get(i), header(d, "rt-error"));
+                assertArrayEquals(s.key(), d.key());
+                assertArrayEquals(s.value(), d.value());
+                assertEquals("reasons", header(d, "rt-source-topic"));
+                assertEquals(Integer.toString(s.partition()), header(d, "rt-source-partition"));
+                assertEquals(Long.toString(s.offset()), header(d, "rt-source-offset"));
+                String reason = reasons.get(i);
+                await(() -> metrics.kafkaDeadLettered.labels(reason).get() == 1.0, reason + " counted once");
+            }
+            assertNull(dead.get(1).value(), "a tombstone stays a tombstone");
+            assertTrue(handed.isEmpty(), "refused records never reach the handler: " + handed);
+        }
+    }
+
+    /**
+     * A dead letter Kafka refuses (here the DLQ topic's max.message.bytes is smaller than the record)
+     * must not be committed past: it is retried until the DLQ takes it, and then the offset moves on.
+     */
+    @Test
+    void aDeadLetterTheDlqRefusesIsRetriedNotCommittedPast() throws Exception {
+        kafka.createTopic("strict.dlq", Map.of("max.message.bytes", "200"));
+        GatewayMetrics metrics = new GatewayMetrics();
+        Set<String> handed = ConcurrentHashMap.newKeySet();
+        KafkaIngest.RecordHandler handler = (topic, key, value) -> {
+            String v = new String(value, StandardCharsets.UTF_8);
+            if (!v.startsWith("{")) {
+                return "malformed";
+            }
+            handed.add(v);
+            return null;
+        };
+        String bad = "not json " + "y".repeat(500);
+        kafka.send("strict", "bad", bad);
+        kafka.send("strict", "good", "{\"after\":1}");
+        try (KafkaIngest in = ingest("strict", "strict.dlq", handler, metrics)) {
+            await(() -> metrics.kafkaErrors.labels("producer").get() >= 2,
+                    "the refused dead letter is retried (its offset was not committed)");
+            assertEquals(0L, kafka.committedOffset("g-strict", "strict").orElse(0),
+                    "nothing committed past the record that is neither handed off nor dead-lettered");
+            await(() -> handed.contains("{\"after\":1}"), "records around it are still handed off (again)");
+            assertEquals(0.0, metrics.kafkaDeadLettered.labels("malformed").get(), "not counted until Kafka took it");
+
+            kafka.setTopicConfig("strict.dlq", "max.message.bytes", "100000");
+            List<ConsumerRecord<byte[], byte[]>> dead = kafka.read("strict.dlq", 1);
+            assertEquals(1, dead.size(), "the record reached the DLQ once the DLQ accepted it");
+            assertEquals(bad, new String(dead.get(0).value(), StandardCharsets.UTF_8));
+            assertEquals("malformed", header(dead.get(0), "rt-error"));
+            await(() -> kafka.committedOffset("g-strict", "strict").orElse(0) == 2, "then the offset moves on");
+            await(() -> metrics.kafkaDeadLettered.labels("malformed").get() >= 1.0, "counted once accepted");
+        }
+    }
+
+    /**
+     * The whole node restarts (broker and controller) while a batch is half handed off and not yet
+     * committed; more records come after. Every record reaches the handler at least once, health
+     * drops during the outage and comes back.
+     */
+    @Test
+    void aBrokerRestartMidStreamLosesNothing() throws Exception {
+        int before = 30;
+        int after = 30;
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        CountDownLatch inTheMiddle = new CountDownLatch(1);
+        CountDownLatch brokerDown = new CountDownLatch(1);
+        String middle = rec(before / 2);
+        KafkaIngest.RecordHandler handler = (topic, key, value) -> {
+            String v = new String(value, StandardCharsets.UTF_8);
+            if (v.equals(middle) && inTheMiddle.getCount() > 0) {
+                inTheMiddle.countDown();
+                try {
+                    // holds the batch, uncommitted, until the broker is gone
+                    brokerDown.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            seen.add(v);
+            return null;
+        };
+        for (int i = 0; i < before; i++) {
+            kafka.send("restart", "k" + i, rec(i));
+        }
+        long t0 = System.nanoTime();
+        try (KafkaIngest in = ingest("restart", "restart.dlq", handler, new GatewayMetrics())) {
+            assertTrue(inTheMiddle.await(30, TimeUnit.SECONDS), "the ingest reached the middle of the stream");
+            assertTrue(in.healthy());
+            long stopAt = System.nanoTime();
+            kafka.stop();
+            brokerDown.countDown();
+            await(() -> !in.healthy(), "healthy() turns false while Kafka is down");
+            long down = System.nanoTime();
+            kafka.startAgain();
+            long up = System.nanoTime();
+            for (int i = before; i < before + after; i++) {
+                kafka.send("restart", "k" + i, rec(i));
+            }
+            await(() -> seen.size() == before + after,
+                    () -> "all records handed off; missing " + missing(seen, before + after));
+            await(in::healthy, "healthy() true again after the restart");
+            System.out.printf("restart test: outage seen by healthy() %d ms after stop, node back in %d ms,"
+                    + " total %d ms%n", (down - stopAt) / 1_000_000, (up - down) / 1_000_000,
+                    (System.nanoTime() - t0) / 1_000_000);
+        } finally {
+            brokerDown.countDown();
+            kafka.startAgain(); // no-op unless an assertion left the shared broker down
+        }
+    }
+
+    private static String rec(int i) {
+        return "{\"i\":" + i + "}";
+    }
+
+    private static Set<Integer> missing(Set<String> seen, int total) {
+        Set<Integer> out = new TreeSet<>();
+        for (int i = 0; i < total; i++) {
+            if (!seen.contains(rec(i))) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        await(condition, () -> what);
+    }
+
+    /** Polls {@code condition} every 50 ms for up to 20 s. */
+    private static void await(BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out: " + what.get());
+            }
+            Thread.sleep(50);
         }
     }
 
