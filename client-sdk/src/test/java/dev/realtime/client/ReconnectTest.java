@@ -26,7 +26,8 @@ class ReconnectTest {
 
     @Test
     void reconnectsToANewServerOnTheSamePortAndRejoinsRooms() throws Exception {
-        GatewayFixture first = GatewayFixture.start(0, Map.of(), emits -> emits.register("never", ctx -> { }));
+        java.util.concurrent.CountDownLatch neverReceived = new java.util.concurrent.CountDownLatch(1);
+        GatewayFixture first = GatewayFixture.start(0, Map.of(), emits -> emits.register("never", ctx -> neverReceived.countDown()));
         int port = first.port();
         GatewayFixture second = null;
         AtomicInteger tokenCalls = new AtomicInteger();
@@ -52,6 +53,8 @@ class ReconnectTest {
             assertEquals(1, tokenCalls.get());
 
             CompletableFuture<JsonNode> pendingAtShutdown = client.emit("never", null);
+            // The request is on the server (and will never be answered) before the server goes away.
+            assertTrue(neverReceived.await(5, TimeUnit.SECONDS));
             first.close();
             StateChange lost = states.await(ConnectionState.RECONNECTING);
             assertEquals(CloseCodes.GOING_AWAY, lost.closeCode());
@@ -68,8 +71,8 @@ class ReconnectTest {
             RejoinResult rejoin = rejoins.poll(5, TimeUnit.SECONDS);
             assertEquals("game-1", rejoin.room());
             assertTrue(rejoin.ok());
-            assertNull(rejoin.since(), "no event carried a position yet (no history on this server)");
-            assertNull(rejoin.recovered());
+            assertEquals(1, rejoin.since().offset(), "the last position seen in game-1 is sent back");
+            assertEquals(Boolean.FALSE, rejoin.recovered(), "a new server process has a new history epoch");
             assertNull(rejoins.poll(), "only the application's current rooms are rejoined");
 
             ConnectedInfo secondInfo = client.connectedInfo();

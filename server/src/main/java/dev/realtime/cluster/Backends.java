@@ -49,7 +49,8 @@ public record Backends(Bus bus, Stores stores) {
 
     /** Store tuning from the configuration. */
     public static Stores.Settings storeSettings(GatewayConfig config) {
-        return new Stores.Settings(Duration.ofMillis(config.presenceTimeoutMs()), config.roomHistorySize(),
+        // ROOM_MESSAGE_HISTORY=0 turns history off (no journal); the store still needs a capacity.
+        return new Stores.Settings(Duration.ofMillis(config.presenceTimeoutMs()), Math.max(1, config.roomHistorySize()),
                 Duration.ofMillis(config.roomHistoryTtlMs()), config.inboxCapacity(),
                 Duration.ofMillis(config.inboxTtlMs()));
     }

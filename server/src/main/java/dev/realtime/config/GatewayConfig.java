@@ -182,7 +182,7 @@ public record GatewayConfig(
                 r.integer("INGEST_MAX_RECORD_BYTES", 1024 * 1024, 64, 64 * 1024 * 1024),
                 r.string("REDIS_KEY_PREFIX", "rt:"),
                 r.number("PRESENCE_TIMEOUT", 15_000, 300, 3_600_000),
-                r.integer("ROOM_MESSAGE_HISTORY", 100, 1, 100_000),
+                r.integer("ROOM_MESSAGE_HISTORY", 100, 0, 100_000),
                 r.number("ROOM_HISTORY_TTL_MS", 3_600_000, 1_000, 30L * 86_400_000),
                 r.integer("NOTIFY_INBOX_CAPACITY", 100, 1, 100_000),
                 r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),

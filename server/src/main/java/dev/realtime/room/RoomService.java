@@ -37,10 +37,17 @@ public final class RoomService {
     private final ByteBufAllocator alloc;
     private final int maxRoomMembers;
     private final RoomBridge bridge;
+    private final RoomJournal journal;
 
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge) {
+        this(shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, RoomJournal.NONE);
+    }
+
+    public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
+                       ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal) {
         this.bridge = bridge;
+        this.journal = journal;
         this.shards = new RoomShard[shardCount];
         for (int i = 0; i < shardCount; i++) {
             shards[i] = new RoomShard(i, roomCount, bridge);
@@ -125,22 +132,95 @@ public final class RoomService {
         RoomShard shard = shard(room);
         shard.executor().execute(() -> {
             Room r = shard.get(room);
-            ErrorCode result = null;
             if (from != null && (r == null || !r.contains(from))) {
-                result = ErrorCode.NOT_IN_ROOM;
-            } else {
-                metrics.publishes.labels(source).inc();
-                if (r != null) {
-                    fanOut(r, event, accepted);
-                }
-                bridge.published(room, event);
+                answer(from, done, ErrorCode.NOT_IN_ROOM);
+                return;
             }
-            if (from != null) {
-                answer(from, done, result);
-            } else if (done != null) {
-                done.accept(result);
+            metrics.publishes.labels(source).inc();
+            if (!journal.journals(room)) {
+                deliverAccepted(shard, room, event, accepted, from, done);
+                return;
             }
+            // Stamp offset and epoch first (inline, or on the room's lane for a blocking store), then
+            // fan out on the shard in append order.
+            journal.inOrder(room, () -> {
+                ServerMessage.Event stamped = journal.append(room, event);
+                onShard(shard, () -> deliverAccepted(shard, room, stamped, accepted, from, done));
+            });
         });
+    }
+
+    /** On the shard: local fan-out, hand-off to other nodes, then the publisher's answer. */
+    private void deliverAccepted(RoomShard shard, String room, ServerMessage.Event event, long accepted,
+                                 Subscriber from, Consumer<ErrorCode> done) {
+        Room r = shard.get(room);
+        if (r != null) {
+            fanOut(r, event, accepted);
+        }
+        bridge.published(room, event);
+        if (from != null) {
+            answer(from, done, null);
+        } else if (done != null) {
+            done.accept(null);
+        }
+    }
+
+    private static void onShard(RoomShard shard, Runnable task) {
+        if (shard.executor().inEventLoop()) {
+            task.run();
+        } else {
+            shard.executor().execute(task);
+        }
+    }
+
+    /**
+     * Joins {@code room} and replays what {@code s} missed since {@code (epoch, offset)}: the replayed
+     * events and then {@code done} run on the subscriber's loop, before any event published after
+     * the replay was read (reads and appends of a room share one order). {@code done} gets the
+     * refusal code, or null and the replay.
+     */
+    public void joinSince(Subscriber s, String room, String epoch, long offset,
+                          java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
+        join(s, room, error -> {
+            if (error != null || !journal.journals(room)) {
+                done.accept(error, error != null ? null : new RoomJournal.Replay(false, null, 0, List.of()));
+                return;
+            }
+            shard(room).executor().execute(() -> journal.inOrder(room, () -> {
+                RoomJournal.Replay replay;
+                try {
+                    replay = journal.since(room, epoch, offset, Integer.MAX_VALUE);
+                } catch (RuntimeException e) {
+                    metrics.storeErrors.labels("history").inc();
+                    replay = new RoomJournal.Replay(false, null, 0, List.of());
+                }
+                RoomJournal.Replay result = replay;
+                s.outbox().submit(o -> done.accept(null, result));
+            }));
+        });
+    }
+
+    /**
+     * Reads {@code room}'s history: the newest {@code limit} events, or with a non-null {@code epoch}
+     * those after {@code (epoch, offset)}. {@code done} runs on a shard or lane thread and gets null
+     * when the store failed.
+     */
+    public void history(String room, int limit, String epoch, long offset, Consumer<RoomJournal.Replay> done) {
+        shard(room).executor().execute(() -> journal.inOrder(room, () -> {
+            RoomJournal.Replay replay;
+            try {
+                replay = epoch == null ? journal.latest(room, limit) : journal.since(room, epoch, offset, limit);
+            } catch (RuntimeException e) {
+                metrics.storeErrors.labels("history").inc();
+                replay = null;
+            }
+            done.accept(replay);
+        }));
+    }
+
+    /** Whether {@code room} keeps a history (and its events carry offset and epoch). */
+    public boolean journals(String room) {
+        return journal.journals(room);
     }
 
     /**

@@ -7,7 +7,11 @@ import dev.realtime.cluster.Bus;
 import dev.realtime.cluster.BusBridge;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
+import dev.realtime.history.HistoryEmit;
+import dev.realtime.history.StoreJournal;
 import dev.realtime.http.ApiRoutes;
+import dev.realtime.room.RoomJournal;
+import dev.realtime.store.Stores;
 import dev.realtime.ingest.RouteTable;
 import dev.realtime.http.EventRoutes;
 import dev.realtime.notify.NotificationService;
@@ -77,6 +81,7 @@ public final class GatewayServer {
     private GatewayContext context;
     private Channel serverChannel;
     private NodeServices services;
+    private StoreJournal journal;
 
     private final Backends backends;
 
@@ -136,17 +141,22 @@ public final class GatewayServer {
                 config.maxConnectionsPerUser());
         Bus bus = backends.bus();
         BusBridge busBridge = bus == null ? null : new BusBridge(bus, config.nodeId(), metrics);
+        Stores stores = backends.storesOrInMemory(config);
+        // A blocking (Redis) history store gets lanes so shards never wait on the network.
+        journal = config.roomHistorySize() == 0 ? null
+                : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId());
         RoomService rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
-                busBridge == null ? RoomBridge.LOCAL : busBridge);
+                busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal);
         Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {
             busBridge.start(rooms);
             metrics.gauge("realtime_bus_up", "1 while the cluster bus reaches its backend", () -> bus.healthy() ? 1 : 0);
             deps.add(bus.name(), bus::healthy);
         }
-        services = new NodeServices(config, backends, routes, rooms, metrics);
+        services = new NodeServices(config, stores, routes, rooms, metrics);
         services.addChecks(deps, metrics);
         emits.register(NotificationService.READ_EMIT, services.notifications::read);
+        emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
                 rooms, new RoomPolicy(config.publicRooms()), registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
@@ -228,6 +238,10 @@ public final class GatewayServer {
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         context.sweepers().values().forEach(ConnectionSweeper::stop);
         services.close();
+        if (journal != null) {
+            journal.close();
+        }
+        context.stores().close();
         context.rooms().shutdown();
         if (context.bus() != null) {
             context.bus().close();

@@ -1,6 +1,5 @@
 package dev.realtime.server;
 
-import dev.realtime.cluster.Backends;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.ingest.EventForwarding;
 import dev.realtime.ingest.EventIngest;
@@ -50,9 +49,9 @@ final class NodeServices implements AutoCloseable {
     private final RedisIngest redisIngest;
     private final KafkaIngest kafkaIngest;
 
-    NodeServices(GatewayConfig config, Backends backends, RouteTable routes, RoomService rooms, GatewayMetrics metrics) {
+    NodeServices(GatewayConfig config, Stores stores, RouteTable routes, RoomService rooms, GatewayMetrics metrics) {
         this.routes = routes;
-        stores = backends.storesOrInMemory(config);
+        this.stores = stores;
         presence = new PresenceTracker(stores.presence(), config.nodeId(),
                 () -> metrics.storeErrors.labels("presence").inc());
         forwarder = config.kafkaEnabled() ? new KafkaForwarder(config.kafkaBrokers(), config.nodeId(), metrics) : null;
@@ -129,7 +128,7 @@ final class NodeServices implements AutoCloseable {
         }
     }
 
-    /** Stops consuming first, then the services that deliver, then the stores. */
+    /** Stops consuming first, then the services that deliver. */
     @Override
     public void close() {
         if (kafkaIngest != null) {
@@ -143,6 +142,6 @@ final class NodeServices implements AutoCloseable {
         if (forwarder != null) {
             forwarder.close();
         }
-        stores.close();
+        // The stores are closed by the server after the room history, which still appends meanwhile.
     }
 }

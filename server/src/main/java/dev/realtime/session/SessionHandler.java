@@ -7,12 +7,14 @@ import dev.realtime.protocol.ClientMessage;
 import dev.realtime.protocol.CloseCodes;
 import dev.realtime.protocol.ErrorCode;
 import dev.realtime.protocol.ErrorInfo;
+import dev.realtime.protocol.Payload;
 import dev.realtime.protocol.ServerMessage;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.server.GatewayContext;
 import dev.realtime.server.Json;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,17 +165,47 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         session.rooms().add(room);
+        if (j.since() != null) {
+            joinSince(j, room);
+            return;
+        }
         ctx.rooms().join(session.subscriber(), room, error -> {
             if (error == null) {
-                session.reply(j.id(), Json.payload(Map.of("room", room)));
-                if (!session.closing()) {
-                    ctx.sessionListener().joined(session, room);
-                }
+                joined(j, room, Json.payload(Map.of("room", room)));
+            } else {
+                refused(j, room, error);
+            }
+        });
+    }
+
+    /** {@code join} with {@code since}: the missed events first, then the reply saying whether they are complete. */
+    private void joinSince(ClientMessage.Join j, String room) {
+        ctx.rooms().joinSince(session.subscriber(), room, j.since().epoch(), j.since().offset(), (error, replay) -> {
+            if (error != null) {
+                refused(j, room, error);
                 return;
             }
-            session.rooms().remove(room);
-            session.fail(j.id(), error, error == ErrorCode.ROOM_FULL ? "room is full" : "cannot join now");
+            replay.events().forEach(session::send);
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("room", room);
+            data.put("recovered", replay.recovered());
+            data.put("epoch", replay.epoch());
+            data.put("offset", replay.head());
+            data.put("replayed", replay.events().size());
+            joined(j, room, Json.payload(data));
         });
+    }
+
+    private void joined(ClientMessage.Join j, String room, Payload reply) {
+        session.reply(j.id(), reply);
+        if (!session.closing()) {
+            ctx.sessionListener().joined(session, room);
+        }
+    }
+
+    private void refused(ClientMessage.Join j, String room, ErrorCode error) {
+        session.rooms().remove(room);
+        session.fail(j.id(), error, error == ErrorCode.ROOM_FULL ? "room is full" : "cannot join now");
     }
 
     private void leave(ClientMessage.Leave l) {

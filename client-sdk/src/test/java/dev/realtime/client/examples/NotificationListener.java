@@ -9,7 +9,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +26,11 @@ import java.util.concurrent.Executors;
  */
 public final class NotificationListener {
 
-    /** The {@code notification:new} payload; fields the server adds later are ignored. */
-    public record Notification(String id, String type, String title, String message, Long timestamp) {
+    /**
+     * The {@code notification:new} payload; other fields are ignored. {@code notificationId} is added by
+     * the server's inbox (null when the notification was not stored, so there is nothing to ack).
+     */
+    public record Notification(String notificationId, String type, String title, String message, Long timestamp) {
     }
 
     private NotificationListener() {
@@ -51,10 +57,23 @@ public final class NotificationListener {
                 System.out.println("state: " + change.state());
             }
         });
+        // Delivery is at least once (live, and replayed on every connect until acked): skip repeats.
+        Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<String, Boolean>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > 1_000;
+            }
+        });
         client.on("notification:new", Notification.class, n -> ui.execute(() -> {
+            if (n.notificationId() != null && !seen.add(n.notificationId())) {
+                return; // already shown
+            }
             System.out.println("[" + n.type() + "] " + n.title() + ": " + n.message());
-            // Acknowledge; the notification inbox (and this handler) arrives in a later server release.
-            client.emit("notifications:read", Map.of("notificationId", String.valueOf(n.id())))
+            if (n.notificationId() == null) {
+                return; // delivered live only: nothing to acknowledge
+            }
+            // Acknowledge: the inbox stops replaying it and the user's other devices get notification:read.
+            client.emit("notifications:read", Map.of("notificationId", n.notificationId()))
                     .exceptionally(error -> {
                         RealtimeException e = RealtimeException.unwrap(error);
                         System.err.println("ack failed: " + (e != null ? e.code() : error));

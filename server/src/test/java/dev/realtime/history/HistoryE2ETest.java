@@ -1,0 +1,173 @@
+package dev.realtime.history;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.testing.RedisServer;
+import dev.realtime.testing.TestNode;
+import dev.realtime.testing.WsClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Room history end to end: published events carry increasing offsets under one epoch, a join with
+ * {@code since} replays what was missed (from any node, over Redis) or says {@code recovered:false},
+ * and the {@code history} emit reads the newest events.
+ */
+class HistoryE2ETest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T keep(T c) {
+        open.add(c);
+        return c;
+    }
+
+    private static List<JsonNode> events(WsClient c, String event, int n) {
+        List<JsonNode> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(c.expectEvent(event));
+        }
+        return out;
+    }
+
+    private static String joinSince(String room, String epoch, long offset) {
+        return "\"room\":" + WsClient.quote(room) + ",\"since\":{\"epoch\":" + WsClient.quote(epoch) + ",\"offset\":" + offset + "}";
+    }
+
+    @Test
+    void offsetsRecoveryAndTheHistoryEmitOnOneNode() {
+        TestNode node = keep(TestNode.start());
+        WsClient alice = keep(node.connect("alice"));
+        WsClient bob = keep(node.connect("bob"));
+        alice.join("lobby-h");
+        bob.join("lobby-h");
+        for (int i = 1; i <= 5; i++) {
+            alice.publish("lobby-h", "move", "{\"n\":" + i + "}");
+        }
+        List<JsonNode> seen = events(bob, "move", 5);
+        String epoch = seen.get(0).get("epoch").asText();
+        assertFalse(epoch.isEmpty());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(i + 1, seen.get(i).get("offset").asLong());
+            assertEquals(epoch, seen.get(i).get("epoch").asText());
+        }
+
+        // A client that saw offset 2 recovers 3..5, in order, before the reply.
+        WsClient carol = keep(node.connect("carol"));
+        JsonNode reply = carol.request("join", joinSince("lobby-h", epoch, 2));
+        List<JsonNode> replayed = events(carol, "move", 3);
+        assertEquals(List.of(3L, 4L, 5L), replayed.stream().map(e -> e.get("offset").asLong()).toList());
+        assertEquals(3, replayed.get(0).get("data").get("n").asInt());
+        assertTrue(reply.get("ok").asBoolean());
+        assertTrue(reply.get("data").get("recovered").asBoolean());
+        assertEquals(5, reply.get("data").get("offset").asLong());
+        assertEquals(epoch, reply.get("data").get("epoch").asText());
+        // Live events go on after the replay.
+        alice.publish("lobby-h", "move", "{\"n\":6}");
+        assertEquals(6, carol.expectEvent("move").get("offset").asLong());
+
+        // An unknown epoch cannot be recovered: no replay, recovered:false.
+        WsClient dave = keep(node.connect("dave"));
+        JsonNode stale = dave.request("join", joinSince("lobby-h", "old-epoch", 1));
+        assertFalse(stale.get("data").get("recovered").asBoolean());
+        assertEquals(epoch, stale.get("data").get("epoch").asText());
+        dave.expectNone(m -> "move".equals(m.path("event").asText()), Duration.ofMillis(150));
+
+        // The history emit: newest two, then everything after offset 4.
+        JsonNode last2 = bob.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"lobby-h\",\"limit\":2}");
+        assertTrue(last2.get("ok").asBoolean(), last2.toString());
+        JsonNode evs = last2.get("data").get("events");
+        assertEquals(2, evs.size());
+        assertEquals(5, evs.get(0).get("offset").asLong());
+        assertEquals(6, evs.get(1).get("data").get("n").asInt());
+        JsonNode after4 = bob.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"lobby-h\",\"since\":{\"epoch\":"
+                + WsClient.quote(epoch) + ",\"offset\":4}}");
+        assertEquals(2, after4.get("data").get("events").size());
+        assertTrue(after4.get("data").get("recovered").asBoolean());
+
+        // Bad history requests.
+        assertEquals("not_in_room", dave.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"elsewhere\"}")
+                .get("error").get("code").asText());
+        assertEquals("invalid_message", bob.request("emit", "\"event\":\"history\",\"data\":{}")
+                .get("error").get("code").asText());
+        assertEquals("invalid_message", bob.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"lobby-h\",\"limit\":-3}")
+                .get("error").get("code").asText());
+        assertEquals("invalid_room", bob.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"global\"}")
+                .get("error").get("code").asText());
+    }
+
+    @Test
+    void userAndGlobalEventsKeepNoHistory() {
+        TestNode node = keep(TestNode.start());
+        WsClient alice = keep(node.connect("alice"));
+        node.post("/api/broadcast/user", "{\"userId\":\"alice\",\"event\":\"ping:user\",\"data\":{}}");
+        node.post("/api/broadcast/global", "{\"event\":\"ping:all\",\"data\":{}}");
+        assertFalse(alice.expectEvent("ping:user").has("offset"));
+        assertFalse(alice.expectEvent("ping:all").has("offset"));
+    }
+
+    @Test
+    void historyCanBeTurnedOff() {
+        TestNode node = keep(TestNode.start(Map.of("ROOM_MESSAGE_HISTORY", "0")));
+        WsClient alice = keep(node.connect("alice"));
+        alice.join("plain");
+        alice.publish("plain", "move", "{}");
+        assertFalse(alice.expectEvent("move").has("offset"));
+        WsClient bob = keep(node.connect("bob"));
+        JsonNode reply = bob.request("join", joinSince("plain", "e", 0));
+        assertFalse(reply.get("data").get("recovered").asBoolean());
+    }
+
+    @Test
+    void recoveryWorksFromAnyNodeOverRedis() {
+        RedisServer redis = keep(RedisServer.start());
+        TestNode a = keep(TestNode.start(Map.of("NODE_ID", "a", "REDIS_URL", redis.url())));
+        TestNode b = keep(TestNode.start(Map.of("NODE_ID", "b", "REDIS_URL", redis.url())));
+        WsClient alice = keep(a.connect("alice"));
+        WsClient bob = keep(b.connect("bob"));
+        alice.join("match-room");
+        bob.join("match-room");
+        awaitSubscribers(redis, "match-room", 2);
+        for (int i = 1; i <= 3; i++) {
+            alice.publish("match-room", "move", "{\"n\":" + i + "}");
+        }
+        List<JsonNode> onA = events(alice, "move", 3);
+        List<JsonNode> onB = events(bob, "move", 3);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i + 1, onB.get(i).get("offset").asLong(), "same offsets on every node");
+            assertEquals(onA.get(i).get("epoch").asText(), onB.get(i).get("epoch").asText());
+        }
+        // Bob's phone reconnects to the other node and recovers what followed offset 1.
+        WsClient phone = keep(a.connect("bob"));
+        JsonNode reply = phone.request("join", joinSince("match-room", onB.get(0).get("epoch").asText(), 1));
+        List<JsonNode> replayed = events(phone, "move", 2);
+        assertEquals(List.of(2, 3), replayed.stream().map(e -> e.get("data").get("n").asInt()).toList());
+        assertTrue(reply.get("data").get("recovered").asBoolean());
+        assertEquals(3, reply.get("data").get("offset").asLong());
+    }
+
+    private static void awaitSubscribers(RedisServer redis, String room, long n) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+            while (j.pubsubNumSub("rt:room:" + room).get("rt:room:" + room) < n) {
+                assertTrue(System.nanoTime() < deadline, room + " never had " + n + " subscribers");
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            }
+        }
+    }
+}
