@@ -10,6 +10,7 @@ import dev.realtime.emit.EmitRegistry;
 import dev.realtime.history.HistoryEmit;
 import dev.realtime.history.StoreJournal;
 import dev.realtime.http.ApiRoutes;
+import dev.realtime.presence.PresenceEmit;
 import dev.realtime.room.RoomJournal;
 import dev.realtime.store.Stores;
 import dev.realtime.ingest.RouteTable;
@@ -156,6 +157,7 @@ public final class GatewayServer {
         services = new NodeServices(config, stores, routes, rooms, metrics);
         services.addChecks(deps, metrics);
         emits.register(NotificationService.READ_EMIT, services.notifications::read);
+        emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
                 rooms, new RoomPolicy(config.publicRooms()), registry, emits, json, binary, alloc,

@@ -1,0 +1,65 @@
+package dev.realtime.presence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.testing.RedisServer;
+import dev.realtime.testing.TestNode;
+import dev.realtime.testing.WsClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The {@code presence} emit answers a room's users across nodes, as joins and leaves happen. */
+class PresenceE2ETest {
+
+    private static List<String> users(WsClient c, String room) {
+        JsonNode reply = c.request("emit", "\"event\":\"presence\",\"data\":{\"room\":" + WsClient.quote(room) + "}");
+        assertTrue(reply.get("ok").asBoolean(), reply.toString());
+        List<String> out = new ArrayList<>();
+        reply.get("data").get("users").forEach(u -> out.add(u.asText()));
+        assertEquals(out.size(), reply.get("data").get("count").asInt());
+        return out;
+    }
+
+    private static void awaitUsers(WsClient c, String room, List<String> expected) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> got = users(c, room);
+        while (!got.equals(expected)) {
+            assertTrue(System.nanoTime() < deadline, "presence of " + room + " stayed " + got + ", wanted " + expected);
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            got = users(c, room);
+        }
+    }
+
+    @Test
+    void usersOfARoomAcrossNodes() {
+        try (RedisServer redis = RedisServer.start();
+             TestNode a = TestNode.start(Map.of("NODE_ID", "a", "REDIS_URL", redis.url()));
+             TestNode b = TestNode.start(Map.of("NODE_ID", "b", "REDIS_URL", redis.url()));
+             WsClient alice = a.connect("alice");
+             WsClient bob = b.connect("bob");
+             WsClient bobPhone = a.connect("bob")) {
+            alice.join("lobby-p");
+            bob.join("lobby-p");
+            bobPhone.join("lobby-p");
+            awaitUsers(alice, "lobby-p", List.of("alice", "bob"));
+            // Bob is still there through his phone after one device leaves, and gone after both.
+            bob.request("leave", "\"room\":\"lobby-p\"");
+            awaitUsers(alice, "lobby-p", List.of("alice", "bob"));
+            bobPhone.request("leave", "\"room\":\"lobby-p\"");
+            awaitUsers(alice, "lobby-p", List.of("alice"));
+
+            assertEquals("not_in_room", code(bob.request("emit", "\"event\":\"presence\",\"data\":{\"room\":\"lobby-p\"}")));
+            assertEquals("invalid_room", code(alice.request("emit", "\"event\":\"presence\",\"data\":{\"room\":\"global\"}")));
+            assertEquals("invalid_message", code(alice.request("emit", "\"event\":\"presence\",\"data\":{}")));
+        }
+    }
+
+    private static String code(JsonNode reply) {
+        return reply.get("error").get("code").asText();
+    }
+}
