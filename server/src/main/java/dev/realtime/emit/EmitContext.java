@@ -2,6 +2,7 @@ package dev.realtime.emit;
 
 import dev.realtime.auth.Principal;
 import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.ErrorInfo;
 import dev.realtime.protocol.Payload;
 import dev.realtime.protocol.ServerMessage;
 import java.util.Set;
@@ -32,6 +33,22 @@ public interface EmitContext {
 
     /** Answers the emit with an error. */
     void fail(ErrorCode code, String message);
+
+    /** Answers the emit with an error. */
+    default void fail(ErrorInfo error) {
+        ErrorCode code = ErrorCode.fromCode(error.code());
+        fail(code != null ? code : ErrorCode.INTERNAL_ERROR, error.message());
+    }
+
+    /**
+     * Joins the sender's connection to {@code room} with every check a client {@code join} gets
+     * (name, permissions, room limits). {@code done} runs on the connection's loop with null on
+     * success (also when already a member) or the refusal.
+     */
+    void join(String room, java.util.function.Consumer<ErrorInfo> done);
+
+    /** Makes the sender's connection leave {@code room}, like a client {@code leave}. */
+    void leave(String room, java.util.function.Consumer<ErrorInfo> done);
 
     /** Sends an event to the sender's connection only. */
     void send(ServerMessage.Event event);

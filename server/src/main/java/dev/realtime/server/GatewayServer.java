@@ -15,6 +15,7 @@ import dev.realtime.room.RoomJournal;
 import dev.realtime.store.Stores;
 import dev.realtime.ingest.RouteTable;
 import dev.realtime.http.EventRoutes;
+import dev.realtime.notify.ChannelSubscriptions;
 import dev.realtime.notify.NotificationService;
 import dev.realtime.http.BoundedBodyAggregator;
 import dev.realtime.http.HealthRoutes;
@@ -157,6 +158,7 @@ public final class GatewayServer {
         services = new NodeServices(config, stores, routes, rooms, metrics);
         services.addChecks(deps, metrics);
         emits.register(NotificationService.READ_EMIT, services.notifications::read);
+        ChannelSubscriptions.register(emits);
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),

@@ -4,6 +4,7 @@ import dev.realtime.auth.Principal;
 import dev.realtime.emit.EmitContext;
 import dev.realtime.protocol.ClientMessage;
 import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.ErrorInfo;
 import dev.realtime.protocol.Payload;
 import dev.realtime.protocol.ServerMessage;
 import java.util.LinkedHashSet;
@@ -70,6 +71,22 @@ final class SessionEmitContext implements EmitContext {
                 session.fail(emit.id(), code, message);
             }
         });
+    }
+
+    @Override
+    public void join(String room, java.util.function.Consumer<ErrorInfo> done) {
+        onLoop(() -> {
+            if (session.closing()) {
+                done.accept(ErrorInfo.of(ErrorCode.UNAVAILABLE, "the connection is closing"));
+                return;
+            }
+            Membership.join(session, room, null, (error, data) -> done.accept(error));
+        });
+    }
+
+    @Override
+    public void leave(String room, java.util.function.Consumer<ErrorInfo> done) {
+        onLoop(() -> Membership.leave(session, room, (error, data) -> done.accept(error)));
     }
 
     @Override

@@ -14,7 +14,6 @@ import dev.realtime.server.GatewayContext;
 import dev.realtime.server.Json;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,85 +145,19 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void join(ClientMessage.Join j) {
-        String room = j.room();
-        ErrorInfo problem = RoomPolicy.validateRoomName(room);
-        if (problem == null) {
-            problem = ctx.policy().checkJoin(session.principal(), room);
-        }
-        if (problem != null) {
-            session.fail(j.id(), problem);
-            return;
-        }
-        if (session.rooms().contains(room)) {
-            session.reply(j.id(), Json.payload(Map.of("room", room)));
-            return;
-        }
-        if (session.rooms().size() >= ctx.config().maxRoomsPerConnection()) {
-            session.fail(j.id(), ErrorCode.TOO_MANY_ROOMS, "a connection may join at most "
-                    + ctx.config().maxRoomsPerConnection() + " rooms");
-            return;
-        }
-        session.rooms().add(room);
-        if (j.since() != null) {
-            joinSince(j, room);
-            return;
-        }
-        ctx.rooms().join(session.subscriber(), room, error -> {
-            if (error == null) {
-                joined(j, room, Json.payload(Map.of("room", room)));
-            } else {
-                refused(j, room, error);
-            }
-        });
-    }
-
-    /** {@code join} with {@code since}: the missed events first, then the reply saying whether they are complete. */
-    private void joinSince(ClientMessage.Join j, String room) {
-        ctx.rooms().joinSince(session.subscriber(), room, j.since().epoch(), j.since().offset(), (error, replay) -> {
-            if (error != null) {
-                refused(j, room, error);
-                return;
-            }
-            replay.events().forEach(session::send);
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("room", room);
-            data.put("recovered", replay.recovered());
-            data.put("epoch", replay.epoch());
-            data.put("offset", replay.head());
-            data.put("replayed", replay.events().size());
-            joined(j, room, Json.payload(data));
-        });
-    }
-
-    private void joined(ClientMessage.Join j, String room, Payload reply) {
-        session.reply(j.id(), reply);
-        if (!session.closing()) {
-            ctx.sessionListener().joined(session, room);
-        }
-    }
-
-    private void refused(ClientMessage.Join j, String room, ErrorCode error) {
-        session.rooms().remove(room);
-        session.fail(j.id(), error, error == ErrorCode.ROOM_FULL ? "room is full" : "cannot join now");
+        Membership.join(session, j.room(), j.since(), (error, data) -> answer(j.id(), error, data));
     }
 
     private void leave(ClientMessage.Leave l) {
-        String room = l.room();
-        ErrorInfo problem = RoomPolicy.validateRoomName(room);
-        if (problem == null) {
-            problem = ctx.policy().checkLeave(session.principal(), room);
+        Membership.leave(session, l.room(), (error, data) -> answer(l.id(), error, data));
+    }
+
+    private void answer(Long id, ErrorInfo error, Payload data) {
+        if (error == null) {
+            session.reply(id, data);
+        } else {
+            session.fail(id, error);
         }
-        if (problem != null) {
-            session.fail(l.id(), problem);
-            return;
-        }
-        if (!session.rooms().remove(room)) {
-            session.fail(l.id(), ErrorCode.NOT_IN_ROOM, "not a member of " + room);
-            return;
-        }
-        ctx.sessionListener().left(session, room);
-        ctx.rooms().leave(session.subscriber(), room,
-                was -> session.reply(l.id(), Json.payload(Map.of("room", room))));
     }
 
     private void publish(ClientMessage.Publish p) {

@@ -288,6 +288,31 @@ class IngestE2ETest {
     }
 
     @Test
+    void seed004ChannelSubscribersGetChannelNotifications() {
+        WsClient viewer = connect(a, "viewer-9", null);
+        JsonNode sub = viewer.request("emit", "\"event\":\"notifications:subscribe\",\"data\":{\"channelId\":\"ch-9\"}");
+        assertTrue(sub.get("ok").asBoolean(), sub.toString());
+        assertEquals("channel:ch-9", sub.get("data").get("room").asText());
+        awaitSubscribed(1, "channel:ch-9");
+        kafka.send("channel.notifications", "ch-9", "{\"channelId\":\"ch-9\",\"title\":\"Live now\"}");
+        JsonNode n = viewer.expectEvent("notification");
+        assertEquals("channel:ch-9", n.get("room").asText());
+        assertEquals("Live now", n.get("data").get("title").asText());
+
+        JsonNode unsub = viewer.request("emit", "\"event\":\"notifications:unsubscribe\",\"data\":{\"channelId\":\"ch-9\"}");
+        assertTrue(unsub.get("ok").asBoolean(), unsub.toString());
+        kafka.send("channel.notifications", "ch-9", "{\"channelId\":\"ch-9\",\"title\":\"Again\"}");
+        viewer.expectNone(m -> "notification".equals(m.path("event").asText()), Duration.ofMillis(300));
+
+        assertEquals("invalid_message", viewer.request("emit", "\"event\":\"notifications:subscribe\",\"data\":{}")
+                .get("error").get("code").asText());
+        assertEquals("invalid_room", viewer.request("emit",
+                "\"event\":\"notifications:subscribe\",\"data\":{\"channelId\":\"has space\"}").get("error").get("code").asText());
+        assertEquals("not_in_room", viewer.request("emit",
+                "\"event\":\"notifications:unsubscribe\",\"data\":{\"channelId\":\"ch-9\"}").get("error").get("code").asText());
+    }
+
+    @Test
     void httpEventsFeedTheSameTable() {
         WsClient fan = connect(b, "fan-8", null, "survey:s8");
         awaitSubscribed(1, "survey:s8");

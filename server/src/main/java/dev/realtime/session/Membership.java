@@ -1,0 +1,102 @@
+package dev.realtime.session;
+
+import dev.realtime.protocol.ClientMessage;
+import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.ErrorInfo;
+import dev.realtime.protocol.Payload;
+import dev.realtime.room.RoomPolicy;
+import dev.realtime.server.GatewayContext;
+import dev.realtime.server.Json;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Joining and leaving rooms for one connection, with every check a client {@code join}/{@code leave}
+ * gets (room name, permissions, per-connection room limit, room capacity), whether the request came
+ * as a protocol message or from an emit handler acting for the connection (e.g.
+ * {@code notifications:subscribe}). A join with {@code since} replays the missed events first.
+ *
+ * <p>Threading: stateless; every method runs on the session's event loop and calls {@code done}
+ * there, with the error or null and the reply data.
+ */
+final class Membership {
+    private Membership() {
+    }
+
+    static void join(Session session, String room, ClientMessage.Since since, BiConsumer<ErrorInfo, Payload> done) {
+        GatewayContext ctx = session.context();
+        ErrorInfo problem = RoomPolicy.validateRoomName(room);
+        if (problem == null) {
+            problem = ctx.policy().checkJoin(session.principal(), room);
+        }
+        if (problem != null) {
+            done.accept(problem, null);
+            return;
+        }
+        if (session.rooms().contains(room)) {
+            done.accept(null, Json.payload(Map.of("room", room)));
+            return;
+        }
+        if (session.rooms().size() >= ctx.config().maxRoomsPerConnection()) {
+            done.accept(ErrorInfo.of(ErrorCode.TOO_MANY_ROOMS, "a connection may join at most "
+                    + ctx.config().maxRoomsPerConnection() + " rooms"), null);
+            return;
+        }
+        session.rooms().add(room);
+        if (since == null) {
+            ctx.rooms().join(session.subscriber(), room, error -> {
+                if (error == null) {
+                    joined(session, room, Json.payload(Map.of("room", room)), done);
+                } else {
+                    refused(session, room, error, done);
+                }
+            });
+            return;
+        }
+        ctx.rooms().joinSince(session.subscriber(), room, since.epoch(), since.offset(), (error, replay) -> {
+            if (error != null) {
+                refused(session, room, error, done);
+                return;
+            }
+            replay.events().forEach(session::send);
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("room", room);
+            data.put("recovered", replay.recovered());
+            data.put("epoch", replay.epoch());
+            data.put("offset", replay.head());
+            data.put("replayed", replay.events().size());
+            joined(session, room, Json.payload(data), done);
+        });
+    }
+
+    private static void joined(Session session, String room, Payload reply, BiConsumer<ErrorInfo, Payload> done) {
+        done.accept(null, reply);
+        if (!session.closing()) {
+            session.context().sessionListener().joined(session, room);
+        }
+    }
+
+    private static void refused(Session session, String room, ErrorCode error, BiConsumer<ErrorInfo, Payload> done) {
+        session.rooms().remove(room);
+        done.accept(ErrorInfo.of(error, error == ErrorCode.ROOM_FULL ? "room is full" : "cannot join now"), null);
+    }
+
+    static void leave(Session session, String room, BiConsumer<ErrorInfo, Payload> done) {
+        GatewayContext ctx = session.context();
+        ErrorInfo problem = RoomPolicy.validateRoomName(room);
+        if (problem == null) {
+            problem = ctx.policy().checkLeave(session.principal(), room);
+        }
+        if (problem != null) {
+            done.accept(problem, null);
+            return;
+        }
+        if (!session.rooms().remove(room)) {
+            done.accept(ErrorInfo.of(ErrorCode.NOT_IN_ROOM, "not a member of " + room), null);
+            return;
+        }
+        ctx.sessionListener().left(session, room);
+        ctx.rooms().leave(session.subscriber(), room, was -> done.accept(null, Json.payload(Map.of("room", room))));
+    }
+}
