@@ -266,7 +266,7 @@ class KafkaIngestTest {
             if (System.nanoTime() - deadline > 0) {
                 fail("timed out: " + what.get());
             }
-            Thread.sleep(50);
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
         }
     }
 
