@@ -21,12 +21,18 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: with a store that never blocks (in memory) tasks run inline on the caller, the
  * room's shard. With a blocking (Redis) store each room hashes to one of {@code lanes} single
  * threads, which keeps one room's appends and reads in order without blocking shards; the lanes
- * hold no state of their own. A failed append delivers the event unstamped and counts the error.
+ * hold no state of their own. A failed append delivers the event unstamped and counts the error,
+ * and for a second after it appends skip the store (a hanging Redis must not queue every publish
+ * behind its timeouts).
  */
 public final class StoreJournal implements RoomJournal, AutoCloseable {
     private final HistoryStore store;
     private final GatewayMetrics metrics;
     private final ExecutorService[] lanes;
+    /** After a failed append, appends skip the store until then (written and read by any lane). */
+    private volatile long retryAtNanos = System.nanoTime();
+    private volatile boolean closed;
+    static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * @param lanes 0 to run inline (only for a store that never blocks), else the lane count
@@ -61,17 +67,25 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
         try {
             lanes[(h & 0x7fffffff) % lanes.length].execute(task);
         } catch (RejectedExecutionException e) {
-            task.run(); // shutting down: do not lose the publish, deliver it from here
+            task.run(); // shutting down: do not lose the publish (append returns it unstamped once closed)
         }
     }
 
     @Override
     public ServerMessage.Event append(String room, ServerMessage.Event event) {
+        long now = System.nanoTime();
+        if (closed || now - retryAtNanos < 0) {
+            // Closed, or the store failed a moment ago: deliver unstamped without waiting on it, so a
+            // store that hangs costs one timeout per second per lane, not one per publish.
+            metrics.storeErrors.labels("history").inc();
+            return event;
+        }
         try {
             HistoryStore.Appended at = store.append(room, new BusEnvelope("", room, event).encode());
             return new ServerMessage.Event(event.room(), event.event(), event.data(), at.offset(), at.epoch());
         } catch (RuntimeException e) {
             metrics.storeErrors.labels("history").inc();
+            retryAtNanos = System.nanoTime() + RETRY_AFTER_NANOS;
             return event;
         }
     }
@@ -105,6 +119,7 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
         for (ExecutorService lane : lanes) {
             lane.shutdown();
         }
+        closed = true; // queued appends drain unstamped instead of waiting on a store about to close
         for (ExecutorService lane : lanes) {
             try {
                 lane.awaitTermination(5, TimeUnit.SECONDS);

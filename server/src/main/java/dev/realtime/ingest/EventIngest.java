@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * asks for it. Deliveries whose template lacked a field are skipped and counted; the rest proceed.
  *
  * <p>Threading: stateless and thread-safe; called from the Kafka consumer thread, the Redis
- * subscriber thread and event loops (HTTP). It never blocks.
+ * subscriber thread and event loops (HTTP). It blocks only on the Kafka and Redis threads (to store
+ * an inbox notification before the record counts as handed off); for HTTP it never blocks.
  */
 public final class EventIngest {
     private static final Logger log = LoggerFactory.getLogger(EventIngest.class);
@@ -32,11 +33,11 @@ public final class EventIngest {
 
     public EventIngest(RouteTable table, RoomService rooms, NotificationService notifications, GatewayMetrics metrics,
                        MessageClaims claims) {
-        this.claims = claims;
         this.table = table;
         this.rooms = rooms;
         this.notifications = notifications;
         this.metrics = metrics;
+        this.claims = claims;
     }
 
     public RouteTable table() {
@@ -80,8 +81,11 @@ public final class EventIngest {
                 if (everyNodeHasIt && claimed == null) {
                     claimed = claims.claim(channel, raw);
                 }
-                if (!everyNodeHasIt || claimed) {
-                    notifications.notifyUser(user.userId(), d.event(), d.data());
+                if (kind == SourceKind.HTTP) {
+                    notifications.notifyUser(user.userId(), d.event(), d.data()); // an event loop: queue it
+                } else if (!everyNodeHasIt || claimed) {
+                    // Kafka and Redis threads may block: store before the record counts as handed off.
+                    notifications.notifyUserNow(user.userId(), d.event(), d.data());
                 }
                 continue;
             }

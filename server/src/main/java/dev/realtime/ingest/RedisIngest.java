@@ -33,6 +33,8 @@ public final class RedisIngest implements AutoCloseable {
     private final Listener listener = new Listener();
     private volatile boolean running = true;
     private volatile boolean healthy;
+    /** The connection the thread is using, so close() can break a blocked subscribe. */
+    private volatile Jedis current;
 
     public RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId) {
         this.address = address;
@@ -62,6 +64,10 @@ public final class RedisIngest implements AutoCloseable {
         byte[][] raw = patterns.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         while (running) {
             try (Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 0)) {
+                current = jedis;
+                if (!running) {
+                    break; // close() ran while we were connecting
+                }
                 if (password != null) {
                     jedis.auth(password);
                 }
@@ -75,6 +81,7 @@ public final class RedisIngest implements AutoCloseable {
                 }
             } finally {
                 healthy = false;
+                current = null;
             }
             if (running) {
                 sleep(backoff);
@@ -131,7 +138,20 @@ public final class RedisIngest implements AutoCloseable {
             // connection already gone
         }
         try {
-            thread.join(5_000);
+            thread.join(2_000);
+            if (thread.isAlive()) {
+                // Connecting, in a backoff, or subscribed just after our punsubscribe: break it.
+                Jedis jedis = current;
+                if (jedis != null) {
+                    try {
+                        jedis.disconnect();
+                    } catch (RuntimeException e) {
+                        // already broken
+                    }
+                }
+                thread.interrupt();
+                thread.join(5_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -194,6 +194,20 @@ public final class RouteTable {
         return http.keySet();
     }
 
+    /**
+     * The event names routes deliver that are fixed text (not templates): the server produces them,
+     * so clients may not publish them (a viewer must not fake {@code video:comment} for a room).
+     */
+    public Set<String> serverEventNames() {
+        Set<String> names = new java.util.TreeSet<>();
+        for (Route r : routes) {
+            if (r.event().isLiteral()) {
+                names.add(r.event().text());
+            }
+        }
+        return java.util.Collections.unmodifiableSet(names);
+    }
+
     /** Every Kafka topic a forward rule produces to. */
     public Set<String> forwardTopics() {
         Set<String> out = new LinkedHashSet<>();

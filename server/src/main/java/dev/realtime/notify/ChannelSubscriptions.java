@@ -6,7 +6,6 @@ import dev.realtime.emit.EmitRegistry;
 import dev.realtime.protocol.ErrorCode;
 import dev.realtime.server.Json;
 import java.io.IOException;
-import java.util.Map;
 
 /**
  * Seed 004's channel notifications: {@code notifications:subscribe {channelId}} joins room
@@ -40,7 +39,7 @@ public final class ChannelSubscriptions {
             if (error != null) {
                 ctx.fail(error);
             } else {
-                ctx.reply(Json.payload(Map.of("channelId", channelId, "room", room)));
+                ctx.reply(Json.payload(Json.obj("channelId", channelId, "room", room)));
             }
         };
         if (subscribe) {

@@ -19,9 +19,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +53,9 @@ public final class NotificationService implements SessionListener, AutoCloseable
     private final KafkaForwarder forwarder;
     private final String ackTopic;
     private final Duration ackTimeout;
-    private final ScheduledExecutorService thread;
+    private final java.util.concurrent.ScheduledThreadPoolExecutor thread;
+    /** Most notifications waiting for the store before new ones skip the inbox. */
+    static final int MAX_QUEUED = 100_000;
 
     /**
      * @param forwarder where unacked notifications go ({@code null}: nowhere)
@@ -70,7 +69,7 @@ public final class NotificationService implements SessionListener, AutoCloseable
         this.forwarder = ackTopic == null ? null : forwarder;
         this.ackTopic = ackTopic;
         this.ackTimeout = ackTimeout;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.thread = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "rt-notify-" + nodeId);
             t.setDaemon(true);
             return t;
@@ -87,28 +86,52 @@ public final class NotificationService implements SessionListener, AutoCloseable
         return this;
     }
 
-    /** Stores and delivers one notification to every device of {@code userId}. Never blocks. */
+    /**
+     * Stores and delivers one notification to every device of {@code userId}. Never blocks: the store
+     * call is queued to this service's thread; with more than {@link #MAX_QUEUED} waiting (the store
+     * is slow or away) the notification is delivered live only, without an id, and counted.
+     */
     public void notifyUser(String userId, String event, JsonNode data) {
         if (!(data instanceof ObjectNode object)) {
             publish(userId, event, data);
             return;
         }
-        thread.execute(() -> {
-            ObjectNode stored = JsonNodeFactory.instance.objectNode();
-            stored.put("event", event);
-            stored.set("data", object);
-            InboxStore.Notification n;
-            try {
-                n = inbox.add(userId, Json.bytes(stored));
-            } catch (RuntimeException e) {
-                metrics.notifications.labels("store_error").inc();
-                metrics.storeErrors.labels("inbox").inc();
-                publish(userId, event, object);
-                return;
-            }
-            metrics.notifications.labels("stored").inc();
-            publish(userId, event, withId(object, n.id()));
-        });
+        if (thread.getQueue().size() >= MAX_QUEUED) {
+            metrics.notifications.labels("queue_full").inc();
+            publish(userId, event, object);
+            return;
+        }
+        thread.execute(() -> store(userId, event, object));
+    }
+
+    /**
+     * As {@link #notifyUser}, but stores on the calling thread before returning, so a Kafka consumer
+     * commits the record's offset only once the notification is in the inbox (at-least-once).
+     * Blocks for a store round trip: never call it on an event loop or a shard.
+     */
+    public void notifyUserNow(String userId, String event, JsonNode data) {
+        if (data instanceof ObjectNode object) {
+            store(userId, event, object);
+        } else {
+            publish(userId, event, data);
+        }
+    }
+
+    private void store(String userId, String event, ObjectNode data) {
+        ObjectNode stored = JsonNodeFactory.instance.objectNode();
+        stored.put("event", event);
+        stored.set("data", data);
+        InboxStore.Notification n;
+        try {
+            n = inbox.add(userId, Json.bytes(stored));
+        } catch (RuntimeException e) {
+            metrics.notifications.labels("store_error").inc();
+            metrics.storeErrors.labels("inbox").inc();
+            publish(userId, event, data);
+            return;
+        }
+        metrics.notifications.labels("stored").inc();
+        publish(userId, event, withId(data, n.id()));
     }
 
     private void publish(String userId, String event, JsonNode data) {
@@ -187,7 +210,7 @@ public final class NotificationService implements SessionListener, AutoCloseable
                 metrics.notifications.labels("read").inc();
                 publish(userId, READ_EVENT, JsonNodeFactory.instance.objectNode().put(ID_FIELD, id));
             }
-            ctx.reply(Json.payload(Map.of(ID_FIELD, id, "read", removed)));
+            ctx.reply(Json.payload(Json.obj(ID_FIELD, id, "read", removed)));
         });
     }
 

@@ -1,8 +1,11 @@
 package dev.realtime.room;
 
+import dev.realtime.protocol.ServerMessage;
 import io.netty.channel.EventLoop;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,21 +18,116 @@ final class Room {
     private final Map<Subscriber, Member> members = new IdentityHashMap<>();
     private final Map<EventLoop, LoopGroup> groups = new HashMap<>(4);
     private int binaryMembers;
+    /**
+     * Members joining with {@code since}: until their replay is read they get no live events; the
+     * events are kept here instead and handed over with the replay (see {@link RoomService#joinSince}).
+     * Null while nobody recovers (the common case costs one null check per publish).
+     */
+    private Map<Subscriber, List<ServerMessage.Event>> recovering;
 
     Room(String name) {
         this.name = name;
     }
 
     int size() {
-        return members.size();
+        return members.size() + (recovering == null ? 0 : recovering.size());
     }
 
     boolean isEmpty() {
-        return members.isEmpty();
+        return size() == 0;
     }
 
+    /** A member, or one that is recovering (it may publish already). */
     boolean contains(Subscriber s) {
-        return members.containsKey(s);
+        return members.containsKey(s) || recovering != null && recovering.containsKey(s);
+    }
+
+    /** {@code s} joins but receives nothing until {@link #finishRecovering}: live events are kept for it. */
+    void startRecovering(Subscriber s) {
+        if (recovering == null) {
+            recovering = new IdentityHashMap<>(4);
+        }
+        recovering.putIfAbsent(s, new ArrayList<>());
+    }
+
+    /** Ends {@code s}'s recovery; returns the events it was kept, or null if it is not recovering (it left). */
+    List<ServerMessage.Event> finishRecovering(Subscriber s) {
+        if (recovering == null) {
+            return null;
+        }
+        List<ServerMessage.Event> kept = recovering.remove(s);
+        if (recovering.isEmpty()) {
+            recovering = null;
+        }
+        return kept;
+    }
+
+    /** Keeps {@code event} for every recovering member (after it went out to the members). */
+    void keepForRecovering(ServerMessage.Event event) {
+        if (recovering != null) {
+            for (List<ServerMessage.Event> kept : recovering.values()) {
+                if (kept.size() < MAX_KEPT) {
+                    kept.add(event);
+                }
+            }
+        }
+    }
+
+    /** A recovery takes one store round trip; more live events than this meanwhile are not kept. */
+    static final int MAX_KEPT = 10_000;
+
+    /**
+     * Members that just recovered up to a position: another node's event appended before the
+     * history read can still be on its way over the bus. Such late events (offset at or below the
+     * floor, same epoch) are not delivered to that member again; its first later event lifts the
+     * floor. Null when nobody has one.
+     */
+    private Map<Subscriber, Position> floors;
+
+    private record Position(String epoch, long offset) {
+    }
+
+    /** After a recovery: do not deliver {@code s} events of {@code epoch} at or below {@code offset}. */
+    void setFloor(Subscriber s, String epoch, long offset) {
+        if (epoch == null) {
+            return;
+        }
+        if (floors == null) {
+            floors = new IdentityHashMap<>(4);
+        }
+        floors.put(s, new Position(epoch, offset));
+    }
+
+    /**
+     * The subscribers of {@code g} that get {@code event}: the cached snapshot, or (only while some
+     * member has a floor) the snapshot without those that already have it.
+     */
+    Subscriber[] recipients(LoopGroup g, ServerMessage.Event event) {
+        Subscriber[] all = g.snapshot();
+        if (floors == null || event.offset() == null) {
+            return all;
+        }
+        List<Subscriber> out = null;
+        for (int i = 0; i < all.length; i++) {
+            Position floor = floors.get(all[i]);
+            boolean skip = false;
+            if (floor != null && floor.epoch().equals(event.epoch())) {
+                if (event.offset() <= floor.offset()) {
+                    skip = true;
+                } else {
+                    floors.remove(all[i]); // caught up: deliver normally from now on
+                }
+            }
+            if (skip && out == null) {
+                out = new ArrayList<>(java.util.Arrays.asList(all).subList(0, i));
+            } else if (!skip && out != null) {
+                out.add(all[i]);
+            }
+        }
+        if (floors.isEmpty()) {
+            floors = null;
+        }
+        return out == null ? all : out.toArray(Subscriber[]::new);
     }
 
     /** Adds {@code s}; returns false if it was already a member. */
@@ -47,11 +145,14 @@ final class Room {
         return true;
     }
 
-    /** Removes {@code s}; returns false if it was not a member. */
+    /** Removes {@code s} (also a recovering one); returns false if it was not a member. */
     boolean remove(Subscriber s) {
+        if (floors != null && floors.remove(s) != null && floors.isEmpty()) {
+            floors = null;
+        }
         Member m = members.remove(s);
         if (m == null) {
-            return false;
+            return finishRecovering(s) != null;
         }
         m.group.remove(m);
         if (m.group.size() == 0) {

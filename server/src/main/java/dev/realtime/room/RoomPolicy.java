@@ -28,10 +28,20 @@ public final class RoomPolicy {
             List.of("system:", "admin:", "match:", "notification", "auth:", "room:");
 
     private final List<String> publicRooms;
+    private final java.util.Set<String> serverEvents;
 
     /** @param publicRooms names anonymous users may join; an entry ending in {@code *} is a prefix */
     public RoomPolicy(List<String> publicRooms) {
+        this(publicRooms, java.util.Set.of());
+    }
+
+    /**
+     * @param serverEvents event names only the server delivers (the route table's), refused to
+     *                     client publishes like the reserved prefixes
+     */
+    public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents) {
         this.publicRooms = List.copyOf(publicRooms);
+        this.serverEvents = java.util.Set.copyOf(serverEvents);
     }
 
     public static String userRoom(String userId) {
@@ -109,7 +119,7 @@ public final class RoomPolicy {
 
     /** May {@code who} publish {@code event} to {@code room}? Membership is checked by the shard. */
     public ErrorInfo checkPublish(Principal who, String room, String event) {
-        if (isReservedEvent(event)) {
+        if (isReservedEvent(event) || serverEvents.contains(event)) {
             return ErrorInfo.of(ErrorCode.FORBIDDEN, "event name '" + event + "' is reserved for the server");
         }
         if (GLOBAL.equals(room)) {

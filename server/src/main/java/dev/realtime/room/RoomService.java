@@ -174,30 +174,86 @@ public final class RoomService {
     }
 
     /**
-     * Joins {@code room} and replays what {@code s} missed since {@code (epoch, offset)}: the replayed
-     * events and then {@code done} run on the subscriber's loop, before any event published after
-     * the replay was read (reads and appends of a room share one order). {@code done} gets the
-     * refusal code, or null and the replay.
+     * Joins {@code room} and replays what {@code s} missed since {@code (epoch, offset)}. The
+     * subscriber is in the room from the first step (so nothing published meanwhile, here or on
+     * another node, is lost) but receives no live event until the history is read: live events are
+     * kept for it and handed over after the replay, minus those the replay or the client already
+     * has. So the client sees every event once, in offset order. {@code done} runs on the
+     * subscriber's loop with the refusal code, or null and the replay (replayed plus kept events).
      */
     public void joinSince(Subscriber s, String room, String epoch, long offset,
                           java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
-        join(s, room, error -> {
-            if (error != null || !journal.journals(room)) {
-                done.accept(error, error != null ? null : new RoomJournal.Replay(false, null, 0, List.of()));
+        if (!journal.journals(room)) {
+            join(s, room, error -> done.accept(error, error != null ? null : new RoomJournal.Replay(false, null, 0, List.of())));
+            return;
+        }
+        RoomShard shard = shard(room);
+        shard.executor().execute(() -> {
+            if (!s.channel().isActive()) {
+                s.outbox().submit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
                 return;
             }
-            shard(room).executor().execute(() -> journal.inOrder(room, () -> {
-                RoomJournal.Replay replay;
+            Room r = shard.getOrCreate(room);
+            if (r.contains(s) || maxRoomMembers > 0 && r.size() >= maxRoomMembers) {
+                boolean member = r.contains(s);
+                shard.removeIfEmpty(r);
+                s.outbox().submit(o -> done.accept(member ? null : ErrorCode.ROOM_FULL,
+                        member ? new RoomJournal.Replay(false, null, 0, List.of()) : null));
+                return;
+            }
+            r.startRecovering(s);
+            journal.inOrder(room, () -> {
+                RoomJournal.Replay read;
                 try {
-                    replay = journal.since(room, epoch, offset, Integer.MAX_VALUE);
+                    read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
                 } catch (RuntimeException e) {
                     metrics.storeErrors.labels("history").inc();
-                    replay = new RoomJournal.Replay(false, null, 0, List.of());
+                    read = new RoomJournal.Replay(false, null, 0, List.of());
                 }
-                RoomJournal.Replay result = replay;
-                s.outbox().submit(o -> done.accept(null, result));
-            }));
+                RoomJournal.Replay replay = read;
+                onShard(shard, () -> finishRecovery(shard, room, s, offset, replay, done));
+            });
         });
+    }
+
+    /** On the shard: the recovering subscriber becomes a member and gets the replay, then what was kept. */
+    private void finishRecovery(RoomShard shard, String room, Subscriber s, long clientOffset, RoomJournal.Replay replay,
+                                java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
+        Room r = shard.get(room);
+        List<ServerMessage.Event> kept = r == null ? null : r.finishRecovering(s);
+        if (kept == null) { // it left or closed meanwhile
+            if (r != null) {
+                shard.removeIfEmpty(r);
+            }
+            s.outbox().submit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
+            return;
+        }
+        r.add(s);
+        long seen = Long.MIN_VALUE;
+        if (replay.recovered()) {
+            seen = replay.events().isEmpty() ? clientOffset : replay.events().get(replay.events().size() - 1).offset();
+        }
+        List<ServerMessage.Event> events = new ArrayList<>(replay.events());
+        for (ServerMessage.Event e : kept) {
+            if (e.offset() == null || e.offset() > seen) {
+                events.add(e);
+            }
+        }
+        // Another node's event at or below what the client now has may still be on its way over the
+        // bus: the floor keeps it from arriving twice.
+        String floorEpoch = replay.recovered() ? replay.epoch() : null;
+        long floor = seen;
+        for (ServerMessage.Event e : events) {
+            if (e.offset() != null && e.epoch() != null && (floorEpoch == null || floorEpoch.equals(e.epoch()))) {
+                floorEpoch = e.epoch();
+                floor = Math.max(floor, e.offset());
+            }
+        }
+        if (floorEpoch != null && floor != Long.MIN_VALUE) {
+            r.setFloor(s, floorEpoch, floor);
+        }
+        RoomJournal.Replay result = new RoomJournal.Replay(replay.recovered(), replay.epoch(), replay.head(), events);
+        s.outbox().submit(o -> done.accept(null, result));
     }
 
     /**
@@ -254,13 +310,17 @@ public final class RoomService {
         ByteBuf binaryFrame = r.hasBinaryMembers() ? WsFrames.encode(binary, event, alloc) : null;
         try {
             for (Room.LoopGroup g : r.groups()) {
-                g.outbox.submit(new Delivery(retain(jsonFrame), retain(binaryFrame), g.snapshot(), accepted,
-                        metrics.fanoutLatency));
+                Subscriber[] to = r.recipients(g, event);
+                if (to.length > 0) {
+                    g.outbox.submit(new Delivery(retain(jsonFrame), retain(binaryFrame), to, accepted,
+                            metrics.fanoutLatency));
+                }
             }
         } finally {
             release(jsonFrame);
             release(binaryFrame);
         }
+        r.keepForRecovering(event);
     }
 
     private static ByteBuf retain(ByteBuf b) {

@@ -162,7 +162,7 @@ public final class GatewayServer {
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
-                rooms, new RoomPolicy(config.publicRooms()), registry, emits, json, binary, alloc,
+                rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames()), registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
                 services.stores, services.presence, services.notifications, services.ingest, services.forwarding,
                 services.sessionListener, deps.build());
@@ -204,7 +204,12 @@ public final class GatewayServer {
                         p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade));
                     }
                 });
-        serverChannel = b.bind(config.host(), config.port()).sync().channel();
+        try {
+            serverChannel = b.bind(config.host(), config.port()).sync().channel();
+        } catch (Exception e) { // also the BindException Netty rethrows unchecked
+            abortStart(); // e.g. the port is taken: stop every thread this start created
+            throw e;
+        }
         log.info("{} {} listening on {}:{} ({} transport, {} io threads, {} room shards)", config.serviceName(),
                 config.nodeId(), config.host(), port(), transport.name(), config.ioThreads(), config.roomShards());
         return this;
@@ -241,18 +246,43 @@ public final class GatewayServer {
         }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         context.sweepers().values().forEach(ConnectionSweeper::stop);
-        services.close();
-        if (journal != null) {
-            journal.close();
-        }
-        context.stores().close();
-        context.rooms().shutdown();
-        if (context.bus() != null) {
-            context.bus().close();
-        }
+        closeServices();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         log.info("stopped");
+    }
+
+    /**
+     * Consumers first, then what delivers, the history, the stores, the shards, the bus. Each step
+     * is attempted whatever the previous one did: a failing service must not keep the rest running.
+     */
+    private void closeServices() {
+        quietly("services", services::close);
+        if (journal != null) {
+            quietly("history", journal::close);
+        }
+        quietly("stores", context.stores()::close);
+        quietly("rooms", context.rooms()::shutdown);
+        if (context.bus() != null) {
+            quietly("bus", context.bus()::close);
+        }
+    }
+
+    /** Undoes a start that failed at the bind: threads and clients are gone afterwards. */
+    private void abortStart() {
+        stopped.set(true);
+        context.sweepers().values().forEach(ConnectionSweeper::stop);
+        closeServices();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+
+    private static void quietly(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            log.warn("shutdown: closing {} failed: {}", what, e.toString());
+        }
     }
 
     private static void sleep(long ms) {

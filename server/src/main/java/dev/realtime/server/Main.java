@@ -31,8 +31,8 @@ public final class Main {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
-        } catch (RuntimeException e) {
-            System.err.println("Cannot start: " + e.getMessage());
+        } catch (Exception e) { // e.g. java.net.BindException: the port is taken
+            System.err.println("Cannot start: " + e);
             System.exit(1);
             return;
         }

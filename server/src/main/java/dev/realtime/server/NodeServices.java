@@ -128,19 +128,27 @@ final class NodeServices implements AutoCloseable {
         }
     }
 
-    /** Stops consuming first, then the services that deliver. */
+    /** Stops consuming first, then the services that deliver; each step runs whatever the others did. */
     @Override
     public void close() {
+        List<AutoCloseable> order = new ArrayList<>();
         if (kafkaIngest != null) {
-            kafkaIngest.close();
+            order.add(kafkaIngest);
         }
         if (redisIngest != null) {
-            redisIngest.close();
+            order.add(redisIngest);
         }
-        notifications.close();
-        presence.close();
+        order.add(notifications);
+        order.add(presence);
         if (forwarder != null) {
-            forwarder.close();
+            order.add(forwarder);
+        }
+        for (AutoCloseable c : order) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+            }
         }
         // The stores are closed by the server after the room history, which still appends meanwhile.
     }

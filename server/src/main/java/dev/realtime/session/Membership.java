@@ -72,7 +72,7 @@ final class Membership {
 
     private static void joined(Session session, String room, Payload reply, BiConsumer<ErrorInfo, Payload> done) {
         done.accept(null, reply);
-        if (!session.closing()) {
+        if (!session.closing() && session.reportJoined(room)) {
             session.context().sessionListener().joined(session, room);
         }
     }
@@ -96,7 +96,9 @@ final class Membership {
             done.accept(ErrorInfo.of(ErrorCode.NOT_IN_ROOM, "not a member of " + room), null);
             return;
         }
-        ctx.sessionListener().left(session, room);
+        if (session.reportLeft(room)) {
+            ctx.sessionListener().left(session, room);
+        }
         ctx.rooms().leave(session.subscriber(), room, was -> done.accept(null, Json.payload(Map.of("room", room))));
     }
 }

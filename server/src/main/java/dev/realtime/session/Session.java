@@ -38,6 +38,10 @@ public final class Session {
     private final String ip;
     private final RateLimiter limiter;
     private final Set<String> rooms = new LinkedHashSet<>();
+    /** Rooms reported to the {@code SessionListener} as joined and not yet left (loop-owned). */
+    private final Set<String> reportedRooms = new LinkedHashSet<>();
+    /** Whether the listener was told {@code connected}; only then does it hear joins and the disconnect. */
+    private boolean connectedReported;
 
     private Principal principal;
     private Subscriber subscriber;
@@ -219,7 +223,10 @@ public final class Session {
                             System.currentTimeMillis(), ctx.config().pingIntervalMs()));
                     connectedSent = true;
                     reply(authId, userPayload(who));
-                    ctx.sessionListener().connected(this);
+                    if (!closing) { // closed meanwhile: onClosed already reported (no connected after disconnected)
+                        connectedReported = true;
+                        ctx.sessionListener().connected(this);
+                    }
                 }
             });
         }
@@ -252,6 +259,7 @@ public final class Session {
             if (error != null) {
                 rooms.remove(own);
             } else if (!closing) {
+                connectedReported = true;
                 ctx.sessionListener().connected(this);
             }
         });
@@ -303,14 +311,17 @@ public final class Session {
         }
     }
 
-    /** The rooms this connection joined itself: every room but the auto-joined {@code user:{id}} and {@code global}. */
-    public Set<String> joinedRooms() {
-        Set<String> own = new LinkedHashSet<>(rooms);
-        own.remove(RoomPolicy.GLOBAL);
-        if (principal != null && !principal.anonymous()) {
-            own.remove(RoomPolicy.userRoom(principal.userId()));
-        }
-        return own;
+    /**
+     * Records that listeners were told {@code room} was joined (so a leave or the disconnect reports
+     * it once, and never a room whose join had not completed).
+     */
+    boolean reportJoined(String room) {
+        return connectedReported && reportedRooms.add(room);
+    }
+
+    /** Whether listeners knew of {@code room}; forgets it. */
+    boolean reportLeft(String room) {
+        return reportedRooms.remove(room);
     }
 
     /** Releases everything this connection holds; called once when the channel closes. */
@@ -330,9 +341,10 @@ public final class Session {
         if (subscriber != null) {
             ctx.rooms().leaveAll(subscriber, rooms);
         }
-        if (principal != null) {
-            ctx.sessionListener().disconnected(this, joinedRooms());
+        if (connectedReported) {
+            ctx.sessionListener().disconnected(this, Set.copyOf(reportedRooms));
         }
+        reportedRooms.clear();
         rooms.clear();
     }
 }

@@ -161,6 +161,47 @@ class HistoryE2ETest {
         assertEquals(3, reply.get("data").get("offset").asLong());
     }
 
+    @Test
+    void aRecoveringClientSeesEveryEventOnceInOrderWhilePublishesRace() {
+        RedisServer redis = keep(RedisServer.start());
+        // History holds the whole flood, so recovery from offset 1 is always possible.
+        TestNode a = keep(TestNode.start(Map.of("NODE_ID", "a", "REDIS_URL", redis.url(),
+                "RATE_LIMIT_MAX_MESSAGES", "100000", "ROOM_MESSAGE_HISTORY", "1000")));
+        TestNode b = keep(TestNode.start(Map.of("NODE_ID", "b", "REDIS_URL", redis.url(), "ROOM_MESSAGE_HISTORY", "1000")));
+        WsClient alice = keep(a.connect("alice"));
+        alice.join("race");
+        alice.publish("race", "tick", "0");
+        String epoch = alice.expectEvent("tick").get("epoch").asText();
+        // Publishes keep flowing (no waiting for replies) from node A while Bob recovers on node B
+        // and on node A, from offset 1.
+        Thread flood = new Thread(() -> {
+            for (int i = 1; i <= 300; i++) {
+                alice.send("{\"op\":\"publish\",\"room\":\"race\",\"event\":\"tick\",\"data\":" + i + "}");
+            }
+            alice.publish("race", "done", "0");
+        });
+        WsClient bobB = keep(b.connect("bob"));
+        WsClient bobA = keep(a.connect("bob"));
+        flood.start();
+        JsonNode replyB = bobB.request("join", joinSince("race", epoch, 1));
+        JsonNode replyA = bobA.request("join", joinSince("race", epoch, 1));
+        assertTrue(replyB.get("data").get("recovered").asBoolean(), replyB.toString());
+        assertTrue(replyA.get("data").get("recovered").asBoolean(), replyA.toString());
+        for (WsClient bob : List.of(bobB, bobA)) {
+            long expected = 2; // the client had seen offset 1
+            while (true) {
+                JsonNode m = bob.expect(x -> "event".equals(x.path("op").asText()));
+                long off = m.get("offset").asLong();
+                assertEquals(expected, off, "every offset once, in order");
+                expected++;
+                if ("done".equals(m.get("event").asText())) {
+                    break;
+                }
+            }
+            assertEquals(302, expected - 1, "ticks 1..300 plus done");
+        }
+    }
+
     private static void awaitSubscribers(RedisServer redis, String room, long n) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try (Jedis j = new Jedis("127.0.0.1", redis.port())) {

@@ -313,6 +313,14 @@ class IngestE2ETest {
     }
 
     @Test
+    void clientsCannotPublishTheEventsRoutesDeliver() {
+        WsClient viewer = connect(a, "faker-1", null, "video:v-fake");
+        JsonNode fake = viewer.publish("video:v-fake", "video:comment", "{\"videoId\":\"v-fake\",\"commentId\":\"spam\"}");
+        assertEquals("forbidden", fake.get("error").get("code").asText());
+        assertTrue(viewer.publish("video:v-fake", "chat:message", "{\"text\":\"fine\"}").get("ok").asBoolean());
+    }
+
+    @Test
     void httpEventsFeedTheSameTable() {
         WsClient fan = connect(b, "fan-8", null, "survey:s8");
         awaitSubscribed(1, "survey:s8");

@@ -74,6 +74,31 @@ class DegradedStartE2ETest {
         server.shutdown(); // nothing was started: must not throw
     }
 
+    @Test
+    void aStartThatCannotBindStopsEveryThreadItCreated() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Map<String, String> env = new HashMap<>(Map.of("PORT", Integer.toString(taken.getLocalPort()),
+                    "HOST", "127.0.0.1", "JWT_SECRET", TestNode.SECRET, "NODE_ID", "busyport",
+                    "KAFKA_BROKERS", "127.0.0.1:" + closedPort()));
+            GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(env));
+            assertThrows(Exception.class, server::start);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (aliveThreadsNamed("busyport") > 0) {
+                assertTrue(System.nanoTime() < deadline, "threads left running: " + threadNames("busyport"));
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+            }
+            server.shutdown(); // after a failed start: a no-op, not an exception
+        }
+    }
+
+    private static long aliveThreadsNamed(String part) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().contains(part)).count();
+    }
+
+    private static java.util.List<String> threadNames(String part) {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(n -> n.contains(part)).toList();
+    }
+
     private static int closedPort() throws java.io.IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

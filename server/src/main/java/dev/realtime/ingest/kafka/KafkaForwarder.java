@@ -30,7 +30,8 @@ public final class KafkaForwarder implements AutoCloseable {
     private final String brokers;
     private final GatewayMetrics metrics;
     private final ThreadPoolExecutor thread;
-    private KafkaProducer<byte[], byte[]> producer;
+    /** Created and used on the forwarder thread; closed by {@link #close()} after that thread ended. */
+    private volatile KafkaProducer<byte[], byte[]> producer;
 
     public KafkaForwarder(String brokers, String nodeId, GatewayMetrics metrics) {
         this.brokers = brokers;
@@ -85,19 +86,29 @@ public final class KafkaForwarder implements AutoCloseable {
         }
     }
 
-    /** Sends what is queued (waiting up to a few seconds), then closes the producer. */
+    /**
+     * Sends what is queued (waiting up to 10 s), then closes the producer on its own thread. With
+     * Kafka away and the queue full, what is still queued is dropped and the producer closed anyway.
+     */
     @Override
     public void close() {
-        thread.execute(() -> {
-            if (producer != null) {
-                producer.close(java.time.Duration.ofSeconds(3));
-            }
-        });
         thread.shutdown();
         try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
+            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
+                int dropped = thread.shutdownNow().size();
+                metrics.kafkaErrors.labels("forward_dropped_at_shutdown").inc(dropped);
+                thread.awaitTermination(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // The forwarder thread has ended: nothing else touches the producer now.
+        if (producer != null) {
+            try {
+                producer.close(java.time.Duration.ofSeconds(3));
+            } catch (RuntimeException e) {
+                log.debug("closing the forward producer: {}", e.toString());
+            }
         }
     }
 }

@@ -247,7 +247,12 @@ public final class KafkaIngest implements AutoCloseable {
             c.wakeup();
         }
         try {
-            thread.join(10_000);
+            thread.join(2_000);
+            if (thread.isAlive()) {
+                // Sleeping in a reconnect backoff (up to 10 s) or blocked outside poll: interrupt it.
+                thread.interrupt();
+                thread.join(8_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
