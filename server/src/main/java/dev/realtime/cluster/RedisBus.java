@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +24,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * subscriber connection always has something to listen to.
  *
  * <p>Threads: a subscriber thread owns the pub/sub connection (blocking reads, reconnect with
- * backoff, resubscribe everything after a reconnect); a publisher thread owns the publishing
+ * backoff, resubscribe everything after a reconnect; the control thread pings it and drops it when
+ * pongs stop, so a half-open connection cannot silence the bus); a publisher thread owns the publishing
  * connection and drains a bounded queue, pipelining everything waiting. Subscription changes from
  * shards are queued to the subscriber thread's command loop so only one thread writes to the
  * pub/sub connection. While Redis is unreachable publishes are dropped and counted.
@@ -42,11 +43,16 @@ public final class RedisBus implements Bus {
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<byte[][]> outbound = new LinkedBlockingQueue<>(QUEUE_LIMIT);
     private final PubSub pubSub = new PubSub();
-    private final ExecutorService control = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "bus-redis-ctl");
         t.setDaemon(true);
         return t;
     });
+    static final long PING_EVERY_MS = 5_000;
+    private final long pingEveryMs;
+    private volatile long lastPongNanos = System.nanoTime();
+    /** The subscriber thread's connection, so the watchdog can drop a silent one. */
+    private volatile Jedis subscriberConnection;
     private volatile Handler handler;
     private volatile boolean running = true;
     private volatile boolean subscriberUp;
@@ -55,6 +61,12 @@ public final class RedisBus implements Bus {
     private Thread publisher;
 
     public RedisBus(HostAndPort address, String password, String nodeId, GatewayMetrics metrics) {
+        this(address, password, nodeId, metrics, PING_EVERY_MS);
+    }
+
+    /** @param pingEveryMs how often the subscriber connection is pinged (tests use a short one) */
+    RedisBus(HostAndPort address, String password, String nodeId, GatewayMetrics metrics, long pingEveryMs) {
+        this.pingEveryMs = pingEveryMs;
         this.address = address;
         this.password = password;
         this.nodeChannel = "rt:node:" + nodeId;
@@ -74,6 +86,7 @@ public final class RedisBus implements Bus {
         publisher.setDaemon(true);
         subscriber.start();
         publisher.start();
+        control.scheduleWithFixedDelay(this::checkAlive, pingEveryMs, pingEveryMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -139,8 +152,38 @@ public final class RedisBus implements Bus {
         return "redis";
     }
 
+    /**
+     * On the control thread (the only writer to the pub/sub connection): a subscribed connection
+     * reads with no timeout, so a half-open one would go unnoticed forever. Ping it; after three
+     * intervals without a pong, drop it so the subscriber thread reconnects and resubscribes.
+     */
+    private void checkAlive() {
+        Jedis jedis = subscriberConnection;
+        if (jedis == null || !subscriberUp) {
+            lastPongNanos = System.nanoTime();
+            return;
+        }
+        if (System.nanoTime() - lastPongNanos > TimeUnit.MILLISECONDS.toNanos(3 * pingEveryMs)) {
+            log.warn("redis bus subscriber silent for {} ms; reconnecting", 3 * pingEveryMs);
+            subscriberUp = false;
+            try {
+                jedis.disconnect();
+            } catch (RuntimeException e) {
+                // already broken
+            }
+            return;
+        }
+        try {
+            pubSub.ping();
+        } catch (RuntimeException e) {
+            // the subscriber thread sees the broken connection too
+        }
+    }
+
     private Jedis connect() {
-        Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 0);
+        // 5 s to connect and per reply (a publisher waiting on a silent server reconnects); subscriptions
+        // read without a timeout and are watched by checkAlive().
+        Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 5000);
         if (password != null) {
             jedis.auth(password);
         }
@@ -153,6 +196,7 @@ public final class RedisBus implements Bus {
         while (running) {
             try (Jedis jedis = connect()) {
                 backoff = 100;
+                subscriberConnection = jedis;
                 // Rooms are (re)subscribed by resync() once this subscription is confirmed.
                 jedis.subscribe(pubSub, bytes(nodeChannel)); // blocks until unsubscribed or broken
             } catch (JedisException e) {
@@ -162,6 +206,7 @@ public final class RedisBus implements Bus {
                 }
             } finally {
                 subscriberUp = false;
+                subscriberConnection = null;
             }
             backoff = sleepBackoff(backoff);
         }
@@ -258,6 +303,11 @@ public final class RedisBus implements Bus {
 
     /** Receives on the subscriber thread and hands messages to the handler. */
     private final class PubSub extends BinaryJedisPubSub {
+        @Override
+        public void onPong(byte[] pattern) {
+            lastPongNanos = System.nanoTime();
+        }
+
         @Override
         public void onSubscribe(byte[] channel, int subscribedChannels) {
             if (!subscriberUp) {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.realtime.metrics.GatewayMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;
@@ -18,8 +21,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * oversized message is counted ({@code realtime_ingest_rejected_total{source="redis"}}) and
  * dropped; the subscriber goes on. Redis unreachable: reconnect with backoff.
  *
- * <p>Threading: one thread owns the pub/sub connection and runs the handler; {@link #healthy()}
- * and {@link #close()} are safe from any thread.
+ * <p>Threading: one thread owns the pub/sub connection and runs the handler; a watchdog thread
+ * pings it (Jedis allows {@code ping} from another thread while subscribed) and drops it when
+ * pongs stop; {@link #healthy()} and {@link #close()} are safe from any thread.
  */
 public final class RedisIngest implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisIngest.class);
@@ -35,8 +39,19 @@ public final class RedisIngest implements AutoCloseable {
     private volatile boolean healthy;
     /** The connection the thread is using, so close() can break a blocked subscribe. */
     private volatile Jedis current;
+    private volatile long lastPongNanos = System.nanoTime();
+    static final long PING_EVERY_MS = 5_000;
+    private final long pingEveryMs;
+    private final ScheduledExecutorService watchdog;
 
     public RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId) {
+        this(address, password, ingest, metrics, nodeId, PING_EVERY_MS);
+    }
+
+    /** @param pingEveryMs how often the watchdog pings (tests use a short one) */
+    RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId,
+                long pingEveryMs) {
+        this.pingEveryMs = pingEveryMs;
         this.address = address;
         this.password = password;
         this.ingest = ingest;
@@ -44,14 +59,48 @@ public final class RedisIngest implements AutoCloseable {
         this.patterns = ingest.table().redisPatterns();
         this.thread = new Thread(this::run, "redis-ingest-" + nodeId);
         this.thread.setDaemon(true);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "redis-ingest-ping-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Starts subscribing; does nothing when the table routes no Redis channel. */
     public RedisIngest start() {
         if (!patterns.isEmpty()) {
             thread.start();
+            watchdog.scheduleWithFixedDelay(this::checkAlive, pingEveryMs, pingEveryMs, TimeUnit.MILLISECONDS);
         }
         return this;
+    }
+
+    /**
+     * On the watchdog thread: a subscribed connection reads with no timeout, so a half-open one
+     * (peer gone without a FIN) would go unnoticed forever. Ping it; without a pong for a few pings,
+     * drop it so the subscriber thread reconnects.
+     */
+    private void checkAlive() {
+        Jedis jedis = current;
+        if (jedis == null || !listener.isSubscribed()) {
+            lastPongNanos = System.nanoTime();
+            return;
+        }
+        if (System.nanoTime() - lastPongNanos > TimeUnit.MILLISECONDS.toNanos(3 * pingEveryMs)) {
+            log.warn("redis ingest connection silent for {} ms; reconnecting", 3 * pingEveryMs);
+            healthy = false;
+            try {
+                jedis.disconnect();
+            } catch (RuntimeException e) {
+                // already broken
+            }
+            return;
+        }
+        try {
+            listener.ping();
+        } catch (RuntimeException e) {
+            // the subscriber thread sees the broken connection too
+        }
     }
 
     /** Whether the subscription is up (true when there is nothing to subscribe). */
@@ -63,7 +112,8 @@ public final class RedisIngest implements AutoCloseable {
         long backoff = 100;
         byte[][] raw = patterns.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         while (running) {
-            try (Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 0)) {
+            // 5 s for connect and for AUTH/PING; the subscription itself reads without a timeout (the watchdog covers it).
+            try (Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 5000)) {
                 current = jedis;
                 if (!running) {
                     break; // close() ran while we were connecting
@@ -91,6 +141,11 @@ public final class RedisIngest implements AutoCloseable {
     }
 
     private final class Listener extends BinaryJedisPubSub {
+        @Override
+        public void onPong(byte[] pattern) {
+            lastPongNanos = System.nanoTime();
+        }
+
         @Override
         public void onPSubscribe(byte[] pattern, int subscribedChannels) {
             if (subscribedChannels == patterns.size()) {
@@ -130,6 +185,7 @@ public final class RedisIngest implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        watchdog.shutdownNow();
         try {
             if (listener.isSubscribed()) {
                 listener.punsubscribe();

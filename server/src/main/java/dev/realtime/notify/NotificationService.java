@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@code notificationId}), then delivered live to every device of the user through their
  * {@code user:{id}} room (on whichever node holds them), replayed in order on each connect until a
  * device acks it with the {@code notifications:read} emit (which tells the user's other devices with
- * {@code notification:read}), and, when {@code NOTIFY_ACK_TOPIC} is set, forwarded once to Kafka if
+ * {@code notification:read}), and, when {@code NOTIFY_ACK_TOPIC} is set, forwarded to Kafka at most
+ * once (one node claims it cluster-wide before producing; a produce that fails is not retried) if
  * nobody acked it within {@code NOTIFY_ACK_TIMEOUT_MS}.
  *
  * <p>Delivery is at least once: a notification stored while the user connects can arrive live and

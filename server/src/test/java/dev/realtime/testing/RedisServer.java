@@ -82,8 +82,35 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Suspends the process (SIGSTOP): connections stay open but nothing answers, like a half-open peer. */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** Resumes a frozen process (SIGCONT). */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
+        if (process != null && process.isAlive()) {
+            thaw(); // a frozen process ignores nothing but SIGKILL; thaw anyway for a clean exit
+        }
         stopProcess();
     }
 }

@@ -1,0 +1,63 @@
+package dev.realtime.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.realtime.metrics.GatewayMetrics;
+import dev.realtime.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.HostAndPort;
+
+/**
+ * A Redis that stops answering without closing its sockets (frozen with SIGSTOP, as a half-open
+ * peer after a network partition looks): the bus notices, reports itself down, and once Redis
+ * answers again reconnects and delivers across nodes without a restart.
+ */
+class RedisBusWatchdogTest {
+
+    @Test
+    void aSilentRedisIsNoticedAndTheBusRecovers() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            HostAndPort at = new HostAndPort("127.0.0.1", redis.port());
+            RedisBus a = new RedisBus(at, null, "wa", new GatewayMetrics(), 200);
+            RedisBus b = new RedisBus(at, null, "wb", new GatewayMetrics(), 200);
+            BlockingQueue<String> received = new LinkedBlockingQueue<>();
+            try {
+                a.start((room, envelope) -> received.add(room + "=" + new String(envelope, StandardCharsets.UTF_8)));
+                b.start((room, envelope) -> { });
+                a.subscribe("r");
+                await(() -> a.healthy() && b.healthy(), "both buses up");
+                redis.freeze();
+                await(() -> !a.healthy(), "the silent subscriber is noticed");
+                redis.thaw();
+                await(() -> a.healthy() && b.healthy(), "both buses reconnect");
+                String got = null;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (got == null && System.nanoTime() < deadline) {
+                    b.publish("r", "after".getBytes(StandardCharsets.UTF_8)); // until the resubscribe is in place
+                    got = received.poll(100, TimeUnit.MILLISECONDS);
+                }
+                assertNotNull(got, "delivery resumed");
+                assertEquals("r=after", got);
+            } finally {
+                redis.thaw();
+                a.close();
+                b.close();
+            }
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out: " + what);
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+    }
+}
