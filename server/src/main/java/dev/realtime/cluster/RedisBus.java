@@ -49,8 +49,7 @@ public final class RedisBus implements Bus {
         return t;
     });
     static final long PING_EVERY_MS = 5_000;
-    private final long pingEveryMs;
-    private volatile long lastPongNanos = System.nanoTime();
+    private final PubSubWatchdog watchdog;
     /** The subscriber thread's connection, so the watchdog can drop a silent one. */
     private volatile Jedis subscriberConnection;
     private volatile Handler handler;
@@ -66,7 +65,7 @@ public final class RedisBus implements Bus {
 
     /** @param pingEveryMs how often the subscriber connection is pinged (tests use a short one) */
     RedisBus(HostAndPort address, String password, String nodeId, GatewayMetrics metrics, long pingEveryMs) {
-        this.pingEveryMs = pingEveryMs;
+        this.watchdog = new PubSubWatchdog("redis bus subscriber", pingEveryMs);
         this.address = address;
         this.password = password;
         this.nodeChannel = "rt:node:" + nodeId;
@@ -86,7 +85,7 @@ public final class RedisBus implements Bus {
         publisher.setDaemon(true);
         subscriber.start();
         publisher.start();
-        control.scheduleWithFixedDelay(this::checkAlive, pingEveryMs, pingEveryMs, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(this::checkAlive, watchdog.everyMs(), watchdog.everyMs(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -152,37 +151,16 @@ public final class RedisBus implements Bus {
         return "redis";
     }
 
-    /**
-     * On the control thread (the only writer to the pub/sub connection): a subscribed connection
-     * reads with no timeout, so a half-open one would go unnoticed forever. Ping it; after three
-     * intervals without a pong, drop it so the subscriber thread reconnects and resubscribes.
-     */
+    /** On the control thread, the only writer to the pub/sub connection. */
     private void checkAlive() {
-        Jedis jedis = subscriberConnection;
-        if (jedis == null || !subscriberUp) {
-            lastPongNanos = System.nanoTime();
-            return;
-        }
-        if (System.nanoTime() - lastPongNanos > TimeUnit.MILLISECONDS.toNanos(3 * pingEveryMs)) {
-            log.warn("redis bus subscriber silent for {} ms; reconnecting", 3 * pingEveryMs);
+        if (!watchdog.check(subscriberConnection, pubSub, subscriberUp)) {
             subscriberUp = false;
-            try {
-                jedis.disconnect();
-            } catch (RuntimeException e) {
-                // already broken
-            }
-            return;
-        }
-        try {
-            pubSub.ping();
-        } catch (RuntimeException e) {
-            // the subscriber thread sees the broken connection too
         }
     }
 
     private Jedis connect() {
         // 5 s to connect and per reply (a publisher waiting on a silent server reconnects); subscriptions
-        // read without a timeout and are watched by checkAlive().
+        // read without a timeout and are watched by the PubSubWatchdog.
         Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 5000);
         if (password != null) {
             jedis.auth(password);
@@ -305,7 +283,7 @@ public final class RedisBus implements Bus {
     private final class PubSub extends BinaryJedisPubSub {
         @Override
         public void onPong(byte[] pattern) {
-            lastPongNanos = System.nanoTime();
+            watchdog.pong();
         }
 
         @Override

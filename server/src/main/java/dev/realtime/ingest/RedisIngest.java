@@ -1,6 +1,7 @@
 package dev.realtime.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.cluster.PubSubWatchdog;
 import dev.realtime.metrics.GatewayMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -39,10 +40,9 @@ public final class RedisIngest implements AutoCloseable {
     private volatile boolean healthy;
     /** The connection the thread is using, so close() can break a blocked subscribe. */
     private volatile Jedis current;
-    private volatile long lastPongNanos = System.nanoTime();
     static final long PING_EVERY_MS = 5_000;
-    private final long pingEveryMs;
-    private final ScheduledExecutorService watchdog;
+    private final PubSubWatchdog watchdog;
+    private final ScheduledExecutorService pinger;
 
     public RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId) {
         this(address, password, ingest, metrics, nodeId, PING_EVERY_MS);
@@ -51,7 +51,7 @@ public final class RedisIngest implements AutoCloseable {
     /** @param pingEveryMs how often the watchdog pings (tests use a short one) */
     RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId,
                 long pingEveryMs) {
-        this.pingEveryMs = pingEveryMs;
+        this.watchdog = new PubSubWatchdog("redis ingest subscription", pingEveryMs);
         this.address = address;
         this.password = password;
         this.ingest = ingest;
@@ -59,7 +59,7 @@ public final class RedisIngest implements AutoCloseable {
         this.patterns = ingest.table().redisPatterns();
         this.thread = new Thread(this::run, "redis-ingest-" + nodeId);
         this.thread.setDaemon(true);
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.pinger = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "redis-ingest-ping-" + nodeId);
             t.setDaemon(true);
             return t;
@@ -70,36 +70,15 @@ public final class RedisIngest implements AutoCloseable {
     public RedisIngest start() {
         if (!patterns.isEmpty()) {
             thread.start();
-            watchdog.scheduleWithFixedDelay(this::checkAlive, pingEveryMs, pingEveryMs, TimeUnit.MILLISECONDS);
+            pinger.scheduleWithFixedDelay(this::checkAlive, watchdog.everyMs(), watchdog.everyMs(), TimeUnit.MILLISECONDS);
         }
         return this;
     }
 
-    /**
-     * On the watchdog thread: a subscribed connection reads with no timeout, so a half-open one
-     * (peer gone without a FIN) would go unnoticed forever. Ping it; without a pong for a few pings,
-     * drop it so the subscriber thread reconnects.
-     */
+    /** On the watchdog thread: pings the subscription, drops it when it went silent. */
     private void checkAlive() {
-        Jedis jedis = current;
-        if (jedis == null || !listener.isSubscribed()) {
-            lastPongNanos = System.nanoTime();
-            return;
-        }
-        if (System.nanoTime() - lastPongNanos > TimeUnit.MILLISECONDS.toNanos(3 * pingEveryMs)) {
-            log.warn("redis ingest connection silent for {} ms; reconnecting", 3 * pingEveryMs);
+        if (!watchdog.check(current, listener, listener.isSubscribed())) {
             healthy = false;
-            try {
-                jedis.disconnect();
-            } catch (RuntimeException e) {
-                // already broken
-            }
-            return;
-        }
-        try {
-            listener.ping();
-        } catch (RuntimeException e) {
-            // the subscriber thread sees the broken connection too
         }
     }
 
@@ -143,7 +122,7 @@ public final class RedisIngest implements AutoCloseable {
     private final class Listener extends BinaryJedisPubSub {
         @Override
         public void onPong(byte[] pattern) {
-            lastPongNanos = System.nanoTime();
+            watchdog.pong();
         }
 
         @Override
@@ -185,7 +164,7 @@ public final class RedisIngest implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        watchdog.shutdownNow();
+        pinger.shutdownNow();
         try {
             if (listener.isSubscribed()) {
                 listener.punsubscribe();
