@@ -17,7 +17,8 @@ final class ConnectScenario {
         try (Fleet fleet = new Fleet(o, adapter, stats); Progress progress = new Progress(stats, o.connections())) {
             fleet.open(o.connections(), i -> {
                 firstStart.accumulateAndGet(System.nanoTime(), Math::min);
-                LoadConnection c = new LoadConnection(i, List.of(), 0, adapter, stats, () -> Long.MAX_VALUE);
+                LoadConnection c = new LoadConnection(i, i % o.urls().size(), List.of(), 0, adapter, stats,
+                        () -> Long.MAX_VALUE);
                 c.ready.thenRun(() -> lastReady.accumulateAndGet(System.nanoTime(), Math::max));
                 return c;
             }, Math.max(60, o.connections() / 100));

@@ -35,7 +35,9 @@ import javax.net.ssl.SSLException;
 /**
  * Opens and holds many WebSocket connections on a few event loops (never a thread per connection),
  * at a target rate or as fast as possible with a bounded number of handshakes in flight, spreading
- * source addresses over 127.0.0.x when asked. Owner thread: the scenario's main thread.
+ * source addresses over 127.0.0.x when asked. Each connection goes to the node
+ * {@link LoadConnection#node} of {@code --url}'s list (always node 0 with one URL). Owner thread:
+ * the scenario's main thread.
  */
 final class Fleet implements AutoCloseable {
     private static final int MAX_IN_FLIGHT = 2000;
@@ -45,7 +47,7 @@ final class Fleet implements AutoCloseable {
     private final Stats stats;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
-    private final InetSocketAddress server;
+    private final InetSocketAddress[] servers;
     private final SslContext ssl;
     final List<LoadConnection> connections = new ArrayList<>();
 
@@ -66,10 +68,17 @@ final class Fleet implements AutoCloseable {
             // draws from half the ephemeral range and slows to a crawl as it fills.
             bootstrap.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
         }
-        URI url = options.url();
-        int port = url.getPort() > 0 ? url.getPort() : "wss".equals(url.getScheme()) ? 443 : 80;
-        this.server = new InetSocketAddress(url.getHost(), port);
-        this.ssl = "wss".equals(url.getScheme()) ? insecureSsl() : null;
+        List<URI> urls = options.urls();
+        this.servers = new InetSocketAddress[urls.size()];
+        boolean anyTls = false;
+        for (int n = 0; n < servers.length; n++) {
+            URI url = urls.get(n);
+            boolean tls = "wss".equals(url.getScheme());
+            int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
+            servers[n] = new InetSocketAddress(url.getHost(), port);
+            anyTls |= tls;
+        }
+        this.ssl = anyTls ? insecureSsl() : null;
     }
 
     private static SslContext insecureSsl() {
@@ -129,7 +138,10 @@ final class Fleet implements AutoCloseable {
     }
 
     private void connect(LoadConnection conn, int i, String token) {
-        URI uri = adapter.handshakeUri(options.url(), token);
+        URI base = options.urls().get(conn.node);
+        InetSocketAddress server = servers[conn.node];
+        boolean tls = "wss".equals(base.getScheme());
+        URI uri = adapter.handshakeUri(base, token);
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(uri)
                 .subprotocol(adapter.subprotocol())
@@ -142,7 +154,7 @@ final class Fleet implements AutoCloseable {
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                if (ssl != null) {
+                if (tls) {
                     ch.pipeline().addLast(ssl.newHandler(ch.alloc(), server.getHostString(), server.getPort()));
                 }
                 ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),

@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Holds N idle connections for {@code --duration} seconds and reads the server's memory from its
  * {@code /metrics} before and after (with a forced GC through jcmd when {@code --server-pid} is
- * given), reporting bytes per connection.
+ * given), reporting bytes per connection. With several nodes the connections go round-robin and
+ * the gauges are summed over the nodes before dividing.
  */
 final class IdleScenario {
     private static final String[] GAUGES = {"realtime_heap_after_gc_bytes", "process_resident_memory_bytes",
@@ -24,8 +25,8 @@ final class IdleScenario {
         Map<String, Double> before = server.metrics();
         try (Fleet fleet = new Fleet(o, adapter, stats); Progress progress = new Progress(stats, o.connections())) {
             long t0 = System.nanoTime();
-            fleet.open(o.connections(), i -> new LoadConnection(i, List.of(), 0, adapter, stats, () -> Long.MAX_VALUE),
-                    Math.max(120, o.connections() / 100));
+            fleet.open(o.connections(), i -> new LoadConnection(i, i % o.urls().size(), List.of(), 0, adapter, stats,
+                    () -> Long.MAX_VALUE), Math.max(120, o.connections() / 100));
             long held = fleet.ready().size();
             long remaining = TimeUnit.SECONDS.toNanos(o.durationSeconds()) - (System.nanoTime() - t0);
             if (remaining > 0) {

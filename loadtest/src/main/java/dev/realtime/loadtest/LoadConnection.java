@@ -22,6 +22,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements ProtocolAdapter.InboundSink {
     final int index;
+    /** Index of the node (in {@code --url}'s list) this connection goes to. */
+    final int node;
     final CompletableFuture<LoadConnection> ready = new CompletableFuture<>();
     private final List<String> rooms;
     private final int homeRoom;
@@ -39,10 +41,21 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
     interface Run {
         /** Deliveries of messages intended before this time are warm-up (not timed). */
         long measureFromNanos();
+
+        /** The node whose member publishes to {@code room} (latency is split same node / cross node). */
+        default int publisherNode(int room) {
+            return 0;
+        }
     }
 
     LoadConnection(int index, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats, Run run) {
+        this(index, 0, rooms, homeRoom, adapter, stats, run);
+    }
+
+    LoadConnection(int index, int node, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats,
+                   Run run) {
         this.index = index;
+        this.node = node;
         this.rooms = rooms;
         this.homeRoom = homeRoom;
         this.adapter = adapter;
@@ -120,7 +133,7 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
         }
         if (probe.t - run.measureFromNanos() >= 0) {
             stats.measuredDelivered.increment();
-            stats.recordLatencyNanos(now - probe.t);
+            stats.recordLatencyNanos(now - probe.t, run.publisherNode(probe.r) != node);
         }
     }
 

@@ -25,7 +25,7 @@ public final class LoadTest {
     public static java.util.Map<String, Object> run(Options o) throws Exception {
         ProtocolAdapter adapter = new NativeProtocol("binary".equals(o.codec()));
         Stats stats = new Stats();
-        ServerProbe server = new ServerProbe(o.url(), o.serverPid());
+        ServerProbe server = new ServerProbe(o.urls(), o.serverPids());
         long wall0 = System.nanoTime();
         double cpu0 = Limits.cpuSeconds(ProcessHandle.current().pid());
         Report report = switch (o.scenario()) {
@@ -53,7 +53,9 @@ public final class LoadTest {
     static String usage() {
         return """
                 usage: java -jar realtime-loadtest.jar <connect|fanout|idle> [options]
-                  --url ws://127.0.0.1:8080/ws   server WebSocket URL
+                  --url ws://127.0.0.1:8080/ws   server WebSocket URL; several nodes of one cluster
+                                                 comma-separated (ws://h:8080/ws,ws://h:8081/ws):
+                                                 connections and publishers are spread over them
                   --secret S                     the server's JWT_SECRET (HS256), required
                   --connections N                connections (default 1000)
                   --rooms R                      rooms for fanout (default 1)
@@ -66,7 +68,9 @@ public final class LoadTest {
                   --codec json|binary            native codec (default json)
                   --source-addresses N           spread client addresses over 127.0.0.1..N
                   --threads T                    harness event loops (default: cpus)
-                  --server-pid PID               measure server CPU, force GC for idle memory
+                  --server-pid PID[,PID...]      measure server CPU (one pid per --url node, summed),
+                                                 force GC for idle memory
+                  --redis-pid PID                also report this process's CPU (e.g. the Redis bus)
                   --out FILE                     write the JSON result here
                 """;
     }

@@ -9,11 +9,16 @@ import java.util.Locale;
  * The harness's command line, parsed and validated once. Option names are a contract (scripts and
  * CI call them): {@code --url --secret --connections --rooms --rate --payload-bytes --duration
  * --ramp --codec --source-addresses --out}, plus {@code --publishers --warmup --threads
- * --server-pid --protocol}.
+ * --server-pid --redis-pid --protocol}.
+ *
+ * <p>{@code --url} may list several nodes of one cluster, comma-separated; connections are spread
+ * over them (see {@link FanoutScenario#nodeOf}). {@link #url()} is the first node, {@link #urls()}
+ * all of them. {@code --server-pid} likewise takes one pid per node; their CPU is summed.
  */
 public record Options(
         String scenario,
         URI url,
+        List<URI> urls,
         String secret,
         int connections,
         int rooms,
@@ -27,7 +32,8 @@ public record Options(
         String protocol,
         int sourceAddresses,
         int threads,
-        long serverPid,
+        List<Long> serverPids,
+        long redisPid,
         String out) {
 
     static final List<String> SCENARIOS = List.of("connect", "fanout", "idle");
@@ -41,7 +47,7 @@ public record Options(
         if (!SCENARIOS.contains(scenario)) {
             throw new IllegalArgumentException("unknown scenario '" + args[0] + "'; expected one of " + SCENARIOS);
         }
-        URI url = URI.create("ws://127.0.0.1:8080/ws");
+        List<URI> urls = List.of(URI.create("ws://127.0.0.1:8080/ws"));
         String secret = null;
         int connections = 1000;
         int rooms = 1;
@@ -55,7 +61,8 @@ public record Options(
         String protocol = "native";
         int sources = 1;
         int threads = Runtime.getRuntime().availableProcessors();
-        long pid = -1;
+        List<Long> pids = List.of();
+        long redisPid = -1;
         String out = null;
         List<String> problems = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
@@ -71,7 +78,14 @@ public record Options(
             String v = args[++i];
             try {
                 switch (name) {
-                    case "--url" -> url = URI.create(v);
+                    case "--url" -> {
+                        List<String> bad = new ArrayList<>();
+                        urls = parseUrls(v, bad);
+                        if (!bad.isEmpty()) {
+                            problems.addAll(bad);
+                            urls = List.of(URI.create("ws://127.0.0.1:8080/ws"));
+                        }
+                    }
                     case "--secret" -> secret = v;
                     case "--connections" -> connections = Integer.parseInt(v);
                     case "--rooms" -> rooms = Integer.parseInt(v);
@@ -85,7 +99,8 @@ public record Options(
                     case "--protocol" -> protocol = v.toLowerCase(Locale.ROOT);
                     case "--source-addresses" -> sources = Integer.parseInt(v);
                     case "--threads" -> threads = Integer.parseInt(v);
-                    case "--server-pid" -> pid = Long.parseLong(v);
+                    case "--server-pid" -> pids = parsePids(v);
+                    case "--redis-pid" -> redisPid = Long.parseLong(v);
                     case "--out" -> out = v;
                     default -> problems.add("unknown option " + name);
                 }
@@ -96,8 +111,8 @@ public record Options(
         if (publishers < 0) {
             publishers = Math.min(rooms, 16);
         }
-        Options o = new Options(scenario, url, secret, connections, rooms, publishers, rate, payload, duration, warmup,
-                ramp, codec, protocol, sources, threads, pid, out);
+        Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
+                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -105,13 +120,57 @@ public record Options(
         return o;
     }
 
+    /**
+     * Splits a comma-separated {@code --url} into ws:// or wss:// URIs, each with a host; the reasons
+     * for every bad entry go to {@code problems} (naming the entry, so a typo in the third node of a
+     * list is found at once).
+     */
+    static List<URI> parseUrls(String value, List<String> problems) {
+        List<URI> out = new ArrayList<>();
+        String[] parts = value.split(",", -1);
+        for (int i = 0; i < parts.length; i++) {
+            String raw = parts[i].trim();
+            String which = parts.length == 1 ? "--url" : "--url entry " + (i + 1) + " of " + parts.length;
+            if (raw.isEmpty()) {
+                problems.add(which + " is empty (expected ws://host:port/path, several separated by commas)");
+                continue;
+            }
+            URI u;
+            try {
+                u = new URI(raw);
+            } catch (java.net.URISyntaxException e) {
+                problems.add(which + " '" + raw + "' is not a valid URI: " + e.getReason());
+                continue;
+            }
+            if (!"ws".equals(u.getScheme()) && !"wss".equals(u.getScheme())) {
+                problems.add(which + " '" + raw + "' must be ws:// or wss://");
+            } else if (u.getHost() == null) {
+                problems.add(which + " '" + raw + "' has no host (expected ws://host:port/path)");
+            } else if (out.contains(u)) {
+                problems.add(which + " '" + raw + "' is listed twice");
+            } else {
+                out.add(u);
+            }
+        }
+        return out;
+    }
+
+    private static List<Long> parsePids(String value) {
+        List<Long> out = new ArrayList<>();
+        for (String p : value.split(",", -1)) {
+            out.add(Long.parseLong(p.trim()));
+        }
+        return List.copyOf(out);
+    }
+
     private List<String> problems() {
         List<String> p = new ArrayList<>();
         if (secret == null || secret.isEmpty()) {
             p.add("--secret is required (the server's JWT_SECRET; the harness signs its own HS256 tokens)");
         }
-        if (!"ws".equals(url.getScheme()) && !"wss".equals(url.getScheme())) {
-            p.add("--url must be ws:// or wss://");
+        if (!serverPids.isEmpty() && serverPids.size() != urls.size()) {
+            p.add("--server-pid lists " + serverPids.size() + " pid(s) but --url lists " + urls.size()
+                    + " node(s): give one pid per node, in the same order");
         }
         if (connections < 1) {
             p.add("--connections must be at least 1");

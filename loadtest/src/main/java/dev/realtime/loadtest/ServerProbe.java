@@ -7,23 +7,42 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
-/** Reads the server under test: its Prometheus metrics, its CPU time, and (via jcmd) a forced GC. */
+/**
+ * Reads the server under test: its Prometheus metrics, its CPU time, and (via jcmd) a forced GC.
+ * With several nodes ({@code --url a,b}) it reads every node: metrics are summed over the nodes,
+ * CPU time over the {@code --server-pid}s, and each JVM is asked for a GC.
+ */
 final class ServerProbe {
-    private final URI metrics;
-    private final long pid;
+    private final List<URI> metrics = new ArrayList<>();
+    private final List<Long> pids;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    ServerProbe(URI wsUrl, long pid) {
-        String scheme = "wss".equals(wsUrl.getScheme()) ? "https" : "http";
-        this.metrics = URI.create(scheme + "://" + wsUrl.getHost() + ":" + wsUrl.getPort() + "/metrics");
-        this.pid = pid;
+    ServerProbe(List<URI> wsUrls, List<Long> pids) {
+        for (URI wsUrl : wsUrls) {
+            String scheme = "wss".equals(wsUrl.getScheme()) ? "https" : "http";
+            metrics.add(URI.create(scheme + "://" + wsUrl.getHost() + ":" + wsUrl.getPort() + "/metrics"));
+        }
+        this.pids = List.copyOf(pids);
     }
 
-    /** Un-labelled samples by name (labelled ones keyed as {@code name{labels}}); empty if unreachable. */
+    /**
+     * Un-labelled samples by name (labelled ones keyed as {@code name{labels}}), summed over the
+     * nodes; empty if unreachable.
+     */
     Map<String, Double> metrics() {
+        Map<String, Double> out = new HashMap<>();
+        for (URI node : metrics) {
+            metrics(node).forEach((k, v) -> out.merge(k, v, Double::sum));
+        }
+        return out;
+    }
+
+    private Map<String, Double> metrics(URI metrics) {
         Map<String, Double> out = new HashMap<>();
         try {
             String body = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).build(),
@@ -47,13 +66,43 @@ final class ServerProbe {
         return out;
     }
 
-    /** Server CPU seconds so far, or -1 without {@code --server-pid}. */
+    /** Server CPU seconds so far, summed over the nodes, or -1 without {@code --server-pid} (or if one is gone). */
     double cpuSeconds() {
-        return Limits.cpuSeconds(pid);
+        if (pids.isEmpty()) {
+            return -1;
+        }
+        double sum = 0;
+        for (double s : cpuSecondsByNode()) {
+            if (s < 0) {
+                return -1;
+            }
+            sum += s;
+        }
+        return sum;
     }
 
-    /** Asks the server JVM for a full GC (so "heap after GC" is fresh); false without a pid. */
+    /** CPU seconds so far of each node's process, in {@code --url} order (-1 where unknown). */
+    double[] cpuSecondsByNode() {
+        double[] out = new double[pids.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Limits.cpuSeconds(pids.get(i));
+        }
+        return out;
+    }
+
+    /** Asks every server JVM for a full GC (so "heap after GC" is fresh); false without a pid. */
     boolean gc() {
+        if (pids.isEmpty()) {
+            return false;
+        }
+        boolean ok = true;
+        for (long pid : pids) {
+            ok &= gc(pid);
+        }
+        return ok;
+    }
+
+    private static boolean gc(long pid) {
         if (pid <= 0) {
             return false;
         }

@@ -25,12 +25,18 @@ final class Stats {
     final LongAdder failed = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
-    /** End-to-end delivery latency, microseconds from the intended send time. */
+    /**
+     * End-to-end delivery latency, microseconds from the intended send time, of deliveries made by
+     * the publisher's own node (with one node: all of them).
+     */
     final Recorder latency = new Recorder(MAX_MICROS, 3);
+    /** The same for deliveries to members on another node than the publisher (through the bus). */
+    final Recorder latencyCross = new Recorder(MAX_MICROS, 3);
     /** Handshake latency, microseconds from TCP connect start to the session being accepted. */
     final Recorder handshake = new Recorder(MAX_MICROS, 3);
 
     private final Histogram latencyTotal = new Histogram(MAX_MICROS, 3);
+    private final Histogram latencyCrossTotal = new Histogram(MAX_MICROS, 3);
     private final Histogram handshakeTotal = new Histogram(MAX_MICROS, 3);
 
     void error(String reason) {
@@ -44,23 +50,44 @@ final class Stats {
     }
 
     void recordLatencyNanos(long nanos) {
-        latency.recordValue(Math.min(MAX_MICROS, Math.max(0, nanos / 1000)));
+        recordLatencyNanos(nanos, false);
+    }
+
+    void recordLatencyNanos(long nanos, boolean crossNode) {
+        (crossNode ? latencyCross : latency).recordValue(Math.min(MAX_MICROS, Math.max(0, nanos / 1000)));
     }
 
     void recordHandshakeNanos(long nanos) {
         handshake.recordValue(Math.min(MAX_MICROS, Math.max(0, nanos / 1000)));
     }
 
-    /** Folds the latency interval into the total and returns the interval (progress thread only). */
+    /** Folds the latency interval into the totals and returns the interval, both kinds (progress thread only). */
     synchronized Histogram latencyInterval() {
         Histogram interval = latency.getIntervalHistogram();
+        Histogram cross = latencyCross.getIntervalHistogram();
         latencyTotal.add(interval);
+        latencyCrossTotal.add(cross);
+        interval.add(cross);
         return interval;
     }
 
+    /** Every delivery's latency so far. */
     synchronized Histogram latencyTotal() {
+        fold();
+        Histogram all = latencyTotal.copy();
+        all.add(latencyCrossTotal);
+        return all;
+    }
+
+    /** Latency so far of same-node ({@code crossNode} false) or cross-node deliveries only. */
+    synchronized Histogram latencyTotal(boolean crossNode) {
+        fold();
+        return (crossNode ? latencyCrossTotal : latencyTotal).copy();
+    }
+
+    private void fold() {
         latencyTotal.add(latency.getIntervalHistogram());
-        return latencyTotal.copy();
+        latencyCrossTotal.add(latencyCross.getIntervalHistogram());
     }
 
     synchronized Histogram handshakeTotal() {

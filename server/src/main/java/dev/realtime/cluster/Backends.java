@@ -38,7 +38,7 @@ public record Backends(Bus bus, Stores stores) {
             return single();
         }
         HostAndPort address = new HostAndPort(config.redisHost(), config.redisPort());
-        return new Backends(new RedisBus(address, config.redisPassword(), config.nodeId(), metrics),
+        return new Backends(new RedisBus(address, config.redisPassword(), config.redisKeyPrefix(), config.nodeId(), metrics),
                 Stores.redis(address, config.redisPassword(), config.redisKeyPrefix(), 16, storeSettings(config)));
     }
 

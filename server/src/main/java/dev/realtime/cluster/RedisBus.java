@@ -19,9 +19,10 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * {@link Bus} over Redis pub/sub: one channel per room ({@code rt:room:<name>}), subscribed only
- * while the room has local members, plus this node's own channel ({@code rt:node:<id>}) so the
- * subscriber connection always has something to listen to.
+ * {@link Bus} over Redis pub/sub: one channel per room ({@code <prefix>room:<name>}, prefix
+ * {@code REDIS_KEY_PREFIX}, default {@code rt:}), subscribed only while the room has local members,
+ * plus this node's own channel ({@code <prefix>node:<id>}) so the subscriber connection always has
+ * something to listen to. Clusters with different prefixes can share one Redis.
  *
  * <p>Threads: a subscriber thread owns the pub/sub connection (blocking reads, reconnect with
  * backoff, resubscribe everything after a reconnect; the control thread pings it and drops it when
@@ -32,7 +33,9 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class RedisBus implements Bus {
     private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
-    private static final String ROOM_PREFIX = "rt:room:";
+    /** The default channel prefix ({@code REDIS_KEY_PREFIX}). */
+    public static final String DEFAULT_PREFIX = "rt:";
+    private final String roomPrefix;
     private static final int QUEUE_LIMIT = 100_000;
     private static final int MAX_BATCH = 512;
 
@@ -60,20 +63,27 @@ public final class RedisBus implements Bus {
     private Thread publisher;
 
     public RedisBus(HostAndPort address, String password, String nodeId, GatewayMetrics metrics) {
-        this(address, password, nodeId, metrics, PING_EVERY_MS);
+        this(address, password, DEFAULT_PREFIX, nodeId, metrics, PING_EVERY_MS);
+    }
+
+    /** @param prefix channel prefix, {@code REDIS_KEY_PREFIX} */
+    public RedisBus(HostAndPort address, String password, String prefix, String nodeId, GatewayMetrics metrics) {
+        this(address, password, prefix, nodeId, metrics, PING_EVERY_MS);
     }
 
     /** @param pingEveryMs how often the subscriber connection is pinged (tests use a short one) */
-    RedisBus(HostAndPort address, String password, String nodeId, GatewayMetrics metrics, long pingEveryMs) {
+    RedisBus(HostAndPort address, String password, String prefix, String nodeId, GatewayMetrics metrics,
+             long pingEveryMs) {
+        this.roomPrefix = prefix + "room:";
         this.watchdog = new PubSubWatchdog("redis bus subscriber", pingEveryMs);
         this.address = address;
         this.password = password;
-        this.nodeChannel = "rt:node:" + nodeId;
+        this.nodeChannel = prefix + "node:" + nodeId;
         this.metrics = metrics;
     }
 
-    static String channel(String room) {
-        return ROOM_PREFIX + room;
+    String channel(String room) {
+        return roomPrefix + room;
     }
 
     @Override
@@ -298,12 +308,12 @@ public final class RedisBus implements Bus {
         @Override
         public void onMessage(byte[] channel, byte[] message) {
             String name = new String(channel, StandardCharsets.UTF_8);
-            if (!name.startsWith(ROOM_PREFIX)) {
+            if (!name.startsWith(roomPrefix)) {
                 return; // node channel: reserved for node-addressed requests
             }
             metrics.busReceives.inc();
             try {
-                handler.onMessage(name.substring(ROOM_PREFIX.length()), message);
+                handler.onMessage(name.substring(roomPrefix.length()), message);
             } catch (RuntimeException e) {
                 metrics.busErrors.labels("handler").inc();
                 log.warn("bus message for {} failed: {}", name, e.toString());

@@ -208,6 +208,22 @@ public final class RouteTable {
         return java.util.Collections.unmodifiableSet(names);
     }
 
+    /**
+     * The Redis patterns that could match channels starting with {@code busPrefix} (the cluster
+     * bus's channels when {@code REDIS_KEY_PREFIX} is not the default {@code rt:}, which the loader
+     * already refuses): the node refuses to start with any.
+     */
+    public List<String> redisPatternsOverlapping(String busPrefix) {
+        List<String> out = new ArrayList<>();
+        for (PatternGroup g : redis) {
+            String literal = g.glob().literalPrefix();
+            if (busPrefix.startsWith(literal) || literal.startsWith(busPrefix)) {
+                out.add(g.glob().pattern());
+            }
+        }
+        return out;
+    }
+
     /** Every Kafka topic a forward rule produces to. */
     public Set<String> forwardTopics() {
         Set<String> out = new LinkedHashSet<>();

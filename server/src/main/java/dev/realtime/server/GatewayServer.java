@@ -14,6 +14,7 @@ import dev.realtime.presence.PresenceEmit;
 import dev.realtime.room.RoomJournal;
 import dev.realtime.store.Stores;
 import dev.realtime.ingest.RouteTable;
+import dev.realtime.ingest.RouteTableException;
 import dev.realtime.http.EventRoutes;
 import dev.realtime.notify.ChannelSubscriptions;
 import dev.realtime.notify.NotificationService;
@@ -53,6 +54,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -125,7 +127,18 @@ public final class GatewayServer {
 
     public GatewayServer start() throws InterruptedException {
         // First, before any thread exists: a bad route file stops the start with nothing to clean up.
-        RouteTable routes = RouteTable.fromConfig(config.routesFile(), config.maxRecordBytes());
+        RouteTable routes;
+        try {
+            routes = loadRoutes();
+        } catch (RuntimeException e) {
+            if (backends.bus() != null) {
+                backends.bus().close(); // never started; releases its executor
+            }
+            if (backends.stores() != null) {
+                backends.stores().close();
+            }
+            throw e;
+        }
         transport = Transport.choose(config.transport());
         boss = transport.group("rt-accept", 1);
         workers = transport.group("rt-io", config.ioThreads());
@@ -213,6 +226,17 @@ public final class GatewayServer {
         log.info("{} {} listening on {}:{} ({} transport, {} io threads, {} room shards)", config.serviceName(),
                 config.nodeId(), config.host(), port(), transport.name(), config.ioThreads(), config.roomShards());
         return this;
+    }
+
+    /** The route table, refused when a routed Redis pattern could match this cluster's bus channels. */
+    private RouteTable loadRoutes() {
+        RouteTable routes = RouteTable.fromConfig(config.routesFile(), config.maxRecordBytes());
+        List<String> overlapping = config.clustered() ? routes.redisPatternsOverlapping(config.redisKeyPrefix()) : List.of();
+        if (!overlapping.isEmpty()) {
+            throw new RouteTableException(routes.origin(), List.of("Redis channel patterns " + overlapping
+                    + " could match the cluster bus channels ('" + config.redisKeyPrefix() + "...', REDIS_KEY_PREFIX)"));
+        }
+        return routes;
     }
 
     private SslContext sslContext() {

@@ -25,8 +25,8 @@ class RedisBusWatchdogTest {
     void aSilentRedisIsNoticedAndTheBusRecovers() throws Exception {
         try (RedisServer redis = RedisServer.start()) {
             HostAndPort at = new HostAndPort("127.0.0.1", redis.port());
-            RedisBus a = new RedisBus(at, null, "wa", new GatewayMetrics(), 200);
-            RedisBus b = new RedisBus(at, null, "wb", new GatewayMetrics(), 200);
+            RedisBus a = new RedisBus(at, null, RedisBus.DEFAULT_PREFIX, "wa", new GatewayMetrics(), 200);
+            RedisBus b = new RedisBus(at, null, RedisBus.DEFAULT_PREFIX, "wb", new GatewayMetrics(), 200);
             BlockingQueue<String> received = new LinkedBlockingQueue<>();
             try {
                 a.start((room, envelope) -> received.add(room + "=" + new String(envelope, StandardCharsets.UTF_8)));
