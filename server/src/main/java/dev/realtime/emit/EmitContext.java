@@ -50,6 +50,12 @@ public interface EmitContext {
     /** Makes the sender's connection leave {@code room}, like a client {@code leave}. */
     void leave(String room, java.util.function.Consumer<ErrorInfo> done);
 
+    /**
+     * Runs {@code task} on the sender's connection loop: where a handler that got an answer on a
+     * shard, lane or store thread should build its reply, so those threads only fetch.
+     */
+    void onLoop(Runnable task);
+
     /** Sends an event to the sender's connection only. */
     void send(ServerMessage.Event event);
 }

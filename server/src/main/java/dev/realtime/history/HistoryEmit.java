@@ -21,8 +21,8 @@ import java.util.Base64;
  * {@code {"room","epoch","offset" (the head),"recovered","events":[{"event","data","offset"}]}};
  * binary payloads come as base64 with {@code "binary":true}.
  *
- * <p>Threading: stateless; validates on the event loop, reads on the room's shard or lane and
- * answers from there (the emit context is thread-safe).
+ * <p>Threading: stateless; validates on the event loop, reads on the room's shard or lane, and
+ * builds the reply back on the event loop.
  */
 public final class HistoryEmit {
     public static final String EVENT = "history";
@@ -72,13 +72,14 @@ public final class HistoryEmit {
             epoch = since.get("epoch").asText();
             offset = since.get("offset").asLong();
         }
-        rooms.history(room, limit, epoch, offset, replay -> {
+        // Fetched on the room's shard or lane; the reply (a parse per event) is built on the loop.
+        rooms.history(room, limit, epoch, offset, replay -> ctx.onLoop(() -> {
             if (replay == null) {
                 ctx.fail(ErrorCode.UNAVAILABLE, "the room history is unavailable, try again");
             } else {
                 ctx.reply(Json.payload(answer(room, replay)));
             }
-        });
+        }));
     }
 
     private static ObjectNode answer(String room, RoomJournal.Replay replay) {

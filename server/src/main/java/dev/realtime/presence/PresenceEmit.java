@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * cluster (live nodes only), {@code {"room","users":[..],"count"}}. The caller must be a member.
  * {@code global} and {@code user:} rooms are not tracked per member and answer {@code invalid_room}.
  *
- * <p>Threading: stateless; the store is read on the presence thread, which answers the emit.
+ * <p>Threading: stateless; the store is read on the presence thread, the reply built on the loop.
  */
 public final class PresenceEmit {
     public static final String EVENT = "presence";
@@ -39,14 +39,14 @@ public final class PresenceEmit {
             ctx.fail(ErrorCode.NOT_IN_ROOM, "join the room first");
             return;
         }
-        tracker.members(room).whenComplete((users, error) -> {
+        tracker.members(room).whenComplete((users, error) -> ctx.onLoop(() -> {
             if (error != null) {
                 ctx.fail(ErrorCode.UNAVAILABLE, "presence is unavailable, try again");
             } else {
                 ctx.reply(Json.payload(Json.obj("room", room, "users", List.copyOf(new TreeSet<>(users)),
                         "count", users.size())));
             }
-        });
+        }));
     }
 
     private static String room(EmitContext ctx) {

@@ -94,7 +94,8 @@ final class SessionEmitContext implements EmitContext {
         onLoop(() -> session.send(event));
     }
 
-    private void onLoop(Runnable r) {
+    @Override
+    public void onLoop(Runnable r) {
         if (session.channel().eventLoop().inEventLoop()) {
             r.run();
         } else {
