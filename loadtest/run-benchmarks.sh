@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Runs the standard benchmark set (W1-W4 of docs/benchmarks.md) end to end on this machine:
+# Runs the standard benchmark set (W1-W5 of docs/benchmarks.md) end to end on this machine:
 # the server pinned to core 1, the harness to core 0, file-descriptor limit raised, JSON results
 # collected in loadtest/results/<timestamp>/. Bounded: every harness run stops by itself.
 #
-#   loadtest/run-benchmarks.sh            # everything (about 15 minutes)
+#   loadtest/run-benchmarks.sh            # W1-W4 (about 15 minutes)
 #   loadtest/run-benchmarks.sh w1 w3      # a subset
+#   loadtest/run-benchmarks.sh w5         # two nodes over Redis (about 4 minutes; needs redis-server)
+#   loadtest/run-benchmarks.sh w5ref      # W5's ladders on one node, without and with Redis (7 minutes)
+#
+# W5 starts redis-server and two nodes (NODE_ID a and b on PORT and PORT+1, REDIS_URL set), all
+# three pinned to SERVER_CORE: the cluster gets the same one core the single node of W1 had, and
+# the harness keeps its own core, so the numbers compare with W1's on the same CPU budget.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -14,6 +20,7 @@ SECRET="bench-$(date +%s)-0123456789abcdef"
 SERVER_CORE=${SERVER_CORE:-1}
 HARNESS_CORE=${HARNESS_CORE:-0}
 DURATION=${DURATION:-15}
+REDIS_SERVER=${REDIS_SERVER:-redis-server}
 WORKLOADS=("$@")
 [ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(w1 w2 w3 w4)
 mkdir -p "$OUT"
@@ -30,35 +37,94 @@ IDLE=${IDLE_CONNECTIONS:-$(( FD_ROOM < 50000 ? FD_ROOM : 50000 ))}
 if [ ! -f server/target/realtime-server.jar ] || [ ! -f loadtest/target/realtime-loadtest.jar ]; then
   mvn -B -q -DskipTests package
 fi
+# Run copies, so a rebuild in the working tree during the run cannot change what is measured
+# (removed at exit; their checksums stay in jars.sha256).
+cp server/target/realtime-server.jar loadtest/target/realtime-loadtest.jar "$OUT/"
+SERVER_JAR="$OUT/realtime-server.jar"
+HARNESS_JAR="$OUT/realtime-loadtest.jar"
+sha256sum "$SERVER_JAR" "$HARNESS_JAR" > "$OUT/jars.sha256"
 
-SPID=""
-start_server() {
-  stop_server
-  env JWT_SECRET="$SECRET" PORT="$PORT" HOST=127.0.0.1 IO_THREADS=1 ROOM_SHARDS=1 \
+SPID=""      # the node of a one-node run (also node a of a cluster)
+SPID_B=""    # node b of a cluster
+REDIS_PID=""
+URLS="ws://127.0.0.1:$PORT/ws"
+PIDS=""
+# $1 log name, $2 port, rest: extra environment (NODE_ID=..., REDIS_URL=...); prints nothing, sets LAST_PID
+launch_node() {
+  local name=$1 port=$2; shift 2
+  env JWT_SECRET="$SECRET" PORT="$port" HOST=127.0.0.1 IO_THREADS=1 ROOM_SHARDS=1 \
       RATE_LIMIT_MAX_MESSAGES=10000000 RATE_LIMIT_MAX_CONNECTIONS=0 WS_MAX_CONNECTIONS=1000000 \
-      WS_PING_INTERVAL=600000 WS_PING_TIMEOUT=600000 \
+      WS_PING_INTERVAL=600000 WS_PING_TIMEOUT=600000 "$@" \
       taskset -c "$SERVER_CORE" java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=1g \
       -XX:ActiveProcessorCount=1 -Dio.netty.leakDetection.level=disabled \
-      -jar server/target/realtime-server.jar > "$OUT/server-$1.log" 2>&1 &
-  SPID=$!
+      -jar "$SERVER_JAR" > "$OUT/server-$name.log" 2>&1 &
+  LAST_PID=$!
+}
+wait_ready() {
   for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$PORT/health/ready" > /dev/null && return 0
+    curl -sf "http://127.0.0.1:$1/health/ready" > /dev/null && return 0
     sleep 0.2
   done
-  echo "server did not start; see $OUT/server-$1.log" >&2
+  echo "server on port $1 did not start; see $OUT/server-$2.log" >&2
   exit 1
 }
-stop_server() {
-  if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then
-    kill "$SPID"; wait "$SPID" 2>/dev/null || true
-  fi
-  SPID=""
+start_server() {
+  stop_server
+  launch_node "$1" "$PORT"
+  SPID=$LAST_PID
+  URLS="ws://127.0.0.1:$PORT/ws"
+  PIDS="$SPID"
+  wait_ready "$PORT" "$1"
 }
-trap stop_server EXIT
+# W5: redis-server and $CLUSTER_NODES nodes (default 2: a on PORT, b on PORT+1), all on SERVER_CORE.
+start_cluster() {
+  stop_server
+  local rport
+  rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  taskset -c "$SERVER_CORE" "$REDIS_SERVER" --port "$rport" --bind 127.0.0.1 --save "" --appendonly no \
+    --protected-mode no --dir "$OUT" > "$OUT/redis-$1.log" 2>&1 &
+  REDIS_PID=$!
+  for _ in $(seq 1 50); do
+    [ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PONG ] && break
+    sleep 0.1
+  done
+  [ "$(redis-cli -p "$rport" ping 2>/dev/null)" = PONG ] || { echo "redis-server did not start; see $OUT/redis-$1.log" >&2; exit 1; }
+  launch_node "$1-a" "$PORT" NODE_ID=a REDIS_URL="redis://127.0.0.1:$rport"
+  SPID=$LAST_PID
+  URLS="ws://127.0.0.1:$PORT/ws"
+  PIDS="$SPID"
+  if [ "${CLUSTER_NODES:-2}" -ge 2 ]; then
+    launch_node "$1-b" "$((PORT + 1))" NODE_ID=b REDIS_URL="redis://127.0.0.1:$rport"
+    SPID_B=$LAST_PID
+    URLS="$URLS,ws://127.0.0.1:$((PORT + 1))/ws"
+    PIDS="$PIDS,$SPID_B"
+  fi
+  wait_ready "$PORT" "$1-a"
+  [ -z "$SPID_B" ] || wait_ready "$((PORT + 1))" "$1-b"
+}
+# W5 reference: one node that keeps its history and presence in Redis (its bus publishes come back
+# only as its own echo).
+start_redis_node() {
+  CLUSTER_NODES=1 start_cluster "$1"
+}
+stop_pid() {
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill "$1"; wait "$1" 2>/dev/null || true
+  fi
+}
+stop_server() {
+  stop_pid "$SPID"
+  stop_pid "$SPID_B"
+  stop_pid "$REDIS_PID"
+  SPID=""; SPID_B=""; REDIS_PID=""
+}
+trap 'stop_server; rm -f "$SERVER_JAR" "$HARNESS_JAR"' EXIT
 
 harness() {
-  taskset -c "$HARNESS_CORE" java -Xmx6g -XX:+UseParallelGC -jar loadtest/target/realtime-loadtest.jar "$@" \
-    --url "ws://127.0.0.1:$PORT/ws" --secret "$SECRET" --server-pid "$SPID" --threads 1
+  local extra=()
+  [ -n "$REDIS_PID" ] && extra=(--redis-pid "$REDIS_PID")
+  taskset -c "$HARNESS_CORE" java -Xmx6g -XX:+UseParallelGC -jar "$HARNESS_JAR" "$@" \
+    --url "$URLS" --secret "$SECRET" --server-pid "$PIDS" --threads 1 "${extra[@]}"
 }
 
 # clean = p99 below 100 ms and nothing lost
@@ -72,10 +138,37 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-# fanout ladder: raise the rate until not clean; $1 name, $2 connections, $3 rooms, $4 publishers, rest rates
+# One line per W5 run: the numbers docs/benchmarks.md tabulates for W5.
+summary() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+if "aborted" in r:
+    print("aborted:", r["aborted"]); sys.exit(0)
+l = r["latencyMs"]
+out = [f'deliveries/s {r["deliveriesPerSec"]:.0f}',
+       f'p50 {l["p50"]} p99 {l["p99"]} p99.9 {l["p999"]} max {l["max"]} ms']
+if "latencyMsCrossNode" in r:
+    s, c = r["latencyMsSameNode"], r["latencyMsCrossNode"]
+    out.append(f'same-node p50/p99 {s["p50"]}/{s["p99"]}, cross-node {c["p50"]}/{c["p99"]} ms')
+out.append(f'lost {r["lost"]} dup {r["duplicates"]}')
+out.append(f'server CPU s/M deliveries {r.get("serverCpuSecondsPerMillionDeliveries")}'
+           + (f' (by node {r["serverCpuSecondsByNode"]} s)' if "serverCpuSecondsByNode" in r else ''))
+if "redisCpuSeconds" in r:
+    out.append(f'redis {r["redisCpuSeconds"]} s ({r["redisCpuMicrosPerMessage"]} us/msg)')
+m = r.get("machineCpu", {})
+out.append(f'harness {r["harnessCpuUtilization"]:.0%}, other CPU {m.get("otherCpuSeconds")} s')
+if r["errors"]:
+    out.append(f'errors {r["errors"]}')
+print(" | ".join(out))
+PY
+}
+
+# fanout ladder: raise the rate until not clean; $1 name, $2 connections, $3 rooms, $4 publishers, rest rates.
+# START=start_cluster runs it against the two-node cluster (W5).
 ladder() {
   local name=$1 conns=$2 rooms=$3 pubs=$4; shift 4
-  start_server "$name"
+  "${START:-start_server}" "$name"
   harness fanout --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$1" --duration 8 \
     --warmup 4 --out "$OUT/$name-warmup.json" > "$OUT/$name-warmup.txt"
   for rate in "$@"; do
@@ -83,7 +176,11 @@ ladder() {
     echo "== $name rate $rate msg/s"
     harness fanout --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" \
       --duration "$DURATION" --warmup 3 --out "$f" > "${f%.json}.txt" || true
-    grep -E "deliveriesPerSec|lost|p50|p99 |serverCpuSecondsPer" "${f%.json}.txt" | tr -s ' ' | paste -sd' '
+    if [[ $name == w5* ]]; then
+      summary "$f"
+    else
+      grep -E "deliveriesPerSec|lost|p50|p99 |serverCpuSecondsPer" "${f%.json}.txt" | tr -s ' ' | paste -sd' '
+    fi
     clean "$f" || break
   done
   stop_server
@@ -116,7 +213,23 @@ for w in "${WORKLOADS[@]}"; do
       sed -n '/bytesPerConnection/,/serverAfter/p' "$OUT/w4.txt"
       stop_server
       ;;
-    *) echo "unknown workload $w (w1 w2 w3 w4)" >&2; exit 2 ;;
+    w5)
+      # Two nodes over Redis: every room has members on both nodes, so half of all deliveries
+      # cross the bus. One room of 1,000 like W1, then 1,000 rooms x 10 like W2.
+      command -v "$REDIS_SERVER" > /dev/null || { echo "w5 needs redis-server (apt-get install redis-server)" >&2; exit 2; }
+      START=start_cluster ladder w5-1k 1000 1 1 50 100 200 300 500 800
+      START=start_cluster ladder w5-rooms 10000 1000 1000 1000 2000 3000 5000
+      ;;
+    w5ref)
+      # The same ladders on one node: without Redis (as W1/W2), and with Redis (history, presence
+      # and the bus publish go to Redis, but no delivery crosses nodes), to split the cost.
+      command -v "$REDIS_SERVER" > /dev/null || { echo "w5ref needs redis-server (apt-get install redis-server)" >&2; exit 2; }
+      START=start_server ladder w5ref-1node-1k 1000 1 1 50 100 200 300 500 800
+      START=start_redis_node ladder w5ref-1node-redis-1k 1000 1 1 50 100 200 300 500 800
+      START=start_server ladder w5ref-1node-rooms 10000 1000 1000 1000 2000 3000 5000
+      START=start_redis_node ladder w5ref-1node-redis-rooms 10000 1000 1000 1000 2000 3000 5000
+      ;;
+    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref)" >&2; exit 2 ;;
   esac
 done
 echo "done: $OUT"

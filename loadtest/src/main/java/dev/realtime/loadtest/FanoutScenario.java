@@ -2,7 +2,10 @@ package dev.realtime.loadtest;
 
 import io.netty.channel.Channel;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -16,9 +19,27 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Membership: connection k lives in room {@code k % R}; publisher p (connection p) also joins
  * every room r with {@code r % P == p} and publishes only there, so each room has one publisher and
  * its events carry an increasing sequence (duplicates are detectable per room).
+ *
+ * <p>Several nodes ({@code --url a,b,...}, N of them): the members of every room are dealt
+ * round-robin over the nodes (see {@link #nodeOf}), so a room has members on every node and a
+ * message published on one node reaches the others' members only through the cluster bus. The
+ * report then splits latency into same-node and cross-node deliveries and CPU by node.
  */
 final class FanoutScenario {
     static final String EVENT = "lt";
+    /** Time given to the nodes' bus subscriptions (made asynchronously on join) before publishing. */
+    static final long SETTLE_MILLIS = 1_000;
+
+    /**
+     * The node of connection {@code k}: its room's members are dealt round-robin starting at the
+     * room's own index, {@code (k % rooms + k / rooms) % nodes}. With one room that is plain
+     * {@code k % nodes}; with many rooms it still spreads every room over the nodes (plain
+     * {@code k % nodes} would put all of a room's members on one node whenever N divides R), and
+     * publisher p (connection p, p &lt; R) lands on node {@code p % nodes}.
+     */
+    static int nodeOf(int k, int rooms, int nodes) {
+        return (k % rooms + k / rooms) % nodes;
+    }
 
     static String room(int r) {
         return "load-" + r;
@@ -43,14 +64,49 @@ final class FanoutScenario {
             }
             roomsOf.add(mine);
         }
+        int nodes = o.urls().size();
+        int[] publisherNode = new int[rooms];
+        for (int r = 0; r < rooms; r++) {
+            publisherNode[r] = nodeOf(r % publishers, rooms, nodes);
+        }
         AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+        LoadConnection.Run run = new LoadConnection.Run() {
+            @Override
+            public long measureFromNanos() {
+                return measureFrom.get();
+            }
+
+            @Override
+            public int publisherNode(int room) {
+                return room >= 0 && room < rooms ? publisherNode[room] : -1;
+            }
+        };
         Report report = new Report().put("scenario", "fanout").put("protocol", adapter.name())
                 .put("connections", o.connections()).put("rooms", rooms).put("publishers", publishers)
                 .put("rate", o.rate()).put("payloadBytes", o.payloadBytes()).put("durationSeconds", o.durationSeconds())
                 .put("warmupSeconds", o.warmupSeconds());
+        if (nodes > 1) {
+            int[] perNode = new int[nodes];
+            long crossMembers = 0;
+            long allMembers = 0;
+            for (int k = 0; k < o.connections(); k++) {
+                int node = nodeOf(k, rooms, nodes);
+                perNode[node]++;
+                for (String room : roomsOf.get(k)) {
+                    int r = Integer.parseInt(room.substring("load-".length()));
+                    allMembers++;
+                    if (publisherNode[r] != node) {
+                        crossMembers++;
+                    }
+                }
+            }
+            report.put("nodes", o.urls().stream().map(Object::toString).toList())
+                    .put("connectionsPerNode", Arrays.stream(perNode).boxed().toList())
+                    .put("crossNodeMemberships", crossMembers + " of " + allMembers);
+        }
         try (Fleet fleet = new Fleet(o, adapter, stats); Progress progress = new Progress(stats, o.connections())) {
-            fleet.open(o.connections(), i -> new LoadConnection(i, roomsOf.get(i), i % rooms, adapter, stats,
-                    measureFrom::get), Math.max(60, o.connections() / 200));
+            fleet.open(o.connections(), i -> new LoadConnection(i, nodeOf(i, rooms, nodes), roomsOf.get(i), i % rooms,
+                    adapter, stats, run), Math.max(60, o.connections() / 200));
             int ready = fleet.ready().size();
             if (ready < o.connections()) {
                 return report.put("aborted", "only " + ready + " of " + o.connections() + " connections became ready")
@@ -60,13 +116,27 @@ final class FanoutScenario {
             for (int p = 0; p < publishers; p++) {
                 pubs[p] = fleet.connections.get(p).channel();
             }
+            if (nodes > 1) {
+                // Joins are answered before the bus subscription reaches Redis: let it get there.
+                TimeUnit.MILLISECONDS.sleep(SETTLE_MILLIS);
+            }
+            double[] cpuByNode0 = server.cpuSecondsByNode();
             double cpu0 = server.cpuSeconds();
+            double redis0 = Limits.cpuSeconds(o.redisPid());
+            double self0 = Limits.cpuSeconds(ProcessHandle.current().pid());
+            double[] idle0 = Limits.machineIdleCpuSeconds();
+            long wall0 = System.nanoTime();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
             measureFrom.set(start + TimeUnit.SECONDS.toNanos(o.warmupSeconds()));
             long end = start + TimeUnit.SECONDS.toNanos(o.durationSeconds());
             publish(o, adapter, stats, pubs, members, start, end);
             drain(stats, 15);
             double cpu1 = server.cpuSeconds();
+            double[] cpuByNode1 = server.cpuSecondsByNode();
+            double redis1 = Limits.cpuSeconds(o.redisPid());
+            double self1 = Limits.cpuSeconds(ProcessHandle.current().pid());
+            double[] idle1 = Limits.machineIdleCpuSeconds();
+            long wall1 = System.nanoTime();
             long measuredNanos = end - measureFrom.get();
             long delivered = stats.delivered.sum();
             long duplicates = stats.duplicates.sum();
@@ -77,11 +147,43 @@ final class FanoutScenario {
                     .put("deliveriesPerSec", Report.round(measured / (measuredNanos / 1e9), 0))
                     .put("connectsPerSec", null)
                     .put("latencyMs", Report.percentilesMs(stats.latencyTotal()));
+            if (nodes > 1) {
+                report.put("latencyMsSameNode", Report.percentilesMs(stats.latencyTotal(false)))
+                        .put("latencyMsCrossNode", Report.percentilesMs(stats.latencyTotal(true)));
+            }
             if (cpu0 >= 0) {
                 double cpu = cpu1 - cpu0;
                 report.put("serverCpuSeconds", Report.round(cpu, 2))
                         .put("serverCpuSecondsPerMillionDeliveries", delivered == 0 ? null
                                 : Report.round(cpu / (delivered / 1e6), 3));
+                if (nodes > 1) {
+                    double[] byNode = new double[nodes];
+                    for (int n = 0; n < nodes; n++) {
+                        byNode[n] = Report.round(cpuByNode1[n] - cpuByNode0[n], 2);
+                    }
+                    report.put("serverCpuSecondsByNode", Arrays.stream(byNode).boxed().toList());
+                }
+            }
+            if (redis0 >= 0 && redis1 >= 0) {
+                double cpu = redis1 - redis0;
+                long sent = stats.sent.sum();
+                report.put("redisCpuSeconds", Report.round(cpu, 2))
+                        .put("redisCpuMicrosPerMessage", sent == 0 ? null : Report.round(cpu * 1e6 / sent, 1));
+            }
+            if (idle0 != null && idle1 != null && cpu0 >= 0 && self0 >= 0) {
+                // CPU the machine spent on anything but the measured processes while publishing: a
+                // busy neighbour shows up here (so do interrupts taken while a core was idle).
+                double processes = (cpu1 - cpu0) + (self1 - self0)
+                        + (redis0 >= 0 && redis1 >= 0 ? redis1 - redis0 : 0);
+                double wall = (wall1 - wall0) / 1e9;
+                double busy = wall * idle1[1] - (idle1[0] - idle0[0]);
+                Map<String, Object> machine = new LinkedHashMap<>();
+                machine.put("wallSeconds", Report.round(wall, 2));
+                machine.put("cpus", (long) idle1[1]);
+                machine.put("busyCpuSeconds", Report.round(busy, 2));
+                machine.put("harnessCpuSeconds", Report.round(self1 - self0, 2));
+                machine.put("otherCpuSeconds", Report.round(Math.max(0, busy - processes), 2));
+                report.put("machineCpu", machine);
             }
             return report.put("errors", stats.errors());
         }

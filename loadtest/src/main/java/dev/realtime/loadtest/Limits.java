@@ -3,6 +3,7 @@ package dev.realtime.loadtest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Operating-system limits that decide whether a run can succeed (Linux /proc; -1 when unknown). */
 final class Limits {
@@ -46,6 +47,27 @@ final class Limits {
             return ticks / 100.0; // USER_HZ is 100 on Linux
         } catch (IOException | RuntimeException e) {
             return -1;
+        }
+    }
+
+    /**
+     * Machine-wide idle CPU seconds (idle + iowait of the first line of {@code /proc/stat}) and the
+     * number of CPUs: {@code [idleSeconds, cpus]}, or {@code null}. Busy time over an interval is
+     * {@code wall x cpus - idle}. Idle is used rather than the user/system columns because with
+     * tick-based accounting those are sampled at the timer tick, and in a VM under bursty load
+     * they can be off by more than half; idle time is measured on entering and leaving idle.
+     */
+    static double[] machineIdleCpuSeconds() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/stat"));
+            String[] f = lines.get(0).trim().split("\\s+");
+            if (!f[0].equals("cpu")) {
+                return null;
+            }
+            long cpus = lines.stream().filter(l -> l.matches("cpu\\d+ .*")).count();
+            return new double[] {(Long.parseLong(f[4]) + Long.parseLong(f[5])) / 100.0, cpus};
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 }

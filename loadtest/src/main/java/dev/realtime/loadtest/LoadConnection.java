@@ -48,10 +48,6 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
         }
     }
 
-    LoadConnection(int index, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats, Run run) {
-        this(index, 0, rooms, homeRoom, adapter, stats, run);
-    }
-
     LoadConnection(int index, int node, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats,
                    Run run) {
         this.index = index;

@@ -92,6 +92,53 @@ class LoadTestHarnessTest {
         assertTrue(msg("connect", "--secret", "s", "--connections", "ten").contains("not a valid value"));
     }
 
+    @Test
+    void urlListsAreValidatedEntryByEntry() {
+        Options one = Options.parse(new String[] {"fanout", "--secret", "s", "--url", "ws://127.0.0.1:9000/ws"});
+        assertEquals(java.util.List.of(one.url()), one.urls());
+        assertEquals("ws://127.0.0.1:9000/ws", one.url().toString());
+        Options two = Options.parse(new String[] {"fanout", "--secret", "s", "--url",
+            "ws://127.0.0.1:9000/ws, ws://127.0.0.1:9001/ws", "--server-pid", "11,12"});
+        assertEquals(2, two.urls().size());
+        assertEquals("ws://127.0.0.1:9001/ws", two.urls().get(1).toString());
+        assertEquals(two.urls().get(0), two.url());
+        assertEquals(java.util.List.of(11L, 12L), two.serverPids());
+
+        assertTrue(msg("fanout", "--secret", "s", "--url", "http://h:1/ws").contains("--url 'http://h:1/ws' must be ws://"));
+        assertTrue(msg("fanout", "--secret", "s", "--url", "ws://h:1/ws,http://h:2/ws")
+                .contains("--url entry 2 of 2 'http://h:2/ws' must be ws:// or wss://"));
+        assertTrue(msg("fanout", "--secret", "s", "--url", "ws://h:1/ws,").contains("--url entry 2 of 2 is empty"));
+        assertTrue(msg("fanout", "--secret", "s", "--url", "ws://h:1/ws,ws://h:1/ws").contains("listed twice"));
+        assertTrue(msg("fanout", "--secret", "s", "--url", "ws://h:1/ws,ws:// bad").contains("not a valid URI"));
+        assertTrue(msg("fanout", "--secret", "s", "--url", "ws:///ws").contains("has no host"));
+        assertTrue(msg("fanout", "--secret", "s", "--url", "ws://h:1/ws,ws://h:2/ws", "--server-pid", "5")
+                .contains("one pid per node"));
+    }
+
+    @Test
+    void roomsAreSpreadOverNodes() {
+        // One room: plain round-robin, publisher (connection 0) on node 0.
+        for (int k = 0; k < 10; k++) {
+            assertEquals(k % 2, FanoutScenario.nodeOf(k, 1, 2));
+        }
+        // 1,000 rooms x 10 members on 2 nodes: every room has 5 members on each node (k % 2 alone
+        // would put all of a room's members on one node), and the nodes hold 5,000 each.
+        int[] perNode = new int[2];
+        int[][] perRoom = new int[1000][2];
+        for (int k = 0; k < 10_000; k++) {
+            int n = FanoutScenario.nodeOf(k, 1000, 2);
+            perNode[n]++;
+            perRoom[k % 1000][n]++;
+        }
+        assertEquals(5000, perNode[0]);
+        for (int[] room : perRoom) {
+            assertEquals(5, room[0]);
+            assertEquals(5, room[1]);
+        }
+        // One node: always node 0 (single-URL behaviour unchanged).
+        assertEquals(0, FanoutScenario.nodeOf(12345, 7, 1));
+    }
+
     private static String msg(String... args) {
         return assertThrows(IllegalArgumentException.class, () -> Options.parse(args)).getMessage();
     }
