@@ -321,6 +321,31 @@ class IngestE2ETest {
     }
 
     @Test
+    void aKafkaBrokerRestartLosesNoRecordEndToEnd() throws Exception {
+        WsClient buyer = connect(b, "buyer-restart", null);
+        awaitSubscribed(1, "user:buyer-restart");
+        for (int i = 0; i < 5; i++) {
+            kafka.send("order.updated", "r", "{\"orderId\":\"before-" + i + "\",\"buyerId\":\"buyer-restart\"}");
+        }
+        kafka.restart();
+        for (int i = 0; i < 5; i++) {
+            kafka.send("order.updated", "r", "{\"orderId\":\"after-" + i + "\",\"buyerId\":\"buyer-restart\"}");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (seen.size() < 10) {
+            assertTrue(System.nanoTime() < deadline, "only got " + seen);
+            try {
+                seen.add(buyer.expectEvent("order:updated").get("data").get("orderId").asText()); // duplicates allowed
+            } catch (AssertionError stillWaiting) {
+                // expectEvent waits 10 s at a time; the consumer may take longer to come back
+            }
+        }
+        awaitReady(a);
+        awaitReady(b);
+    }
+
+    @Test
     void httpEventsFeedTheSameTable() {
         WsClient fan = connect(b, "fan-8", null, "survey:s8");
         awaitSubscribed(1, "survey:s8");

@@ -217,6 +217,9 @@ public final class KafkaIngest implements AutoCloseable {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, settings.offsetReset(),
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500,
                 ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 5000,
+                // A routed topic that does not exist yet is picked up within 30 s of its creation
+                // (default 5 min): the route table may name topics other services create later.
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 30_000,
                 ConsumerConfig.CLIENT_ID_CONFIG, "realtime-ingest");
     }
 
