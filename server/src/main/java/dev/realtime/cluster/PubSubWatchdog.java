@@ -13,8 +13,10 @@ import redis.clients.jedis.JedisPubSubBase;
  * after three intervals without a pong, disconnects it so the subscriber thread reconnects.
  *
  * <p>Threading: {@link #check} runs on one scheduled thread that may write to the subscription
- * (Jedis allows {@code ping} from another thread while subscribed); {@link #pong} on the subscriber
- * thread. The only shared state is a volatile timestamp.
+ * (Jedis allows {@code ping} from another thread while subscribed) and owns {@code watched};
+ * {@link #pong} runs on the subscriber thread. The only shared state is a volatile timestamp. Pass
+ * {@code subscribed = true} only while the subscription is confirmed on that very connection (a
+ * ping on a dead Jedis connection would silently open a new socket).
  */
 public final class PubSubWatchdog {
     private static final Logger log = LoggerFactory.getLogger(PubSubWatchdog.class);
@@ -22,6 +24,8 @@ public final class PubSubWatchdog {
     private final String what;
     private final long everyMs;
     private volatile long lastPongNanos = System.nanoTime();
+    /** The connection the last check saw (checker thread only): a new one starts a fresh count. */
+    private Jedis watched;
 
     /**
      * @param what    names the subscription in the log
@@ -49,12 +53,18 @@ public final class PubSubWatchdog {
      * @return false when the connection was found silent and dropped
      */
     public boolean check(Jedis connection, JedisPubSubBase<?> pubSub, boolean subscribed) {
-        if (connection == null || !subscribed) {
-            pong(); // nothing to watch yet: start counting from the next subscription
-            return true;
+        if (connection == null || !subscribed || connection != watched) {
+            // Nothing to watch yet, or a new connection: count its silence from now, not from the old one's.
+            watched = subscribed ? connection : null;
+            pong();
+            if (!subscribed || connection == null) {
+                return true;
+            }
         }
         if (System.nanoTime() - lastPongNanos > TimeUnit.MILLISECONDS.toNanos(3 * everyMs)) {
             log.warn("{} silent for {} ms; reconnecting", what, 3 * everyMs);
+            watched = null;
+            pong();
             try {
                 connection.disconnect();
             } catch (RuntimeException e) {

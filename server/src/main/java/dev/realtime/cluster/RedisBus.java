@@ -101,14 +101,23 @@ public final class RedisBus implements Bus {
     @Override
     public void subscribe(String room) {
         if (rooms.add(room)) {
-            control.execute(() -> send(true, room));
+            onControl(() -> send(true, room));
         }
     }
 
     @Override
     public void unsubscribe(String room) {
         if (rooms.remove(room)) {
-            control.execute(() -> send(false, room));
+            onControl(() -> send(false, room));
+        }
+    }
+
+    /** Queues a subscription change; after close() there is nothing left to change. */
+    private void onControl(Runnable task) {
+        try {
+            control.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closed: the subscription is going away anyway
         }
     }
 
@@ -185,6 +194,9 @@ public final class RedisBus implements Bus {
             try (Jedis jedis = connect()) {
                 backoff = 100;
                 subscriberConnection = jedis;
+                if (!running) {
+                    break; // close() ran while we were connecting
+                }
                 // Rooms are (re)subscribed by resync() once this subscription is confirmed.
                 jedis.subscribe(pubSub, bytes(nodeChannel)); // blocks until unsubscribed or broken
             } catch (JedisException e) {
@@ -263,6 +275,12 @@ public final class RedisBus implements Bus {
     @Override
     public void close() {
         running = false;
+        control.shutdownNow(); // no ping or (un)subscribe may race the unsubscribe below
+        try {
+            control.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             if (subscriberUp) {
                 pubSub.unsubscribe();
@@ -273,8 +291,18 @@ public final class RedisBus implements Bus {
         if (publisher != null) {
             publisher.interrupt();
         }
-        control.shutdownNow();
         join(subscriber);
+        if (subscriber != null && subscriber.isAlive()) {
+            Jedis c = subscriberConnection; // e.g. half-open: the unsubscribe never got an answer
+            if (c != null) {
+                try {
+                    c.disconnect();
+                } catch (RuntimeException ignored) {
+                    // already broken
+                }
+            }
+            join(subscriber);
+        }
         join(publisher);
     }
 
@@ -301,7 +329,11 @@ public final class RedisBus implements Bus {
             if (!subscriberUp) {
                 subscriberUp = true;
                 log.info("redis bus connected to {}", address);
-                control.execute(RedisBus.this::resync);
+                try {
+                    control.execute(RedisBus.this::resync);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // close() is under way: nothing to resubscribe
+                }
             }
         }
 

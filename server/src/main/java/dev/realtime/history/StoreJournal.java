@@ -6,6 +6,7 @@ import dev.realtime.protocol.ServerMessage;
 import dev.realtime.room.RoomJournal;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.store.HistoryStore;
+import dev.realtime.store.StoreUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -22,17 +23,19 @@ import java.util.concurrent.TimeUnit;
  * room's shard. With a blocking (Redis) store each room hashes to one of {@code lanes} single
  * threads, which keeps one room's appends and reads in order without blocking shards; the lanes
  * hold no state of their own. A failed append delivers the event unstamped and counts the error,
- * and for a second after it appends skip the store (a hanging Redis must not queue every publish
- * behind its timeouts).
+ * and for a second after it appends and reads skip the store, then a single call probes it (a
+ * hanging Redis must not queue every publish behind its timeouts).
  */
 public final class StoreJournal implements RoomJournal, AutoCloseable {
     private final HistoryStore store;
     private final GatewayMetrics metrics;
     private final ExecutorService[] lanes;
-    /** After a failed append, appends skip the store until then (written and read by any lane). */
-    private volatile long retryAtNanos = System.nanoTime();
+    /** Breaker state, shared by the lanes: set when a store call failed, cleared by one that answered. */
+    private volatile boolean failing;
+    private final java.util.concurrent.atomic.AtomicLong nextProbeNanos = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
     static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     /**
      * @param lanes 0 to run inline (only for a store that never blocks), else the lane count
@@ -73,36 +76,81 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
 
     @Override
     public ServerMessage.Event append(String room, ServerMessage.Event event) {
-        long now = System.nanoTime();
-        if (closed || now - retryAtNanos < 0) {
-            // Closed, or the store failed a moment ago: deliver unstamped without waiting on it, so a
-            // store that hangs costs one timeout per second per lane, not one per publish.
+        if (!mayCallStore()) {
+            // Closed, or the store failed a moment ago: deliver unstamped without waiting on it.
             metrics.storeErrors.labels("history").inc();
             return event;
         }
         try {
             HistoryStore.Appended at = store.append(room, new BusEnvelope("", room, event).encode());
+            storeAnswered();
             return new ServerMessage.Event(event.room(), event.event(), event.data(), at.offset(), at.epoch());
         } catch (RuntimeException e) {
+            storeFailed();
             metrics.storeErrors.labels("history").inc();
-            retryAtNanos = System.nanoTime() + RETRY_AFTER_NANOS;
             return event;
         }
     }
 
     @Override
     public Replay since(String room, String epoch, long offset, int limit) {
-        HistoryStore.Recovery r = store.since(room, epoch, offset, limit);
-        return new Replay(r.recovered(), r.epoch(), r.head(), decode(r.events(), r.epoch()));
+        return read(() -> {
+            HistoryStore.Recovery r = store.since(room, epoch, offset, limit);
+            return new Replay(r.recovered(), r.epoch(), r.head(), decode(r.events(), r.epoch()));
+        });
     }
 
     @Override
     public Replay latest(String room, int limit) {
-        HistoryStore.Appended head = store.head(room);
-        if (head == null) {
-            return new Replay(true, null, 0, List.of());
+        return read(() -> {
+            HistoryStore.Appended head = store.head(room);
+            if (head == null) {
+                return new Replay(true, null, 0, List.of());
+            }
+            return new Replay(true, head.epoch(), head.offset(), decode(store.latest(room, limit), head.epoch()));
+        });
+    }
+
+    /** A read under the same breaker as appends; throws (fast, while the store is failing) when it cannot answer. */
+    private Replay read(java.util.function.Supplier<Replay> call) {
+        if (!mayCallStore()) {
+            throw new StoreUnavailableException("the history store failed a moment ago", null);
         }
-        return new Replay(true, head.epoch(), head.offset(), decode(store.latest(room, limit), head.epoch()));
+        try {
+            Replay r = call.get();
+            storeAnswered();
+            return r;
+        } catch (RuntimeException e) {
+            storeFailed();
+            throw e;
+        }
+    }
+
+    /**
+     * The breaker: after a failure, store calls are skipped for {@link #RETRY_AFTER_NANOS}; then one
+     * caller (of any lane) probes while the others keep skipping, until a call succeeds. A store
+     * that hangs thus costs one timeout per pause, not one per publish or read on every lane.
+     */
+    private boolean mayCallStore() {
+        if (closed) {
+            return false;
+        }
+        if (!failing) {
+            return true;
+        }
+        long at = nextProbeNanos.get();
+        long now = System.nanoTime();
+        // The prober holds the others off for its own call's worst case (pool timeouts are 2 s).
+        return now - at >= 0 && nextProbeNanos.compareAndSet(at, now + RETRY_AFTER_NANOS + PROBE_NANOS);
+    }
+
+    private void storeAnswered() {
+        failing = false;
+    }
+
+    private void storeFailed() {
+        nextProbeNanos.set(System.nanoTime() + RETRY_AFTER_NANOS);
+        failing = true;
     }
 
     private static List<ServerMessage.Event> decode(List<HistoryStore.Entry> entries, String epoch) {

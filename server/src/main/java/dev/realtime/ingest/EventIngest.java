@@ -7,7 +7,9 @@ import dev.realtime.protocol.Payload;
 import dev.realtime.protocol.ServerMessage;
 import dev.realtime.room.RoomService;
 import dev.realtime.server.Json;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * asks for it. Deliveries whose template lacked a field are skipped and counted; the rest proceed.
  *
  * <p>Threading: stateless and thread-safe; called from the Kafka consumer thread, the Redis
- * subscriber thread and event loops (HTTP). It blocks only on the Kafka and Redis threads (to store
- * an inbox notification before the record counts as handed off); for HTTP it never blocks.
+ * subscriber thread and event loops (HTTP). It blocks only on the Kafka consumer thread (to store
+ * an inbox notification before the record counts as handed off).
  */
 public final class EventIngest {
     private static final Logger log = LoggerFactory.getLogger(EventIngest.class);
@@ -75,17 +77,19 @@ public final class EventIngest {
         // Deliveries of one route share their data node: serialise it once.
         Map<JsonNode, Payload> encoded = new IdentityHashMap<>();
         boolean everyNodeHasIt = kind == SourceKind.REDIS;
-        Boolean claimed = null;
+        List<Delivery> claimFirst = null;
         for (Delivery d : result.deliveries()) {
             if (d.inbox() && d.target() instanceof Target.User user) {
-                if (everyNodeHasIt && claimed == null) {
-                    claimed = claims.claim(channel, raw);
-                }
-                if (kind == SourceKind.HTTP) {
-                    notifications.notifyUser(user.userId(), d.event(), d.data()); // an event loop: queue it
-                } else if (!everyNodeHasIt || claimed) {
-                    // Kafka and Redis threads may block: store before the record counts as handed off.
+                if (kind == SourceKind.KAFKA) {
+                    // The consumer thread may block: store before the record counts as handed off.
                     notifications.notifyUserNow(user.userId(), d.event(), d.data());
+                } else if (kind == SourceKind.HTTP) {
+                    notifications.notifyUser(user.userId(), d.event(), d.data()); // an event loop: queue it
+                } else {
+                    if (claimFirst == null) {
+                        claimFirst = new ArrayList<>();
+                    }
+                    claimFirst.add(d);
                 }
                 continue;
             }
@@ -97,6 +101,19 @@ public final class EventIngest {
             } else {
                 rooms.publish(null, d.room(), event, source, null);
             }
+        }
+        if (claimFirst != null) {
+            // Every node got this Redis message: one claims it and stores the notifications. The
+            // claim and the stores run on the notification thread, never on the pub/sub thread
+            // (which must keep reading, and answer the watchdog's pings).
+            List<Delivery> mine = claimFirst;
+            notifications.queue(() -> {
+                if (claims.claim(channel, raw)) {
+                    for (Delivery d : mine) {
+                        notifications.notifyUserNow(((Target.User) d.target()).userId(), d.event(), d.data());
+                    }
+                }
+            });
         }
         metrics.ingestDeliveries.labels(source).inc(result.deliveries().size());
         return result;

@@ -77,7 +77,7 @@ public final class RedisIngest implements AutoCloseable {
 
     /** On the watchdog thread: pings the subscription, drops it when it went silent. */
     private void checkAlive() {
-        if (!watchdog.check(current, listener, listener.isSubscribed())) {
+        if (!watchdog.check(current, listener, healthy)) { // healthy: subscribed on that very connection
             healthy = false;
         }
     }
@@ -164,7 +164,12 @@ public final class RedisIngest implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        pinger.shutdownNow();
+        pinger.shutdownNow(); // no ping may race the unsubscribe below
+        try {
+            pinger.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             if (listener.isSubscribed()) {
                 listener.punsubscribe();

@@ -102,7 +102,11 @@ public final class NotificationService implements SessionListener, AutoCloseable
             publish(userId, event, object);
             return;
         }
-        thread.execute(() -> store(userId, event, object));
+        try {
+            thread.execute(() -> store(userId, event, object));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            publish(userId, event, object); // shutting down: live only
+        }
     }
 
     /**
@@ -115,6 +119,22 @@ public final class NotificationService implements SessionListener, AutoCloseable
             store(userId, event, object);
         } else {
             publish(userId, event, data);
+        }
+    }
+
+    /**
+     * Runs {@code task} on this service's thread, where blocking store calls belong; with the queue
+     * full it is dropped (and counted). Never blocks.
+     */
+    public void queue(Runnable task) {
+        if (thread.getQueue().size() >= MAX_QUEUED) {
+            metrics.notifications.labels("queue_full").inc();
+            return;
+        }
+        try {
+            thread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            metrics.notifications.labels("queue_full").inc();
         }
     }
 

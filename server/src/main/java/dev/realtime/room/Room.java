@@ -23,7 +23,17 @@ final class Room {
      * events are kept here instead and handed over with the replay (see {@link RoomService#joinSince}).
      * Null while nobody recovers (the common case costs one null check per publish).
      */
-    private Map<Subscriber, List<ServerMessage.Event>> recovering;
+    private Map<Subscriber, Recovery> recovering;
+
+    /**
+     * One recovering join: the events kept for it, and whether more arrived than could be kept. The
+     * object is the join attempt's token: a stale attempt (the subscriber left and joined again
+     * meanwhile) cannot finish a newer one.
+     */
+    static final class Recovery {
+        final List<ServerMessage.Event> kept = new ArrayList<>();
+        boolean overflowed;
+    }
 
     Room(String name) {
         this.name = name;
@@ -42,32 +52,48 @@ final class Room {
         return members.containsKey(s) || recovering != null && recovering.containsKey(s);
     }
 
-    /** {@code s} joins but receives nothing until {@link #finishRecovering}: live events are kept for it. */
-    void startRecovering(Subscriber s) {
+    /**
+     * {@code s} joins but receives nothing until {@link #finishRecovering}: live events are kept for
+     * it. Returns the attempt's token. {@code s} must not be in the room.
+     */
+    Recovery startRecovering(Subscriber s) {
         if (recovering == null) {
             recovering = new IdentityHashMap<>(4);
         }
-        recovering.putIfAbsent(s, new ArrayList<>());
+        Recovery r = new Recovery();
+        recovering.put(s, r);
+        return r;
     }
 
-    /** Ends {@code s}'s recovery; returns the events it was kept, or null if it is not recovering (it left). */
-    List<ServerMessage.Event> finishRecovering(Subscriber s) {
-        if (recovering == null) {
-            return null;
+    /** Ends the recovery {@code token} of {@code s}; false if it is no longer current (it left). */
+    boolean finishRecovering(Subscriber s, Recovery token) {
+        if (recovering == null || !recovering.remove(s, token)) {
+            return false;
         }
-        List<ServerMessage.Event> kept = recovering.remove(s);
         if (recovering.isEmpty()) {
             recovering = null;
         }
-        return kept;
+        return true;
+    }
+
+    private boolean dropRecovering(Subscriber s) {
+        if (recovering == null || recovering.remove(s) == null) {
+            return false;
+        }
+        if (recovering.isEmpty()) {
+            recovering = null;
+        }
+        return true;
     }
 
     /** Keeps {@code event} for every recovering member (after it went out to the members). */
     void keepForRecovering(ServerMessage.Event event) {
         if (recovering != null) {
-            for (List<ServerMessage.Event> kept : recovering.values()) {
-                if (kept.size() < MAX_KEPT) {
-                    kept.add(event);
+            for (Recovery r : recovering.values()) {
+                if (r.kept.size() < MAX_KEPT) {
+                    r.kept.add(event);
+                } else {
+                    r.overflowed = true; // the join answers recovered:false: the client reloads
                 }
             }
         }
@@ -78,9 +104,10 @@ final class Room {
 
     /**
      * Members that just recovered up to a position: another node's event appended before the
-     * history read can still be on its way over the bus. Such late events (offset at or below the
-     * floor, same epoch) are not delivered to that member again; its first later event lifts the
-     * floor. Null when nobody has one.
+     * history read (so replayed) can still be on its way over the bus. Such late events (offset at
+     * or below the floor, same epoch) are not delivered to that member again; its first later event
+     * lifts the floor. Events kept during the recovery need no floor: the bus brings each once.
+     * Null when nobody has one.
      */
     private Map<Subscriber, Position> floors;
 
@@ -111,11 +138,11 @@ final class Room {
         for (int i = 0; i < all.length; i++) {
             Position floor = floors.get(all[i]);
             boolean skip = false;
-            if (floor != null && floor.epoch().equals(event.epoch())) {
-                if (event.offset() <= floor.offset()) {
+            if (floor != null) {
+                if (floor.epoch().equals(event.epoch()) && event.offset() <= floor.offset()) {
                     skip = true;
                 } else {
-                    floors.remove(all[i]); // caught up: deliver normally from now on
+                    floors.remove(all[i]); // caught up (or a new epoch): deliver normally from now on
                 }
             }
             if (skip && out == null) {
@@ -152,7 +179,7 @@ final class Room {
         }
         Member m = members.remove(s);
         if (m == null) {
-            return finishRecovering(s) != null;
+            return dropRecovering(s);
         }
         m.group.remove(m);
         if (m.group.size() == 0) {

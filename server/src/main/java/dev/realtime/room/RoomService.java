@@ -88,7 +88,9 @@ public final class RoomService {
                 result = ErrorCode.UNAVAILABLE;
             } else {
                 Room r = shard.getOrCreate(room);
-                if (!r.contains(s) && maxRoomMembers > 0 && r.size() >= maxRoomMembers) {
+                if (r.contains(s)) {
+                    // already a member (or recovering: it becomes one when its replay is read)
+                } else if (maxRoomMembers > 0 && r.size() >= maxRoomMembers) {
                     result = ErrorCode.ROOM_FULL;
                 } else {
                     r.add(s);
@@ -201,7 +203,7 @@ public final class RoomService {
                         member ? new RoomJournal.Replay(false, null, 0, List.of()) : null));
                 return;
             }
-            r.startRecovering(s);
+            Room.Recovery token = r.startRecovering(s);
             journal.inOrder(room, () -> {
                 RoomJournal.Replay read;
                 try {
@@ -211,17 +213,16 @@ public final class RoomService {
                     read = new RoomJournal.Replay(false, null, 0, List.of());
                 }
                 RoomJournal.Replay replay = read;
-                onShard(shard, () -> finishRecovery(shard, room, s, offset, replay, done));
+                onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
             });
         });
     }
 
     /** On the shard: the recovering subscriber becomes a member and gets the replay, then what was kept. */
-    private void finishRecovery(RoomShard shard, String room, Subscriber s, long clientOffset, RoomJournal.Replay replay,
-                                java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
+    private void finishRecovery(RoomShard shard, String room, Subscriber s, Room.Recovery token, long clientOffset,
+                                RoomJournal.Replay replay, java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
         Room r = shard.get(room);
-        List<ServerMessage.Event> kept = r == null ? null : r.finishRecovering(s);
-        if (kept == null) { // it left or closed meanwhile
+        if (r == null || !r.finishRecovering(s, token)) { // it left (and maybe joined again) meanwhile
             if (r != null) {
                 shard.removeIfEmpty(r);
             }
@@ -229,30 +230,20 @@ public final class RoomService {
             return;
         }
         r.add(s);
+        boolean recovered = replay.recovered() && !token.overflowed;
         long seen = Long.MIN_VALUE;
         if (replay.recovered()) {
             seen = replay.events().isEmpty() ? clientOffset : replay.events().get(replay.events().size() - 1).offset();
+            // A replayed event of another node may still be on its way over the bus: not again.
+            r.setFloor(s, replay.epoch(), seen);
         }
         List<ServerMessage.Event> events = new ArrayList<>(replay.events());
-        for (ServerMessage.Event e : kept) {
+        for (ServerMessage.Event e : token.kept) {
             if (e.offset() == null || e.offset() > seen) {
                 events.add(e);
             }
         }
-        // Another node's event at or below what the client now has may still be on its way over the
-        // bus: the floor keeps it from arriving twice.
-        String floorEpoch = replay.recovered() ? replay.epoch() : null;
-        long floor = seen;
-        for (ServerMessage.Event e : events) {
-            if (e.offset() != null && e.epoch() != null && (floorEpoch == null || floorEpoch.equals(e.epoch()))) {
-                floorEpoch = e.epoch();
-                floor = Math.max(floor, e.offset());
-            }
-        }
-        if (floorEpoch != null && floor != Long.MIN_VALUE) {
-            r.setFloor(s, floorEpoch, floor);
-        }
-        RoomJournal.Replay result = new RoomJournal.Replay(replay.recovered(), replay.epoch(), replay.head(), events);
+        RoomJournal.Replay result = new RoomJournal.Replay(recovered, replay.epoch(), replay.head(), events);
         s.outbox().submit(o -> done.accept(null, result));
     }
 

@@ -86,6 +86,8 @@ public final class GatewayServer {
     private Channel serverChannel;
     private NodeServices services;
     private StoreJournal journal;
+    private Stores stores;
+    private RoomService rooms;
 
     private final Backends backends;
 
@@ -126,10 +128,12 @@ public final class GatewayServer {
     }
 
     public GatewayServer start() throws InterruptedException {
-        // First, before any thread exists: a bad route file stops the start with nothing to clean up.
+        // First, before any thread exists: a bad route file or TLS key stops the start with nothing to clean up.
         RouteTable routes;
+        SslContext ssl;
         try {
             routes = loadRoutes();
+            ssl = sslContext();
         } catch (RuntimeException e) {
             if (backends.bus() != null) {
                 backends.bus().close(); // never started; releases its executor
@@ -139,6 +143,19 @@ public final class GatewayServer {
             }
             throw e;
         }
+        try {
+            startNode(routes, ssl);
+        } catch (Exception e) { // also the BindException Netty rethrows unchecked (e.g. the port is taken)
+            abortStart(); // stop every thread this start created
+            throw e;
+        }
+        log.info("{} {} listening on {}:{} ({} transport, {} io threads, {} room shards)", config.serviceName(),
+                config.nodeId(), config.host(), port(), transport.name(), config.ioThreads(), config.roomShards());
+        return this;
+    }
+
+    /** Creates the threads and services, then binds. On any failure the caller undoes it with {@link #abortStart}. */
+    private void startNode(RouteTable routes, SslContext ssl) throws InterruptedException {
         transport = Transport.choose(config.transport());
         boss = transport.group("rt-accept", 1);
         workers = transport.group("rt-io", config.ioThreads());
@@ -156,11 +173,11 @@ public final class GatewayServer {
                 config.maxConnectionsPerUser());
         Bus bus = backends.bus();
         BusBridge busBridge = bus == null ? null : new BusBridge(bus, config.nodeId(), metrics);
-        Stores stores = backends.storesOrInMemory(config);
+        stores = backends.storesOrInMemory(config);
         // A blocking (Redis) history store gets lanes so shards never wait on the network.
         journal = config.roomHistorySize() == 0 ? null
                 : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId());
-        RoomService rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
+        rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
                 busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal);
         Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {
@@ -188,7 +205,6 @@ public final class GatewayServer {
                 Math.min(config.pingIntervalMs(), Math.min(config.pingTimeoutMs(), config.authTimeoutMs())) / 4));
         sweepers.values().forEach(s -> s.start(tick));
 
-        SslContext ssl = sslContext();
         HealthRoutes health = new HealthRoutes(context);
         ApiRoutes api = new ApiRoutes(context);
         EventRoutes events = new EventRoutes(context, api);
@@ -217,15 +233,7 @@ public final class GatewayServer {
                         p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade));
                     }
                 });
-        try {
-            serverChannel = b.bind(config.host(), config.port()).sync().channel();
-        } catch (Exception e) { // also the BindException Netty rethrows unchecked
-            abortStart(); // e.g. the port is taken: stop every thread this start created
-            throw e;
-        }
-        log.info("{} {} listening on {}:{} ({} transport, {} io threads, {} room shards)", config.serviceName(),
-                config.nodeId(), config.host(), port(), transport.name(), config.ioThreads(), config.roomShards());
-        return this;
+        serverChannel = b.bind(config.host(), config.port()).sync().channel();
     }
 
     /** The route table, refused when a routed Redis pattern could match this cluster's bus channels. */
@@ -281,24 +289,36 @@ public final class GatewayServer {
      * is attempted whatever the previous one did: a failing service must not keep the rest running.
      */
     private void closeServices() {
-        quietly("services", services::close);
+        if (services != null) {
+            quietly("services", services::close);
+        }
         if (journal != null) {
             quietly("history", journal::close);
         }
-        quietly("stores", context.stores()::close);
-        quietly("rooms", context.rooms()::shutdown);
-        if (context.bus() != null) {
-            quietly("bus", context.bus()::close);
+        if (stores != null) {
+            quietly("stores", stores::close);
+        }
+        if (rooms != null) {
+            quietly("rooms", rooms::shutdown);
+        }
+        if (backends.bus() != null) {
+            quietly("bus", backends.bus()::close);
         }
     }
 
-    /** Undoes a start that failed at the bind: threads and clients are gone afterwards. */
+    /** Undoes a start that failed part-way: whatever was created is stopped; nothing is assumed to exist. */
     private void abortStart() {
         stopped.set(true);
-        context.sweepers().values().forEach(ConnectionSweeper::stop);
+        if (context != null) {
+            context.sweepers().values().forEach(ConnectionSweeper::stop);
+        }
         closeServices();
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (workers != null) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
     }
 
     private static void quietly(String what, Runnable step) {

@@ -44,19 +44,20 @@ final class Membership {
             return;
         }
         session.rooms().add(room);
+        Object attempt = session.beginJoin(room);
         if (since == null) {
             ctx.rooms().join(session.subscriber(), room, error -> {
                 if (error == null) {
-                    joined(session, room, Json.payload(Map.of("room", room)), done);
+                    joined(session, room, attempt, Json.payload(Map.of("room", room)), done);
                 } else {
-                    refused(session, room, error, done);
+                    refused(session, room, attempt, error, done);
                 }
             });
             return;
         }
         ctx.rooms().joinSince(session.subscriber(), room, since.epoch(), since.offset(), (error, replay) -> {
             if (error != null) {
-                refused(session, room, error, done);
+                refused(session, room, attempt, error, done);
                 return;
             }
             replay.events().forEach(session::send);
@@ -66,19 +67,25 @@ final class Membership {
             data.put("epoch", replay.epoch());
             data.put("offset", replay.head());
             data.put("replayed", replay.events().size());
-            joined(session, room, Json.payload(data), done);
+            joined(session, room, attempt, Json.payload(data), done);
         });
     }
 
-    private static void joined(Session session, String room, Payload reply, BiConsumer<ErrorInfo, Payload> done) {
+    private static void joined(Session session, String room, Object attempt, Payload reply,
+                               BiConsumer<ErrorInfo, Payload> done) {
+        boolean current = session.endJoin(room, attempt);
         done.accept(null, reply);
-        if (!session.closing() && session.reportJoined(room)) {
+        if (current && !session.closing() && session.reportJoined(room)) {
             session.context().sessionListener().joined(session, room);
         }
     }
 
-    private static void refused(Session session, String room, ErrorCode error, BiConsumer<ErrorInfo, Payload> done) {
-        session.rooms().remove(room);
+    /** A refused join; an overtaken one (the room was left, maybe joined again) leaves the newer state alone. */
+    private static void refused(Session session, String room, Object attempt, ErrorCode error,
+                                BiConsumer<ErrorInfo, Payload> done) {
+        if (session.endJoin(room, attempt)) {
+            session.rooms().remove(room);
+        }
         done.accept(ErrorInfo.of(error, error == ErrorCode.ROOM_FULL ? "room is full" : "cannot join now"), null);
     }
 
@@ -96,6 +103,7 @@ final class Membership {
             done.accept(ErrorInfo.of(ErrorCode.NOT_IN_ROOM, "not a member of " + room), null);
             return;
         }
+        session.cancelJoin(room);
         if (session.reportLeft(room)) {
             ctx.sessionListener().left(session, room);
         }

@@ -38,6 +38,11 @@ public final class Session {
     private final String ip;
     private final RateLimiter limiter;
     private final Set<String> rooms = new LinkedHashSet<>();
+    /**
+     * Joins in flight, by room, with a token per attempt: a leave cancels it, so the answer of a
+     * join that was overtaken (join, leave, join again) cannot undo the newer state (loop-owned).
+     */
+    private final java.util.Map<String, Object> joining = new java.util.HashMap<>();
     /** Rooms reported to the {@code SessionListener} as joined and not yet left (loop-owned). */
     private final Set<String> reportedRooms = new LinkedHashSet<>();
     /** Whether the listener was told {@code connected}; only then does it hear joins and the disconnect. */
@@ -309,6 +314,23 @@ public final class Session {
             pingSentNanos = nowNanos;
             channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
         }
+    }
+
+    /** Starts a join of {@code room}; returns its token. */
+    Object beginJoin(String room) {
+        Object attempt = new Object();
+        joining.put(room, attempt);
+        return attempt;
+    }
+
+    /** Ends the join {@code attempt}; false when a leave (or a newer join) overtook it. */
+    boolean endJoin(String room, Object attempt) {
+        return joining.remove(room, attempt);
+    }
+
+    /** A leave: whatever join of {@code room} is in flight is stale from now on. */
+    void cancelJoin(String room) {
+        joining.remove(room);
     }
 
     /**

@@ -202,6 +202,51 @@ class HistoryE2ETest {
         }
     }
 
+    @Test
+    void leavingAndRejoiningDuringARecoveryLeavesExactlyOneMembership() {
+        RedisServer redis = keep(RedisServer.start());
+        TestNode node = keep(TestNode.start(Map.of("REDIS_URL", redis.url())));
+        WsClient alice = keep(node.connect("alice"));
+        alice.join("rr");
+        alice.publish("rr", "tick", "1");
+        String epoch = alice.expectEvent("tick").get("epoch").asText();
+        for (boolean secondWithSince : new boolean[] {false, true}) {
+            WsClient bob = keep(node.connect("bob"));
+            // Three requests back to back: the first join's history read is still pending on its lane
+            // when the leave and the second join reach the room.
+            String since = ",\"since\":{\"epoch\":" + WsClient.quote(epoch) + ",\"offset\":0}";
+            bob.send("[{\"op\":\"join\",\"id\":1,\"room\":\"rr\"" + since + "},"
+                    + "{\"op\":\"leave\",\"id\":2,\"room\":\"rr\"},"
+                    + "{\"op\":\"join\",\"id\":3,\"room\":\"rr\"" + (secondWithSince ? since : "") + "}]");
+            for (int id = 1; id <= 3; id++) {
+                int want = id;
+                bob.expect(m -> "reply".equals(m.path("op").asText()) && m.path("id").asInt() == want);
+            }
+            JsonNode rooms = bob.request("emit", "\"event\":\"get_rooms\"").get("data").get("rooms");
+            assertTrue(rooms.toString().contains("\"rr\""), "the last join wins: " + rooms);
+            assertEquals(2, connectionsIn(node, "rr"), "alice and bob, once each");
+            String after = "after-" + secondWithSince; // the second round's replay holds the first round's
+            alice.publish("rr", after, "2");
+            bob.expectEvent(after);
+            bob.expectNone(m -> after.equals(m.path("event").asText()), Duration.ofMillis(150));
+            bob.close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (connectionsIn(node, "rr") != 1) {
+                assertTrue(System.nanoTime() < deadline, "bob's membership outlived his connection");
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            }
+        }
+    }
+
+    private static int connectionsIn(TestNode node, String room) {
+        for (JsonNode r : node.getWithKey("/api/stats").json().get("roomStats")) {
+            if (room.equals(r.get("name").asText())) {
+                return r.get("connections").asInt();
+            }
+        }
+        return 0;
+    }
+
     private static void awaitSubscribers(RedisServer redis, String room, long n) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try (Jedis j = new Jedis("127.0.0.1", redis.port())) {

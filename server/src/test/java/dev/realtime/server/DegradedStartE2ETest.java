@@ -91,6 +91,33 @@ class DegradedStartE2ETest {
         }
     }
 
+    @Test
+    void aStartThatFailsAfterItsThreadsExistStopsThemAll() {
+        Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", TestNode.SECRET,
+                "NODE_ID", "clashing"));
+        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(env));
+        server.emits().register("history", ctx -> { }); // clashes with the built-in, registered mid-start
+        assertThrows(RuntimeException.class, server::start);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (aliveThreadsNamed("clashing") > 0) {
+            assertTrue(System.nanoTime() < deadline, "threads left running: " + threadNames("clashing"));
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        server.shutdown();
+    }
+
+    @Test
+    void anUnreadableTlsKeyStopsTheStartBeforeAnyThreadExists(@TempDir Path dir) throws Exception {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "not a certificate");
+        Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", TestNode.SECRET,
+                "NODE_ID", "badtls", "TLS_CERT", cert.toString(), "TLS_KEY", cert.toString()));
+        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(env));
+        IllegalStateException e = assertThrows(IllegalStateException.class, server::start);
+        assertTrue(e.getMessage().contains("TLS_CERT"), e.getMessage());
+        assertEquals(0, aliveThreadsNamed("badtls"), threadNames("badtls").toString());
+        server.shutdown();
+    }
+
     private static long aliveThreadsNamed(String part) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().contains(part)).count();
     }

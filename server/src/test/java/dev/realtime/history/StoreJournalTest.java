@@ -1,0 +1,105 @@
+package dev.realtime.history;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.realtime.metrics.GatewayMetrics;
+import dev.realtime.protocol.Payload;
+import dev.realtime.protocol.ServerMessage;
+import dev.realtime.store.HistoryStore;
+import dev.realtime.store.InMemoryHistoryStore;
+import dev.realtime.store.StoreUnavailableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The journal's breaker: a failing store is skipped for a pause, then probed by one call. */
+class StoreJournalTest {
+
+    /** An in-memory store that can be switched to failing, counting the calls that reach it. */
+    private static final class SwitchableStore implements HistoryStore {
+        final HistoryStore real = new InMemoryHistoryStore(10, Duration.ofMinutes(1));
+        final AtomicBoolean down = new AtomicBoolean();
+        final AtomicInteger calls = new AtomicInteger();
+
+        private void check() {
+            calls.incrementAndGet();
+            if (down.get()) {
+                throw new StoreUnavailableException("down", null);
+            }
+        }
+
+        @Override
+        public Appended append(String room, byte[] event) {
+            check();
+            return real.append(room, event);
+        }
+
+        @Override
+        public Recovery since(String room, String epoch, long offset, int limit) {
+            check();
+            return real.since(room, epoch, offset, limit);
+        }
+
+        @Override
+        public List<Entry> latest(String room, int limit) {
+            check();
+            return real.latest(room, limit);
+        }
+
+        @Override
+        public Appended head(String room) {
+            check();
+            return real.head(room);
+        }
+
+        @Override
+        public void clear(String room) {
+            real.clear(room);
+        }
+
+        @Override
+        public int capacity() {
+            return real.capacity();
+        }
+    }
+
+    private static ServerMessage.Event event(String name) {
+        return new ServerMessage.Event("r", name, Payload.json("1"), null, null);
+    }
+
+    @Test
+    void aFailingStoreIsSkippedThenProbedAndUsedAgain() {
+        SwitchableStore store = new SwitchableStore();
+        StoreJournal journal = new StoreJournal(store, new GatewayMetrics(), 0, "t");
+        assertEquals(1L, journal.append("r", event("a")).offset());
+
+        store.down.set(true);
+        assertNull(journal.append("r", event("b")).offset(), "delivered unstamped when the store fails");
+        int callsAfterFailure = store.calls.get();
+        for (int i = 0; i < 100; i++) {
+            assertNull(journal.append("r", event("skipped")).offset());
+        }
+        assertThrows(StoreUnavailableException.class, () -> journal.since("r", "e", 0, 10), "reads fail fast too");
+        assertEquals(callsAfterFailure, store.calls.get(), "nothing reached the store during the pause");
+
+        store.down.set(false);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Long offset = null;
+        while (offset == null) {
+            assertTrue(System.nanoTime() < deadline, "the store was never probed again");
+            offset = journal.append("r", event("back")).offset();
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        assertEquals(2L, offset, "after the probe succeeded, appends are stamped again");
+        assertEquals(callsAfterFailure + 1, store.calls.get(), "exactly one probe, then the next append");
+        assertTrue(journal.since("r", journal.latest("r", 1).epoch(), 0, 10).recovered());
+        journal.close();
+        assertNull(journal.append("r", event("closed")).offset(), "closed: unstamped, store untouched");
+    }
+}
