@@ -53,6 +53,54 @@ class RedisBusWatchdogTest {
         }
     }
 
+    @Test
+    void afterOneSilenceTheNextConnectionIsNotDroppedAgain() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            HostAndPort at = new HostAndPort("127.0.0.1", redis.port());
+            GatewayMetrics metrics = new GatewayMetrics();
+            // Pings every 500 ms, so a reconnect (about 100 ms) usually completes between two checks.
+            RedisBus a = new RedisBus(at, null, RedisBus.DEFAULT_PREFIX, "sa", metrics, 500);
+            RedisBus b = new RedisBus(at, null, RedisBus.DEFAULT_PREFIX, "sb", new GatewayMetrics(), 500);
+            java.util.concurrent.CountDownLatch firstMessage = new java.util.concurrent.CountDownLatch(1);
+            try {
+                // The first message stalls a's subscriber thread until the watchdog gives up on the
+                // connection (a slow handler or a long GC pause looks the same): the pongs go unread.
+                // Then the thread reconnects at once, well within one watchdog interval.
+                a.start((room, envelope) -> {
+                    if (firstMessage.getCount() > 0) {
+                        firstMessage.countDown();
+                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                        while (a.healthy() && System.nanoTime() < deadline) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                        }
+                    }
+                });
+                b.start((room, envelope) -> { });
+                a.subscribe("s");
+                await(() -> a.healthy() && b.healthy(), "both buses up");
+                b.publish("s", "stall".getBytes(StandardCharsets.UTF_8));
+                assertTrue(firstMessage.await(10, TimeUnit.SECONDS));
+                await(() -> drops(metrics) >= 1, "the stalled connection was dropped");
+                await(a::healthy, "reconnected");
+                double dropsAfterReconnect = drops(metrics);
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (System.nanoTime() < until) { // six watchdog intervals on a healthy connection
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+                }
+                assertEquals(dropsAfterReconnect, drops(metrics), "a healthy new connection must not be dropped");
+                assertTrue(a.healthy());
+            } finally {
+                a.close();
+                b.close();
+            }
+        }
+    }
+
+    private static double drops(GatewayMetrics metrics) {
+        Double v = metrics.busErrors.labels("subscriber").get();
+        return v == null ? 0 : v;
+    }
+
     private static void await(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
