@@ -58,6 +58,9 @@ public final class BusBridge implements RoomBridge, Bus.Handler {
 
     @Override
     public void onMessage(String room, byte[] envelope) {
+        if (BusEnvelope.isFrom(envelope, nodeId)) {
+            return; // our own echo (Redis sends a publisher's message back to its own subscription)
+        }
         BusEnvelope e;
         try {
             e = BusEnvelope.decode(envelope);
@@ -66,8 +69,8 @@ public final class BusBridge implements RoomBridge, Bus.Handler {
             log.warn("dropping malformed bus message for room {}: {}", room, bad.getMessage());
             return;
         }
-        if (nodeId.equals(e.origin()) || !room.equals(e.room())) {
-            return; // our own echo, or a message that lies about its room
+        if (!room.equals(e.room())) {
+            return; // a message that lies about its room
         }
         rooms.deliverFromPeer(room, e.event());
     }

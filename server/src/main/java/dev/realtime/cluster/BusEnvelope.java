@@ -52,6 +52,18 @@ public record BusEnvelope(String origin, String room, ServerMessage.Event event)
         return bytes.toByteArray();
     }
 
+    /**
+     * Whether {@code bytes} is an envelope published by {@code nodeId}: reads only the header, so a
+     * node drops its own echoes without copying their payloads. False for anything malformed.
+     */
+    public static boolean isFrom(byte[] bytes, String nodeId) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            return in.readUnsignedByte() == VERSION && nodeId.equals(in.readUTF());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Decodes an envelope; throws {@link IllegalArgumentException} for anything malformed. */
     public static BusEnvelope decode(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
