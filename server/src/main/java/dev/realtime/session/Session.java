@@ -266,6 +266,11 @@ public final class Session {
             } else if (!closing) {
                 connectedReported = true;
                 ctx.sessionListener().connected(this);
+                // Rooms joined while anonymous are the user's now: report them again under the user,
+                // so what the disconnect reports (left, per room) stays balanced for presence.
+                for (String joined : List.copyOf(reportedRooms)) {
+                    ctx.sessionListener().joined(this, joined);
+                }
             }
         });
         return true;

@@ -59,6 +59,32 @@ class PresenceE2ETest {
         }
     }
 
+    @Test
+    void roomsJoinedWhileAnonymousCountForTheUserAfterTheUpgrade() {
+        try (TestNode node = TestNode.start(Map.of("ALLOW_ANONYMOUS", "true", "PUBLIC_ROOMS", "lobby-a"));
+             WsClient watcher = node.connect("watcher");
+             WsClient phone = node.connect("u")) {
+            watcher.join("lobby-a");
+            phone.join("lobby-a");
+            // A browser joins the public room before logging in, then logs in as u.
+            WsClient laptop = WsClient.connect(node.ws());
+            assertTrue(laptop.expectOp("connected").get("anonymous").asBoolean());
+            assertTrue(laptop.join("lobby-a").get("ok").asBoolean());
+            JsonNode auth = laptop.request("auth", "\"token\":" + WsClient.quote(TestNode.token("u")));
+            assertTrue(auth.get("ok").asBoolean(), auth.toString());
+            awaitUsers(watcher, "lobby-a", List.of("u", "watcher"));
+            // The upgraded laptop goes away: u is still in the room through the phone.
+            laptop.close();
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+            while (System.nanoTime() < until) {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+            }
+            assertEquals(List.of("u", "watcher"), users(watcher, "lobby-a"), "the phone keeps u in the room");
+            phone.request("leave", "\"room\":\"lobby-a\"");
+            awaitUsers(watcher, "lobby-a", List.of("watcher"));
+        }
+    }
+
     private static String code(JsonNode reply) {
         return reply.get("error").get("code").asText();
     }
