@@ -3,38 +3,20 @@ package dev.realtime.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.realtime.testing.RedisServer;
 import java.time.Duration;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.JedisPooled;
 
 /** The history contract against a real Redis server; every node() is a separate pool. */
 class RedisHistoryStoreTest extends HistoryStoreContract {
-    private static RedisServer redis;
-    private final RedisStoreFixture fixture = new RedisStoreFixture(redis);
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
-
-    @AfterEach
-    void closePools() {
-        fixture.close();
-    }
+    @RegisterExtension
+    static final RedisStoreExtension REDIS = new RedisStoreExtension();
 
     @Override
     HistoryStore node(int capacity, Duration ttl) {
-        return new RedisHistoryStore(fixture.node(), fixture.prefix, capacity, ttl);
+        return new RedisHistoryStore(REDIS.fixture().node(), REDIS.fixture().prefix, capacity, ttl);
     }
 
     @Override
@@ -53,10 +35,10 @@ class RedisHistoryStoreTest extends HistoryStoreContract {
         for (int i = 0; i < 5; i++) {
             h.append("lobby", text("e" + i));
         }
-        String meta = fixture.prefix + "hist:meta:lobby";
-        String log = fixture.prefix + "hist:log:lobby";
-        assertEquals(Set.of(meta, log), fixture.keys());
-        JedisPooled j = fixture.node();
+        String meta = REDIS.fixture().prefix + "hist:meta:lobby";
+        String log = REDIS.fixture().prefix + "hist:log:lobby";
+        assertEquals(Set.of(meta, log), REDIS.fixture().keys());
+        JedisPooled j = REDIS.fixture().node();
         assertEquals("5", j.hget(meta, "head"));
         assertEquals(3, j.llen(log));
         long ttl = j.pttl(log);

@@ -3,37 +3,19 @@ package dev.realtime.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.realtime.testing.RedisServer;
 import java.time.Duration;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The presence contract against a real Redis server; expiry runs on Redis's clock (1.5 s timeout). */
 class RedisPresenceStoreTest extends PresenceStoreContract {
-    private static RedisServer redis;
-    private final RedisStoreFixture fixture = new RedisStoreFixture(redis);
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
-
-    @AfterEach
-    void closePools() {
-        fixture.close();
-    }
+    @RegisterExtension
+    static final RedisStoreExtension REDIS = new RedisStoreExtension();
 
     @Override
     PresenceStore node() {
-        return new RedisPresenceStore(fixture.node(), fixture.prefix, Duration.ofMillis(1500));
+        return new RedisPresenceStore(REDIS.fixture().node(), REDIS.fixture().prefix, Duration.ofMillis(1500));
     }
 
     @Override
@@ -47,10 +29,10 @@ class RedisPresenceStoreTest extends PresenceStoreContract {
         a.heartbeat("n1");
         a.online("n1", "u1", "s1");
         a.joined("lobby", "u1", "n1");
-        Set<String> keys = fixture.keys();
-        assertTrue(keys.contains(fixture.prefix + "presence:alive:n1"), keys.toString());
-        assertTrue(keys.contains(fixture.prefix + "presence:room:lobby"), keys.toString());
+        Set<String> keys = REDIS.fixture().keys();
+        assertTrue(keys.contains(REDIS.fixture().prefix + "presence:alive:n1"), keys.toString());
+        assertTrue(keys.contains(REDIS.fixture().prefix + "presence:room:lobby"), keys.toString());
         a.forgetNode("n1");
-        assertEquals(Set.of(), fixture.keys());
+        assertEquals(Set.of(), REDIS.fixture().keys());
     }
 }
