@@ -258,19 +258,19 @@ public final class Session {
         }
         principal = who;
         expiryWarned = false;
+        // Now, in the same loop task as the identity change: a close right after this (before the
+        // user room's join completes) must already see the rooms reported under the user, or its
+        // leaves would be unbalanced. Rooms joined while anonymous are the user's now.
+        connectedReported = true;
+        ctx.sessionListener().connected(this);
+        for (String joined : List.copyOf(reportedRooms)) {
+            ctx.sessionListener().joined(this, joined);
+        }
         String own = RoomPolicy.userRoom(who.userId());
         rooms.add(own);
         ctx.rooms().join(subscriber, own, error -> {
             if (error != null) {
                 rooms.remove(own);
-            } else if (!closing) {
-                connectedReported = true;
-                ctx.sessionListener().connected(this);
-                // Rooms joined while anonymous are the user's now: report them again under the user,
-                // so what the disconnect reports (left, per room) stays balanced for presence.
-                for (String joined : List.copyOf(reportedRooms)) {
-                    ctx.sessionListener().joined(this, joined);
-                }
             }
         });
         return true;
