@@ -53,13 +53,14 @@ public final class PubSubWatchdog {
      * @return false when the connection was found silent and dropped
      */
     public boolean check(Jedis connection, JedisPubSubBase<?> pubSub, boolean subscribed) {
-        if (connection == null || !subscribed || connection != watched) {
-            // Nothing to watch yet, or a new connection: count its silence from now, not from the old one's.
-            watched = subscribed ? connection : null;
+        if (connection == null || !subscribed) { // nothing to watch yet
+            watched = null;
             pong();
-            if (!subscribed || connection == null) {
-                return true;
-            }
+            return true;
+        }
+        if (connection != watched) { // a new connection: count its silence from now, not from the old one's
+            watched = connection;
+            pong();
         }
         if (System.nanoTime() - lastPongNanos > TimeUnit.MILLISECONDS.toNanos(3 * everyMs)) {
             log.warn("{} silent for {} ms; reconnecting", what, 3 * everyMs);

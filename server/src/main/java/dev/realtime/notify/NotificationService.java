@@ -97,15 +97,8 @@ public final class NotificationService implements SessionListener, AutoCloseable
             publish(userId, event, data);
             return;
         }
-        if (thread.getQueue().size() >= MAX_QUEUED) {
-            metrics.notifications.labels("queue_full").inc();
-            publish(userId, event, object);
-            return;
-        }
-        try {
-            thread.execute(() -> store(userId, event, object));
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            publish(userId, event, object); // shutting down: live only
+        if (!tryQueue(() -> store(userId, event, object))) {
+            publish(userId, event, object); // queue full or shutting down: live only
         }
     }
 
@@ -127,15 +120,20 @@ public final class NotificationService implements SessionListener, AutoCloseable
      * full it is dropped (and counted). Never blocks.
      */
     public void queue(Runnable task) {
-        if (thread.getQueue().size() >= MAX_QUEUED) {
-            metrics.notifications.labels("queue_full").inc();
-            return;
+        tryQueue(task);
+    }
+
+    private boolean tryQueue(Runnable task) {
+        if (thread.getQueue().size() < MAX_QUEUED) {
+            try {
+                thread.execute(task);
+                return true;
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // shutting down: counted like a full queue
+            }
         }
-        try {
-            thread.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            metrics.notifications.labels("queue_full").inc();
-        }
+        metrics.notifications.labels("queue_full").inc();
+        return false;
     }
 
     private void store(String userId, String event, ObjectNode data) {

@@ -10,7 +10,6 @@ import dev.realtime.ingest.EventIngest;
 import dev.realtime.notify.NotificationService;
 import dev.realtime.presence.PresenceTracker;
 import dev.realtime.session.SessionListener;
-import dev.realtime.store.Stores;
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.protocol.BinaryCodec;
 import dev.realtime.protocol.JsonCodec;
@@ -48,7 +47,6 @@ public record GatewayContext(
         long startedAtMillis,
         String version,
         Bus bus,
-        Stores stores,
         PresenceTracker presence,
         NotificationService notifications,
         EventIngest ingest,

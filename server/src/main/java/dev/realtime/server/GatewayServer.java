@@ -10,26 +10,26 @@ import dev.realtime.emit.EmitRegistry;
 import dev.realtime.history.HistoryEmit;
 import dev.realtime.history.StoreJournal;
 import dev.realtime.http.ApiRoutes;
-import dev.realtime.presence.PresenceEmit;
-import dev.realtime.room.RoomJournal;
-import dev.realtime.store.Stores;
-import dev.realtime.ingest.RouteTable;
-import dev.realtime.ingest.RouteTableException;
-import dev.realtime.http.EventRoutes;
-import dev.realtime.notify.ChannelSubscriptions;
-import dev.realtime.notify.NotificationService;
 import dev.realtime.http.BoundedBodyAggregator;
+import dev.realtime.http.EventRoutes;
 import dev.realtime.http.HealthRoutes;
 import dev.realtime.http.HttpRouter;
+import dev.realtime.ingest.RouteTable;
+import dev.realtime.ingest.RouteTableException;
 import dev.realtime.metrics.GatewayMetrics;
+import dev.realtime.notify.ChannelSubscriptions;
+import dev.realtime.notify.NotificationService;
+import dev.realtime.presence.PresenceEmit;
 import dev.realtime.protocol.BinaryCodec;
 import dev.realtime.protocol.CloseCodes;
 import dev.realtime.protocol.JsonCodec;
 import dev.realtime.room.LoopOutbox;
 import dev.realtime.room.RoomBridge;
+import dev.realtime.room.RoomJournal;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
 import dev.realtime.session.ConnectionRegistry;
+import dev.realtime.store.Stores;
 import dev.realtime.ws.ConnectionSweeper;
 import dev.realtime.ws.WebSocketUpgrade;
 import io.netty.bootstrap.ServerBootstrap;
@@ -47,8 +47,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.File;
@@ -194,7 +194,7 @@ public final class GatewayServer {
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
                 rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames()), registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
-                services.stores, services.presence, services.notifications, services.ingest, services.forwarding,
+                services.presence, services.notifications, services.ingest, services.forwarding,
                 services.sessionListener, deps.build());
         services.start();
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
