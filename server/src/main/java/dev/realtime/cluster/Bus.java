@@ -33,6 +33,17 @@ public interface Bus extends AutoCloseable {
     /** Starts receiving {@code room}'s messages. Idempotent. */
     void subscribe(String room);
 
+    /**
+     * Completes once messages published to {@code room} from then on reach this node: at once when
+     * the subscription is already in place (or subscribing is synchronous), else when the backend
+     * confirms it. A join waits for it before answering (and a recovering join before reading the
+     * history), so nothing published right after the join is missed. May never complete while the
+     * backend is unreachable: callers bound the wait.
+     */
+    default java.util.concurrent.CompletableFuture<Void> subscribed(String room) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** Stops receiving {@code room}'s messages. Idempotent. */
     void unsubscribe(String room);
 

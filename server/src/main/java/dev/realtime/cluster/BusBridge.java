@@ -47,6 +47,11 @@ public final class BusBridge implements RoomBridge, Bus.Handler {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<Void> subscribed(String room) {
+        return bus.subscribed(room);
+    }
+
+    @Override
     public void closed(String room) {
         bus.unsubscribe(room);
     }

@@ -4,7 +4,9 @@ import dev.realtime.metrics.GatewayMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -44,6 +46,8 @@ public final class RedisBus implements Bus {
     private final String nodeChannel;
     private final GatewayMetrics metrics;
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    /** Subscriptions asked for and not yet confirmed by Redis, completed by the subscriber thread. */
+    private final Map<String, CompletableFuture<Void>> confirmations = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<byte[][]> outbound = new LinkedBlockingQueue<>(QUEUE_LIMIT);
     private final PubSub pubSub = new PubSub();
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -101,13 +105,29 @@ public final class RedisBus implements Bus {
     @Override
     public void subscribe(String room) {
         if (rooms.add(room)) {
+            confirmations.putIfAbsent(room, new CompletableFuture<>());
             onControl(() -> send(true, room));
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> subscribed(String room) {
+        CompletableFuture<Void> pending = confirmations.get(room);
+        return pending != null ? pending : CompletableFuture.completedFuture(null);
+    }
+
+    /** Redis confirmed the subscription of {@code room}'s channel (subscriber thread). */
+    private void confirmed(String room) {
+        CompletableFuture<Void> pending = confirmations.remove(room);
+        if (pending != null) {
+            pending.complete(null);
         }
     }
 
     @Override
     public void unsubscribe(String room) {
         if (rooms.remove(room)) {
+            confirmed(room); // nobody waits for a room this node left
             onControl(() -> send(false, room));
         }
     }
@@ -326,6 +346,10 @@ public final class RedisBus implements Bus {
 
         @Override
         public void onSubscribe(byte[] channel, int subscribedChannels) {
+            String name = new String(channel, StandardCharsets.UTF_8);
+            if (name.startsWith(roomPrefix)) {
+                confirmed(name.substring(roomPrefix.length()));
+            }
             if (!subscriberUp) {
                 subscriberUp = true;
                 log.info("redis bus connected to {}", address);

@@ -15,6 +15,14 @@ public interface RoomBridge {
     /** {@code room} lost its last local member. */
     void closed(String room);
 
+    /**
+     * Completes once events other nodes publish to {@code room} reach this node (see
+     * {@code Bus.subscribed}); at once for a node alone. May be called from any thread.
+     */
+    default java.util.concurrent.CompletableFuture<Void> subscribed(String room) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** An event was accepted for {@code room} (already delivered to the local members). */
     void published(String room, ServerMessage.Event event);
 

@@ -97,9 +97,34 @@ public final class RoomService {
                 }
                 shard.removeIfEmpty(r);
             }
-            answer(s, done, result);
+            if (result != null) {
+                answer(s, done, result);
+                return;
+            }
+            // The answer waits until other nodes' events for the room reach this node (at once unless
+            // this join just opened the room here), so a client never misses what follows its reply.
+            whenSubscribed(room, () -> answer(s, done, null));
         });
     }
+
+    /**
+     * Runs {@code then} on the room's shard once the bus delivers {@code room} to this node, or
+     * after {@link #SUBSCRIBE_WAIT_MS} when the bus cannot confirm (it is down: nothing arrives anyway).
+     * Called on the shard; runs {@code then} inline when the subscription is already in place.
+     */
+    private void whenSubscribed(String room, Runnable then) {
+        java.util.concurrent.CompletableFuture<Void> subscribed = bridge.subscribed(room);
+        if (subscribed.isDone()) {
+            then.run();
+            return;
+        }
+        RoomShard shard = shard(room);
+        subscribed.copy().completeOnTimeout(null, SUBSCRIBE_WAIT_MS, TimeUnit.MILLISECONDS)
+                .whenComplete((v, e) -> shard.executor().execute(then));
+    }
+
+    /** Longest a join waits for the bus to confirm a new room's subscription. */
+    static final long SUBSCRIBE_WAIT_MS = 2_000;
 
     /** Removes {@code s} from {@code room}; {@code done} (may be null) gets whether it was a member. */
     public void leave(Subscriber s, String room, Consumer<Boolean> done) {
@@ -204,7 +229,9 @@ public final class RoomService {
                 return;
             }
             Room.Recovery token = r.startRecovering(s);
-            journal.inOrder(room, () -> {
+            // Read the history only once other nodes' events reach this node: whatever is appended
+            // after the read then arrives here (and is kept), so the gap cannot fall in between.
+            whenSubscribed(room, () -> journal.inOrder(room, () -> {
                 RoomJournal.Replay read;
                 try {
                     read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
@@ -214,7 +241,7 @@ public final class RoomService {
                 }
                 RoomJournal.Replay replay = read;
                 onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
-            });
+            }));
         });
     }
 

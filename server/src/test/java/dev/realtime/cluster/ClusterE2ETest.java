@@ -1,6 +1,7 @@
 package dev.realtime.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.realtime.testing.RedisServer;
@@ -79,6 +80,20 @@ class ClusterE2ETest {
             assertEquals("lobby", ev.get("room").asText());
             c.expectEvent("marker");
             c.expectNone(m -> isEvent(m, "chat:message"), Duration.ofMillis(200));
+        }
+    }
+
+    @Test
+    void aJoinReplyMeansEventsPublishedElsewhereFromNowOnArrive() {
+        WsClient alice = connect(0, "alice-j");
+        WsClient bob = connect(1, "bob-j");
+        for (int i = 0; i < 20; i++) {
+            String room = "fresh-" + i;
+            alice.join(room);
+            // No waiting for Redis here: bob's reply itself promises that node B now hears the room.
+            assertTrue(bob.join(room).get("ok").asBoolean());
+            alice.publish(room, "hello", Integer.toString(i));
+            assertEquals(i, bob.expectEvent("hello").get("data").asInt(), room);
         }
     }
 
