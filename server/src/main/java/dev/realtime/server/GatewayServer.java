@@ -201,6 +201,9 @@ public final class GatewayServer {
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
         metrics.gauge("realtime_ready", "1 when the node accepts traffic, 0 while draining",
                 () -> draining.get() ? 0 : 1);
+        metrics.gauge("realtime_outbound_buffered_bytes",
+                "Bytes written to connections that the kernel has not taken yet, summed over every connection",
+                this::outboundBufferedBytes);
         long tick = Math.max(10, Math.min(1000,
                 Math.min(config.pingIntervalMs(), Math.min(config.pingTimeoutMs(), config.authTimeoutMs())) / 4));
         sweepers.values().forEach(s -> s.start(tick));
@@ -234,6 +237,18 @@ public final class GatewayServer {
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    }
+
+    /** What every connection holds in its outbound buffer (a volatile read per channel; any thread). */
+    private double outboundBufferedBytes() {
+        long sum = 0;
+        for (Channel ch : channels) {
+            io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+            if (out != null) {
+                sum += out.totalPendingWriteBytes();
+            }
+        }
+        return sum;
     }
 
     /** The route table, refused when a routed Redis pattern could match this cluster's bus channels. */

@@ -36,8 +36,10 @@ public final class WebSocketControlHandler extends ChannelInboundHandlerAdapter 
         }
         session.touch();
         if (frame instanceof PingWebSocketFrame) {
+            session.context().metrics().messagesIn.labels("ws_ping").inc();
             ctx.writeAndFlush(new PongWebSocketFrame(frame.content()), ctx.voidPromise());
         } else if (frame instanceof PongWebSocketFrame) {
+            session.context().metrics().messagesIn.labels("ws_pong").inc();
             frame.release();
         } else if (frame instanceof CloseWebSocketFrame close) {
             int code = close.statusCode() > 0 ? close.statusCode() : CloseCodes.NORMAL;
