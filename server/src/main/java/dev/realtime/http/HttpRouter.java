@@ -37,6 +37,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     protected void channelRead0(ChannelHandlerContext chc, FullHttpRequest req) {
+        if (!chc.channel().isActive()) {
+            return; // closed below while requests of the same read were still being decoded
+        }
+        if (!chc.channel().isWritable()) {
+            // Pipelined requests whose answers are not being read: answering more would only grow
+            // our memory (an HTTP answer cannot be dropped without breaking the stream), so hang up.
+            ctx.metrics().httpSlowClients.inc();
+            chc.close();
+            return;
+        }
         DecoderResult result = req.decoderResult();
         if (!result.isSuccess()) {
             count("invalid", 400);

@@ -54,6 +54,8 @@ public final class GatewayMetrics {
             "Connections closed by the server, by close code").labelNames("code").register(registry);
     public final Counter httpRequests = Counter.build("realtime_http_requests_total",
             "HTTP requests by route and status").labelNames("route", "status").register(registry);
+    public final Counter httpSlowClients = Counter.build("realtime_http_slow_clients_total",
+            "Plain HTTP connections closed because they sent requests without reading the answers").register(registry);
     public final Counter busPublishes = Counter.build("realtime_bus_publishes_total",
             "Room events sent to other nodes over the bus").register(registry);
     public final Counter busReceives = Counter.build("realtime_bus_receives_total",

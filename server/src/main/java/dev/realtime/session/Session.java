@@ -132,16 +132,28 @@ public final class Session {
         if (!channel.isActive()) {
             return;
         }
-        if (!channel.isWritable()) {
-            ctx.metrics().droppedDeliveries.labels("slow_consumer").inc();
-            if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT) {
-                ctx.metrics().slowConsumerDisconnects.inc();
-                channel.close();
-            }
+        if (!writableOrSlow()) {
             return;
         }
         ctx.metrics().messagesOut.labels(message.op()).inc();
         channel.writeAndFlush(WsFrames.encode(codec, message, ctx.alloc()), channel.voidPromise());
+    }
+
+    /**
+     * Whether something may be written now. A connection above its high-water mark is a slow
+     * consumer: the write is dropped and counted, and under {@code SLOW_CONSUMER_POLICY=disconnect}
+     * the connection is closed. Every reply path (messages, pongs) asks this first.
+     */
+    public boolean writableOrSlow() {
+        if (channel.isWritable()) {
+            return true;
+        }
+        ctx.metrics().droppedDeliveries.labels("slow_consumer").inc();
+        if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT && channel.isActive()) {
+            ctx.metrics().slowConsumerDisconnects.inc();
+            channel.close();
+        }
+        return false;
     }
 
     /** Answers {@code id} with success; nothing when the message had no id. */

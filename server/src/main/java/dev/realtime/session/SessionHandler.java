@@ -58,25 +58,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean admitByRate(ClientMessage m) {
-        RateLimiter limiter = session.limiter();
-        long retryAfter = limiter.acquire(System.nanoTime());
-        if (retryAfter == 0) {
-            return true;
-        }
-        ctx.metrics().rateLimited.inc();
-        if (limiter.abusive()) {
-            ctx.metrics().abuseDisconnects.inc();
-            session.close(CloseCodes.TOO_MANY_REQUESTS, "rate limit exceeded");
-            return false;
-        }
-        ErrorInfo error = ErrorInfo.rateLimited("too many messages", retryAfter);
-        if (limiter.shouldWarn()) {
-            session.fail(null, error);
-        }
-        if (m.id() != null) {
-            session.fail(m.id(), error);
-        }
-        return false;
+        return RateGate.admit(session, m.id());
     }
 
     private void dispatch(ClientMessage m) {
