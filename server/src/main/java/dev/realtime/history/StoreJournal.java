@@ -157,7 +157,7 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
         List<ServerMessage.Event> out = new ArrayList<>(entries.size());
         for (HistoryStore.Entry e : entries) {
             ServerMessage.Event ev = BusEnvelope.decode(e.event()).event();
-            out.add(new ServerMessage.Event(ev.room(), ev.event(), ev.data(), e.offset(), epoch));
+            out.add(new ServerMessage.Event(ev.room(), ev.event(), StoredPayloads.safe(ev.data()), e.offset(), epoch));
         }
         return out;
     }

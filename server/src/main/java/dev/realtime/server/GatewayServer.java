@@ -167,7 +167,7 @@ public final class GatewayServer {
             sweepers.put(loop, new ConnectionSweeper(loop));
         }
         JsonCodec json = new JsonCodec(config.maxJsonDepth(), config.maxBatchMessages());
-        BinaryCodec binary = new BinaryCodec(config.maxBatchMessages());
+        BinaryCodec binary = new BinaryCodec(config.maxJsonDepth(), config.maxBatchMessages());
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
         ConnectionRegistry registry = new ConnectionRegistry(config.maxConnections(), config.maxConnectionsPerIp(),
                 config.maxConnectionsPerUser());
