@@ -55,6 +55,8 @@ public record GatewayConfig(
         SlowConsumerPolicy slowConsumerPolicy,
         int httpMaxBodyBytes,
         long httpIdleTimeoutMs,
+        long httpHeaderTimeoutMs,
+        int httpMaxConnections,
         // lifecycle
         long shutdownDelayMs,
         long shutdownGraceMs,
@@ -167,6 +169,8 @@ public record GatewayConfig(
                 r.choice("SLOW_CONSUMER_POLICY", SlowConsumerPolicy.class, SlowConsumerPolicy.DROP),
                 r.integer("HTTP_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
                 r.number("HTTP_IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
+                r.number("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 600_000),
+                r.integer("HTTP_MAX_CONNECTIONS", 10_000, 1, 10_000_000),
                 r.number("SHUTDOWN_DELAY_MS", 0, 0, 600_000),
                 r.number("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
                 tlsCert,

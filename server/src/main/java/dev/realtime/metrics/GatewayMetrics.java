@@ -56,6 +56,9 @@ public final class GatewayMetrics {
             "HTTP requests by route and status").labelNames("route", "status").register(registry);
     public final Counter httpSlowClients = Counter.build("realtime_http_slow_clients_total",
             "Plain HTTP connections closed because they sent requests without reading the answers").register(registry);
+    public final Counter httpRefused = Counter.build("realtime_http_refused_total",
+            "HTTP connections refused before a request was read, by reason (too_many_http_connections, head_timeout)")
+            .labelNames("reason").register(registry);
     public final Counter busPublishes = Counter.build("realtime_bus_publishes_total",
             "Room events sent to other nodes over the bus").register(registry);
     public final Counter busReceives = Counter.build("realtime_bus_receives_total",

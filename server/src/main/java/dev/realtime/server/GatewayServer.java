@@ -11,8 +11,10 @@ import dev.realtime.history.HistoryEmit;
 import dev.realtime.history.StoreJournal;
 import dev.realtime.http.ApiRoutes;
 import dev.realtime.http.BoundedBodyAggregator;
+import dev.realtime.http.HttpBodyGate;
 import dev.realtime.http.EventRoutes;
 import dev.realtime.http.HealthRoutes;
+import dev.realtime.http.HttpPhase;
 import dev.realtime.http.HttpRouter;
 import dev.realtime.ingest.RouteTable;
 import dev.realtime.ingest.RouteTableException;
@@ -212,6 +214,9 @@ public final class GatewayServer {
         ApiRoutes api = new ApiRoutes(context);
         EventRoutes events = new EventRoutes(context, api);
         WebSocketUpgrade upgrade = new WebSocketUpgrade(context);
+        HttpPhase.Limit httpPhaseLimit = new HttpPhase.Limit(config.httpMaxConnections());
+        metrics.gauge("realtime_http_connections", "Connections in the HTTP phase (not upgraded to WebSocket)",
+                httpPhaseLimit::current);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
@@ -228,10 +233,14 @@ public final class GatewayServer {
                         if (ssl != null) {
                             p.addLast("tls", ssl.newHandler(ch.alloc()));
                         }
+                        HttpPhase phase = new HttpPhase(httpPhaseLimit, config.httpHeaderTimeoutMs(), metrics);
+                        p.addLast(HttpPhase.BYTES_HANDLER, phase.bytes());
                         p.addLast(WebSocketUpgrade.HTTP_IDLE_HANDLER,
                                 new ReadTimeoutHandler(config.httpIdleTimeoutMs(), TimeUnit.MILLISECONDS));
                         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
+                        p.addLast(HttpPhase.HEADS_HANDLER, phase.heads());
                         p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
+                        p.addLast(HttpBodyGate.NAME, new HttpBodyGate(context.apiKey(), config.wsPath(), metrics));
                         p.addLast("http-aggregator", new BoundedBodyAggregator(config.httpMaxBodyBytes()));
                         p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade));
                     }
