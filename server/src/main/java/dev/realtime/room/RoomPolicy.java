@@ -109,6 +109,19 @@ public final class RoomPolicy {
         return null;
     }
 
+    /**
+     * Does {@code who} still hold {@code room}, joined under an earlier token (a refresh or an
+     * upgrade from anonymous changed the principal)? {@code null} if yes. Every join rule that
+     * depends on the token applies again; {@code match:*} rooms are granted per match by the server,
+     * not by the token, and stay.
+     */
+    public ErrorInfo recheck(Principal who, String room) {
+        if (room.startsWith("match:")) {
+            return null;
+        }
+        return checkJoin(who, room);
+    }
+
     /** May {@code who} leave {@code room}? {@code null} if yes. */
     public ErrorInfo checkLeave(Principal who, String room) {
         if (!who.anonymous() && room.equals(userRoom(who.userId()))) {

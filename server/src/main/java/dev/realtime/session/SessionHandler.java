@@ -123,7 +123,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         } else {
             session.refresh(who);
         }
-        session.reply(a.id(), Session.userPayload(who));
+        // A new principal: rooms the new token no longer grants are left (room:left) before the reply.
+        Membership.recheck(session, () -> session.reply(a.id(), Session.userPayload(who)));
     }
 
     private void join(ClientMessage.Join j) {
