@@ -59,6 +59,7 @@ public final class RouteTable {
     private final List<ForwardRule> forwards;
     private final Map<LifecycleKind, List<ForwardRule>> lifecycle;
     private final JsonNode policies;
+    private final RoutedNames routedNames;
 
     private RouteTable(String origin, int maxRecordBytes, RouteTableLoader.Parsed parsed) {
         this.origin = origin;
@@ -96,6 +97,7 @@ public final class RouteTable {
         }
         this.lifecycle = Collections.unmodifiableMap(lc);
         this.policies = parsed.policies() == null ? null : parsed.policies().deepCopy();
+        this.routedNames = new RoutedNames(routes);
     }
 
     private static Map<String, List<Route>> freeze(Map<String, List<Route>> m) {
@@ -206,6 +208,15 @@ public final class RouteTable {
             }
         }
         return java.util.Collections.unmodifiableSet(names);
+    }
+
+    /**
+     * Whether a route whose event name is a template ({@code {$source}}, {@code {$1}}, a field) can
+     * deliver {@code event} to {@code room}: clients may not publish such an event there, so a room's
+     * members can trust that it came from the server (see {@code RoutedNames}).
+     */
+    public boolean deliversTemplated(String room, String event) {
+        return routedNames.canDeliver(room, event);
     }
 
     /**

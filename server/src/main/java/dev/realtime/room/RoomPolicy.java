@@ -29,6 +29,7 @@ public final class RoomPolicy {
 
     private final List<String> publicRooms;
     private final java.util.Set<String> serverEvents;
+    private final java.util.function.BiPredicate<String, String> routedEvents;
 
     /** @param publicRooms names anonymous users may join; an entry ending in {@code *} is a prefix */
     public RoomPolicy(List<String> publicRooms) {
@@ -40,8 +41,18 @@ public final class RoomPolicy {
      *                     client publishes like the reserved prefixes
      */
     public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents) {
+        this(publicRooms, serverEvents, (room, event) -> false);
+    }
+
+    /**
+     * @param routedEvents whether the server can deliver {@code (room, event)} from a route whose event
+     *                     name is a template: refused to client publishes in that room
+     */
+    public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents,
+                      java.util.function.BiPredicate<String, String> routedEvents) {
         this.publicRooms = List.copyOf(publicRooms);
         this.serverEvents = java.util.Set.copyOf(serverEvents);
+        this.routedEvents = routedEvents;
     }
 
     public static String userRoom(String userId) {
@@ -137,6 +148,10 @@ public final class RoomPolicy {
         }
         if (GLOBAL.equals(room)) {
             return ErrorInfo.of(ErrorCode.FORBIDDEN, "only the server broadcasts to global");
+        }
+        if (routedEvents.test(room, event)) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "event name '" + event + "' is reserved in this room: the server"
+                    + " delivers it here from the route table");
         }
         return null;
     }

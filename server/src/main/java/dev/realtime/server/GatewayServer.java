@@ -194,7 +194,7 @@ public final class GatewayServer {
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
-                rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames()), registry, emits, json, binary, alloc,
+                rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames(), routes::deliversTemplated), registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
                 services.presence, services.notifications, services.ingest, services.forwarding,
                 services.sessionListener, deps.build());
