@@ -28,6 +28,7 @@ public record GatewayConfig(
         boolean jwtRequireExp,
         boolean devMode,
         String internalApiKey,
+        boolean internalApiKeyGenerated,
         boolean allowAnonymous,
         List<String> publicRooms,
         long authTimeoutMs,
@@ -108,7 +109,8 @@ public record GatewayConfig(
             r.problem("JWT_SECRET must be at least 16 characters (HS256 needs a strong shared secret)");
         }
         String apiKey = r.raw("INTERNAL_API_KEY");
-        if (apiKey == null && devMode) {
+        boolean apiKeyGenerated = apiKey == null && devMode;
+        if (apiKeyGenerated) {
             apiKey = randomSecret();
         }
         long pingInterval = r.number("WS_PING_INTERVAL", 25_000, 10, 3_600_000);
@@ -144,6 +146,7 @@ public record GatewayConfig(
                 r.bool("JWT_REQUIRE_EXP", true),
                 devMode,
                 apiKey,
+                apiKeyGenerated,
                 r.bool("ALLOW_ANONYMOUS", false),
                 r.list("PUBLIC_ROOMS"),
                 r.number("AUTH_TIMEOUT_MS", 5_000, 10, 600_000),
