@@ -31,12 +31,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Session {
     private static final long CLOSE_WRITE_TIMEOUT_MS = 2000;
+    /** Longest one unanswered message holds back the answers to later ones. */
+    static final long REPLY_ORDER_MAX_WAIT_MS = 10_000;
     private final GatewayContext ctx;
     private final String sid;
     private final Channel channel;
     private final MessageCodec codec;
     private final String ip;
     private final RateLimiter limiter;
+    /** Answers to messages with an id, in the order the messages arrived. */
+    private final ReplyOrder replies;
     private final Set<String> rooms = new LinkedHashSet<>();
     /**
      * Joins in flight, by room, with a token per attempt: a leave cancels it, so the answer of a
@@ -76,6 +80,7 @@ public final class Session {
         this.limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
                 ctx.config().rateLimitStrikes(), now);
         this.lastInboundNanos = now;
+        this.replies = new ReplyOrder(this::send, TimeUnit.MILLISECONDS.toNanos(REPLY_ORDER_MAX_WAIT_MS));
         this.authDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs());
     }
 
@@ -159,14 +164,31 @@ public final class Session {
     /** Answers {@code id} with success; nothing when the message had no id. */
     public void reply(Long id, Payload data) {
         if (id != null) {
-            send(ServerMessage.Reply.ok(id, data));
+            answer(id, ServerMessage.Reply.ok(id, data));
         }
     }
 
     /** Answers {@code id} with an error, or sends an {@code error} message when there is no id. */
     public void fail(Long id, ErrorInfo error) {
         ctx.metrics().errorsSent.labels(error.code()).inc();
-        send(id != null ? ServerMessage.Reply.error(id, error) : new ServerMessage.Error(error));
+        if (id != null) {
+            answer(id, ServerMessage.Reply.error(id, error));
+        } else {
+            send(new ServerMessage.Error(error));
+        }
+    }
+
+    /**
+     * A message with {@code id} arrived: its answer ({@link #answer}) will go out after the answers
+     * to every earlier message of this connection.
+     */
+    void expectAnswer(long id) {
+        replies.expect(id, System.nanoTime());
+    }
+
+    /** Sends the answer to message {@code id} ({@code reply}, or {@code pong}) in arrival order. */
+    void answer(long id, ServerMessage message) {
+        replies.answer(id, message);
     }
 
     public void fail(Long id, ErrorCode code, String message) {
@@ -214,6 +236,9 @@ public final class Session {
     public void activate(Principal who, Long authId) {
         if (!who.anonymous() && !reserveUser(who.userId())) {
             fail(null, ErrorCode.TOO_MANY_CONNECTIONS, "this user already has the maximum number of connections");
+            if (authId != null) {
+                fail(authId, ErrorCode.TOO_MANY_CONNECTIONS, "this user already has the maximum number of connections");
+            }
             close(CloseCodes.TOO_MANY_REQUESTS, "too many connections");
             return;
         }
@@ -299,6 +324,7 @@ public final class Session {
         if (closing || !channel.isActive()) {
             return;
         }
+        replies.expire(nowNanos);
         if (principal == null) {
             if (nowNanos - authDeadlineNanos >= 0) {
                 ctx.metrics().authFailures.labels("timeout").inc();
@@ -385,5 +411,6 @@ public final class Session {
         }
         reportedRooms.clear();
         rooms.clear();
+        replies.clear();
     }
 }

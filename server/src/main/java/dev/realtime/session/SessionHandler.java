@@ -46,6 +46,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.metrics().messagesIn.labels(m.op()).inc();
+        if (m.id() != null) {
+            session.expectAnswer(m.id()); // answers leave in the order the messages came
+        }
         if (!admitByRate(m)) {
             return;
         }
@@ -67,9 +70,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 firstAuth(a);
             } else {
                 ctx.metrics().authFailures.labels("no_auth_frame").inc();
-                session.fail(null, ErrorCode.UNAUTHORIZED, m instanceof ClientMessage.Invalid i
-                        ? i.error().message() : "the first message must be auth");
-                session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+                String why = m instanceof ClientMessage.Invalid i ? i.error().message() : "the first message must be auth";
+                refuseFirstFrame(m.id(), why);
             }
             return;
         }
@@ -82,7 +84,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         } else if (m instanceof ClientMessage.Emit e) {
             emit(e);
         } else if (m instanceof ClientMessage.Ping p) {
-            session.send(new ServerMessage.Pong(p.id()));
+            if (p.id() != null) {
+                session.answer(p.id(), new ServerMessage.Pong(p.id()));
+            } else {
+                session.send(new ServerMessage.Pong(null));
+            }
         } else if (m instanceof ClientMessage.Auth a) {
             reauth(a);
         } else if (m instanceof ClientMessage.Invalid i) {
@@ -97,9 +103,20 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             session.activate(who, a.id());
         } catch (AuthException e) {
             ctx.metrics().authFailures.labels(e.reason()).inc();
-            session.fail(null, ErrorCode.UNAUTHORIZED, e.getMessage());
-            session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+            refuseFirstFrame(a.id(), e.getMessage());
         }
+    }
+
+    /**
+     * A first frame that does not authenticate: the {@code error} that explains the close (as for
+     * every close), a failed {@code reply} when the message had an id, then close 4401.
+     */
+    private void refuseFirstFrame(Long id, String why) {
+        session.fail(null, ErrorCode.UNAUTHORIZED, why);
+        if (id != null) {
+            session.fail(id, ErrorCode.UNAUTHORIZED, why);
+        }
+        session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
     }
 
     private void reauth(ClientMessage.Auth a) {
