@@ -77,11 +77,8 @@ public final class ApiRoutes {
         stats.put("totalRooms", rooms.size());
         stats.put("roomStats", roomStats);
         stats.put("userConnections", users);
-        // Both seed shapes: flat (seed 001) and wrapped in {success, stats} (seed 003).
-        Map<String, Object> body = new LinkedHashMap<>(stats);
-        body.put("success", true);
-        body.put("stats", stats);
-        return body;
+        stats.put("success", true); // each figure once, at the top level (SPEC; seed 001's shape)
+        return stats;
     }
 
     /**
