@@ -14,6 +14,7 @@ public enum HttpEndpoint {
     LIVE("GET", "/health/live", "live", false, false),
     READY("GET", "/health/ready", "ready", false, false),
     METRICS("GET", "/metrics", "metrics", false, false),
+    OPENAPI("GET", "/api/openapi.json", "openapi", false, false),
     STATS("GET", "/api/stats", "stats", true, false),
     NOTIFY("POST", "/api/realtime/internal/notify", "notify", true, true),
     BROADCAST_ROOM("POST", "/api/broadcast/room", "broadcast", true, true),

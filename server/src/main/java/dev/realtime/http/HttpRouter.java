@@ -76,6 +76,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             case LIVE -> () -> health.live(chc, req);
             case READY -> () -> health.ready(chc, req);
             case METRICS -> () -> health.metrics(chc, req);
+            case OPENAPI -> () -> health.openApi(chc, req);
             case STATS -> () -> api.stats(chc, req);
             case NOTIFY -> () -> api.notify(chc, req);
             case BROADCAST_ROOM -> () -> api.broadcastRoom(chc, req);
