@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * A quiz player: joins matchmaking for a 1v1 rapid quiz, answers every question of the match it is
  * put in, and prints the live score until the match is complete.
  *
- * <p>Run: {@code RT_TOKEN=<jwt> java ... QuizGameClient ws://localhost:8080/ws}. Game logic runs on
- * its own single thread, never on the client's event loop.
+ * <p>Run (from the repository root): {@code RT_TOKEN=<jwt> mvn -q -pl client-sdk -am -DskipTests
+ * test-compile exec:java -Dexample=QuizGameClient -Dexec.args=ws://localhost:8080/ws}. Game logic runs
+ * on its own single thread, never on the client's event loop.
  */
 public final class QuizGameClient {
 
