@@ -28,11 +28,15 @@ public final class LoadTest {
         ServerProbe server = new ServerProbe(o.urls(), o.serverPids());
         long wall0 = System.nanoTime();
         double cpu0 = Limits.cpuSeconds(ProcessHandle.current().pid());
+        ServerSettings settings = ServerSettings.forRun(o);
+        System.out.println(settings.summary());
         Report report = switch (o.scenario()) {
             case "connect" -> ConnectScenario.run(o, adapter, stats, server);
             case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
+        java.util.List<String> hints = settings.hints(stats.errors());
+        report.put("serverSettingsNeeded", settings.needed()).put("hints", hints);
         double cpu = Limits.cpuSeconds(ProcessHandle.current().pid()) - cpu0;
         double wall = (System.nanoTime() - wall0) / 1e9;
         // A generator above ~80% of its cores measures itself, not the server (PERFORMANCE.md).
@@ -40,6 +44,7 @@ public final class LoadTest {
                 .put("harnessCpuUtilization", Report.round(cpu / wall / Runtime.getRuntime().availableProcessors(), 2))
                 .put("machine", machine()).put("date", java.time.Instant.now().toString());
         report.print();
+        hints.forEach(h -> System.err.println("HINT: " + h));
         report.write(o.out());
         return report.fields;
     }
