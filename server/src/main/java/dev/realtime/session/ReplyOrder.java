@@ -59,6 +59,21 @@ final class ReplyOrder {
         out.accept(message);
     }
 
+    /**
+     * The message {@code id} will be answered whenever its answer is ready, out of order: its slot is
+     * given up (the answers behind it may go) and its answer, when it comes, is sent at once.
+     */
+    void detach(long id) {
+        for (Iterator<Slot> it = slots.iterator(); it.hasNext(); ) {
+            Slot s = it.next();
+            if (s.id == id && s.answer == null) {
+                it.remove();
+                drain();
+                return;
+            }
+        }
+    }
+
     /** Stops waiting for answers older than the limit (called from the session's sweep). */
     void expire(long nowNanos) {
         boolean dropped = false;

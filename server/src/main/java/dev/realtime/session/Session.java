@@ -186,6 +186,11 @@ public final class Session {
         replies.expect(id, System.nanoTime());
     }
 
+    /** Message {@code id} is answered when ready, without holding back the answers to later messages. */
+    void detachAnswer(long id) {
+        replies.detach(id);
+    }
+
     /** Sends the answer to message {@code id} ({@code reply}, or {@code pong}) in arrival order. */
     void answer(long id, ServerMessage message) {
         replies.answer(id, message);

@@ -20,6 +20,8 @@ final class SessionEmitContext implements EmitContext {
     private final Principal principal;
     private final Set<String> rooms;
     private boolean answered; // loop-owned
+    /** The handler joined or left a room for the connection: its answer waits only on a room shard (loop-owned). */
+    private boolean roomOperation;
 
     SessionEmitContext(Session session, ClientMessage.Emit emit) {
         this.session = session;
@@ -73,8 +75,17 @@ final class SessionEmitContext implements EmitContext {
         });
     }
 
+    /**
+     * Whether the handler has answered, or started a room operation whose completion will answer it
+     * (called on the loop right after the handler returned).
+     */
+    boolean answeredOrOnRooms() {
+        return answered || roomOperation;
+    }
+
     @Override
     public void join(String room, java.util.function.Consumer<ErrorInfo> done) {
+        roomOperation |= session.channel().eventLoop().inEventLoop();
         onLoop(() -> {
             if (session.closing()) {
                 done.accept(ErrorInfo.of(ErrorCode.UNAVAILABLE, "the connection is closing"));
@@ -86,6 +97,7 @@ final class SessionEmitContext implements EmitContext {
 
     @Override
     public void leave(String room, java.util.function.Consumer<ErrorInfo> done) {
+        roomOperation |= session.channel().eventLoop().inEventLoop();
         onLoop(() -> Membership.leave(session, room, (error, data) -> done.accept(error)));
     }
 

@@ -203,6 +203,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        handler.handle(new SessionEmitContext(session, e));
+        SessionEmitContext context = new SessionEmitContext(session, e);
+        handler.handle(context);
+        if (e.id() != null && !context.answeredOrOnRooms()) {
+            // The handler answers later, after a store or another service (history, presence, the inbox,
+            // matchmaking...), possibly much later: its answer must not hold back the connection's others.
+            session.detachAnswer(e.id());
+        }
     }
 }

@@ -69,6 +69,18 @@ class ReplyOrderE2ETest {
     }
 
     @Test
+    void anEmitThatJoinsARoomKeepsItsPlace() {
+        try (WsClient c = node.connect("order3")) {
+            for (int round = 0; round < 10; round++) {
+                long base = 200 + round * 10L;
+                c.send("[{\"op\":\"emit\",\"id\":" + (base + 1) + ",\"event\":\"notifications:subscribe\","
+                        + "\"data\":{\"channelId\":\"c" + round + "\"}},{\"op\":\"ping\",\"id\":" + (base + 2) + "}]");
+                assertEquals(List.of(base + 1, base + 2), answers(c, 2));
+            }
+        }
+    }
+
+    @Test
     void aFailingFirstAuthWithAnIdIsAnsweredThenClosed() {
         try (WsClient c = WsClient.connect(node.ws())) {
             c.send("{\"op\":\"auth\",\"id\":7,\"token\":\"not-a-jwt\"}");

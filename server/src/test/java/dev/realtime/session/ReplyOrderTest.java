@@ -53,4 +53,15 @@ class ReplyOrderTest {
         assertEquals(List.of(9L, 5L, 5L), sent);
         assertEquals(0, order.size());
     }
+
+    @Test
+    void aDetachedSlotReleasesTheOthersAndItsAnswerGoesWhenReady() {
+        order.expect(1, 0);
+        order.expect(2, 0);
+        order.answer(2, answer(2));
+        order.detach(1);
+        assertEquals(List.of(2L), sent);
+        order.answer(1, answer(1));
+        assertEquals(List.of(2L, 1L), sent);
+    }
 }
