@@ -25,7 +25,12 @@ public final class JsonValue {
 
     /** @param maxDepth deepest nesting accepted inside the value (1 = scalars, flat arrays and objects) */
     public JsonValue(int maxDepth) {
-        this.factory = JsonFactory.builder()
+        this.factory = limitedFactory(maxDepth);
+    }
+
+    /** The JSON path's parser limits: {@code maxDepth} levels, numbers of at most 64 digits, any string length. */
+    static JsonFactory limitedFactory(int maxDepth) {
+        return JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(maxDepth)
                         .maxStringLength(Integer.MAX_VALUE / 4)
