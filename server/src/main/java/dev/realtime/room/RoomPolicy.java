@@ -29,6 +29,7 @@ public final class RoomPolicy {
 
     private final List<String> publicRooms;
     private final java.util.Set<String> serverEvents;
+    private final PrefixPolicies prefixPolicies;
 
     /** @param publicRooms names anonymous users may join; an entry ending in {@code *} is a prefix */
     public RoomPolicy(List<String> publicRooms) {
@@ -40,8 +41,22 @@ public final class RoomPolicy {
      *                     client publishes like the reserved prefixes
      */
     public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents) {
+        this(publicRooms, serverEvents, PrefixPolicies.BUILT_IN);
+    }
+
+    /** @param prefixPolicies per-room settings by name or prefix (the route table's {@code policies}) */
+    public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents, PrefixPolicies prefixPolicies) {
         this.publicRooms = List.copyOf(publicRooms);
         this.serverEvents = java.util.Set.copyOf(serverEvents);
+        this.prefixPolicies = prefixPolicies;
+    }
+
+    /**
+     * Whether {@code room} announces its users' first join and last leave
+     * ({@code room:user_joined}/{@code room:user_left}); by room prefix, see {@link PrefixPolicies}.
+     */
+    public boolean presenceEvents(String room) {
+        return prefixPolicies.presenceEvents(room);
     }
 
     public static String userRoom(String userId) {
