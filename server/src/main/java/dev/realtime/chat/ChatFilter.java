@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 /**
  * The optional word filter of the live chat ({@code CHAT_BLOCKED_WORDS_FILE}): a UTF-8 file with one
  * word or phrase per line ({@code #} starts a comment line, blank lines are skipped). A message is
- * refused when it contains a listed word or phrase as a whole word, ignoring case ("class" is not
- * refused for "ass"). Immutable and thread-safe.
+ * refused when it contains a listed word or phrase as whole words, ignoring case ("class" is not
+ * refused for "ass") and how much whitespace separates a phrase's words. Immutable and thread-safe.
  */
 public final class ChatFilter {
     /** Lets everything through. */
@@ -51,8 +51,8 @@ public final class ChatFilter {
             w = w.toLowerCase(Locale.ROOT);
             if (w.codePoints().allMatch(ChatFilter::wordChar)) {
                 words.add(w);
-            } else {
-                phrases.add(Pattern.quote(w));
+            } else { // a phrase: its words in order, separated by any whitespace
+                phrases.add(String.join("\\s+", java.util.Arrays.stream(w.split("\\s+")).map(Pattern::quote).toList()));
             }
         }
         Pattern p = phrases.isEmpty() ? null : Pattern.compile("(?<![\\p{L}\\p{N}_])(?:" + String.join("|", phrases)
