@@ -2,7 +2,6 @@ package dev.realtime.counts;
 
 import dev.realtime.cluster.PeerChannel;
 import dev.realtime.protocol.ServerMessage;
-import dev.realtime.room.RoomService;
 import dev.realtime.server.Json;
 import dev.realtime.session.Session;
 import dev.realtime.session.SessionListener;
@@ -75,9 +74,15 @@ public final class RoomCounts implements SessionListener, AutoCloseable {
     private record Remote(int count, long heardAt) {
     }
 
+    /** Shows a count event to this node's members of the room (e.g. {@code RoomService.deliverLocally}). */
+    @FunctionalInterface
+    public interface Display {
+        void show(String room, ServerMessage.Event event);
+    }
+
     private final OwnerThread thread;
     private final List<Counter> counters;
-    private final RoomService rooms;
+    private final Display display;
     private final PeerChannel peers;
     private final long intervalNanos;
     private final long refreshNanos;
@@ -88,11 +93,11 @@ public final class RoomCounts implements SessionListener, AutoCloseable {
      * @param intervalMs {@code VIEWER_COUNT_INTERVAL_MS}: at most one event (and one report) per room per interval
      * @param refreshMs  keep-alive period of a node's reports; silent nodes drop out after three
      */
-    public RoomCounts(String nodeId, List<Counter> counters, RoomService rooms, PeerChannel peers,
+    public RoomCounts(String nodeId, List<Counter> counters, Display display, PeerChannel peers,
                       long intervalMs, long refreshMs) {
         this.thread = new OwnerThread("rt-counts-" + nodeId);
         this.counters = List.copyOf(counters);
-        this.rooms = rooms;
+        this.display = display;
         this.peers = peers;
         this.intervalNanos = intervalMs * 1_000_000L;
         this.refreshNanos = Math.max(intervalMs, refreshMs) * 1_000_000L;
@@ -118,24 +123,34 @@ public final class RoomCounts implements SessionListener, AutoCloseable {
 
     @Override
     public void joined(Session session, String room) {
+        joined(room);
+    }
+
+    @Override
+    public void left(Session session, String room) {
+        left(room);
+    }
+
+    @Override
+    public void disconnected(Session session, Set<String> rooms) {
+        for (String room : rooms) {
+            left(room);
+        }
+    }
+
+    /** One more local connection in {@code room} (ignored unless a counter covers it). Any thread. */
+    public void joined(String room) {
         Counter c = counterOf(room);
         if (c != null) {
             thread.execute(() -> change(room, c, +1));
         }
     }
 
-    @Override
-    public void left(Session session, String room) {
+    /** One local connection fewer in {@code room}. Any thread. */
+    public void left(String room) {
         Counter c = counterOf(room);
         if (c != null) {
             thread.execute(() -> change(room, c, -1));
-        }
-    }
-
-    @Override
-    public void disconnected(Session session, Set<String> rooms) {
-        for (String room : rooms) {
-            left(session, room);
         }
     }
 
@@ -270,8 +285,8 @@ public final class RoomCounts implements SessionListener, AutoCloseable {
         n.newcomer = false;
         n.lastShow = System.nanoTime();
         Counter c = n.counter;
-        rooms.deliverLocally(room, new ServerMessage.Event(room, c.event(), Json.payload(Json.obj(
-                c.idField(), room.substring(c.prefix().length()), "count", total)), null, null), "count");
+        display.show(room, new ServerMessage.Event(room, c.event(), Json.payload(Json.obj(
+                c.idField(), room.substring(c.prefix().length()), "count", total)), null, null));
     }
 
     @Override

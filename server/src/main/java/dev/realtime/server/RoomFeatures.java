@@ -49,7 +49,8 @@ final class RoomFeatures implements AutoCloseable {
         RoomSignals signals = new RoomSignals(rooms, peers);
         presence.onRoomChanges(new PresenceEvents(policy, f.presenceEventsMaxMembers(), signals));
         typing = new TypingService(config.nodeId(), f.typingTimeoutMs(), f.typingMaxPerSecond(), signals);
-        counts = new RoomCounts(config.nodeId(), List.of(VideoEmits.VIEWERS, ChatEmits.USERS), rooms, peers,
+        counts = new RoomCounts(config.nodeId(), List.of(VideoEmits.VIEWERS, ChatEmits.USERS),
+                (room, event) -> rooms.deliverLocally(room, event, "count"), peers,
                 f.viewerCountIntervalMs(), Math.max(1_000, config.presenceTimeoutMs() / 3));
         metrics.gauge("realtime_room_counts_cpu_seconds", "CPU seconds spent counting room viewers and chat users "
                 + "(the rt-counts thread)", counts::cpuSeconds);
