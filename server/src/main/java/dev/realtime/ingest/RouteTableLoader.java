@@ -105,7 +105,7 @@ final class RouteTableLoader {
 
     // ---------------------------------------------------------------- policies
 
-    private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "description");
+    private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "clientPublish", "description");
 
     /** {@code {"video:*": {"presenceEvents": false}, "lobby": {...}}}: settings by room name or prefix. */
     private List<dev.realtime.room.PrefixPolicies.Policy> roomPolicies(JsonNode policies) {
@@ -134,12 +134,10 @@ final class RouteTableLoader {
             int before = problems.size();
             unknownKeys(settings, path, POLICY_KEYS);
             optionalText(settings, path, "description");
-            Boolean presence = null;
-            if (settings.has("presenceEvents")) {
-                presence = bool(settings, path, "presenceEvents", true);
-            }
+            Boolean presence = settings.has("presenceEvents") ? bool(settings, path, "presenceEvents", true) : null;
+            Boolean publish = settings.has("clientPublish") ? bool(settings, path, "clientPublish", true) : null;
             if (problems.size() == before) {
-                out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence));
+                out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence, publish));
             }
         }
         return out;

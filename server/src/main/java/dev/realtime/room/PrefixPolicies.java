@@ -13,9 +13,12 @@ import java.util.Map;
  * and sets a value wins (an exact name before any prefix, then the longest prefix), so a file can
  * override a default for one room without repeating the rest.
  *
- * <p>Settings today: {@code presenceEvents} (whether {@code room:user_joined}/{@code room:user_left}
- * are sent). Built in: {@code video:*} has them off, because a video room can hold a whole
- * audience. Immutable and thread-safe.
+ * <p>Settings: {@code presenceEvents} (whether {@code room:user_joined}/{@code room:user_left} are
+ * sent) and {@code clientPublish} (whether clients may {@code publish} into the room, or only talk
+ * through the server's emits). Built in: {@code video:*} has both off, because a video room holds a
+ * whole audience; {@code chat:*} takes no client publishes, so every chat message goes through
+ * {@code chat:message} (its server id, length limit, word filter and rate limit). Immutable and
+ * thread-safe.
  */
 public final class PrefixPolicies {
 
@@ -24,7 +27,11 @@ public final class PrefixPolicies {
      *
      * @param pattern room name, {@code prefix*} or {@code *}
      */
-    public record Policy(String pattern, Boolean presenceEvents) {
+    public record Policy(String pattern, Boolean presenceEvents, Boolean clientPublish) {
+        public Policy(String pattern, Boolean presenceEvents) {
+            this(pattern, presenceEvents, null);
+        }
+
         boolean matches(String room) {
             return pattern.endsWith("*") ? room.startsWith(pattern.substring(0, pattern.length() - 1))
                     : pattern.equals(room);
@@ -37,7 +44,8 @@ public final class PrefixPolicies {
     }
 
     /** Built-in defaults (a file's entry for the same key replaces it). */
-    public static final List<Policy> DEFAULTS = List.of(new Policy("video:*", false));
+    public static final List<Policy> DEFAULTS = List.of(new Policy("video:*", false, false),
+            new Policy("chat:*", null, false));
 
     /** Only the built-in defaults. */
     public static final PrefixPolicies BUILT_IN = of(List.of());
@@ -63,6 +71,16 @@ public final class PrefixPolicies {
         for (Policy p : bySpecificity) {
             if (p.presenceEvents() != null && p.matches(room)) {
                 return p.presenceEvents();
+            }
+        }
+        return true;
+    }
+
+    /** Whether clients may {@code publish} into {@code room} (default: yes). */
+    public boolean clientPublish(String room) {
+        for (Policy p : bySpecificity) {
+            if (p.clientPublish() != null && p.matches(room)) {
+                return p.clientPublish();
             }
         }
         return true;

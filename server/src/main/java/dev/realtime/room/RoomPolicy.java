@@ -140,6 +140,10 @@ public final class RoomPolicy {
         if (GLOBAL.equals(room)) {
             return ErrorInfo.of(ErrorCode.FORBIDDEN, "only the server broadcasts to global");
         }
+        if (!prefixPolicies.clientPublish(room)) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "clients do not publish in " + room + ": use its emits "
+                    + "(e.g. chat:message)");
+        }
         return null;
     }
 

@@ -92,6 +92,9 @@ class ChatE2ETest {
             assertEquals("content_blocked", errorCode(say(alice, "v2", "you ASS")));
             assertEquals("content_blocked", errorCode(say(alice, "v2", "a Bad  phrase")));
             assertEquals("not_in_room", errorCode(say(alice, "other", "hi")));
+            // No way around the chat's checks through a plain publish into the chat room.
+            assertEquals("forbidden", errorCode(alice.publish("chat:v2", "chat:message",
+                    "{\"id\":\"fake\",\"userId\":\"bob\",\"message\":\"you ASS\"}")));
             assertEquals("invalid_message", errorCode(alice.emit("chat:join", "{\"videoId\":\"v2\",\"since\":{\"offset\":1}}")));
             assertEquals("invalid_message", errorCode(alice.emit("chat:typing", "{\"videoId\":\"v2\"}")));
             assertEquals("not_in_room", errorCode(alice.emit("chat:typing", "{\"videoId\":\"v9\",\"isTyping\":true}")));

@@ -334,10 +334,13 @@ class IngestE2ETest {
 
     @Test
     void clientsCannotPublishTheEventsRoutesDeliver() {
-        WsClient viewer = connect(a, "faker-1", null, "video:v-fake");
-        JsonNode fake = viewer.publish("video:v-fake", "video:comment", "{\"videoId\":\"v-fake\",\"commentId\":\"spam\"}");
+        WsClient viewer = connect(a, "faker-1", null, "lobby-fake", "video:v-fake");
+        JsonNode fake = viewer.publish("lobby-fake", "video:comment", "{\"videoId\":\"v-fake\",\"commentId\":\"spam\"}");
         assertEquals("forbidden", fake.get("error").get("code").asText());
-        assertTrue(viewer.publish("video:v-fake", "chat:message", "{\"text\":\"fine\"}").get("ok").asBoolean());
+        assertTrue(viewer.publish("lobby-fake", "chat:message", "{\"text\":\"fine\"}").get("ok").asBoolean());
+        // Video rooms take no client publishes at all (room policy): an audience is not a chat room.
+        assertEquals("forbidden", viewer.publish("video:v-fake", "chat:message", "{\"text\":\"hi all\"}")
+                .get("error").get("code").asText());
     }
 
     @Test

@@ -234,6 +234,12 @@ class RouteTableLoadErrorsTest {
         assertTrue(!t.roomPolicies().presenceEvents("video:9"), "the built-in video:* default stays");
         RouteTable none = RouteTable.load("{}", "none.json");
         assertTrue(none.roomPolicies().presenceEvents("lobby") && !none.roomPolicies().presenceEvents("video:1"));
+        assertTrue(none.roomPolicies().clientPublish("lobby") && !none.roomPolicies().clientPublish("chat:1")
+                && !none.roomPolicies().clientPublish("video:1"));
+        RouteTable open = RouteTable.load("{\"policies\": {\"chat:open-*\": {\"clientPublish\": true}}}", "o.json");
+        assertTrue(open.roomPolicies().clientPublish("chat:open-1") && !open.roomPolicies().clientPublish("chat:2"));
+        assertTrue(!open.roomPolicies().presenceEvents("video:1"), "a setting a key leaves out comes from less specific keys");
+        assertTrue(only("{\"policies\": {\"lobby\": {\"clientPublish\": 0}}}").contains("clientPublish: must be true or false"));
     }
 
     private static String route(String target) {
