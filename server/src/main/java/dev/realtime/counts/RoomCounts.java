@@ -47,6 +47,8 @@ public final class RoomCounts implements SessionListener, AutoCloseable {
     /** One counted room on this node; owned by the counts thread. */
     private static final class Count {
         final Counter counter;
+        /** This node's connections in the room (a set: a connection reported twice counts once). */
+        final Set<String> sids = new java.util.HashSet<>();
         int local;
         final Map<String, Remote> remotes = new HashMap<>(4);
         long lastReport = Long.MIN_VALUE / 2;
@@ -123,48 +125,55 @@ public final class RoomCounts implements SessionListener, AutoCloseable {
 
     @Override
     public void joined(Session session, String room) {
-        joined(room);
+        joined(session.sid(), room);
     }
 
     @Override
     public void left(Session session, String room) {
-        left(room);
+        left(session.sid(), room);
     }
 
     @Override
     public void disconnected(Session session, Set<String> rooms) {
         for (String room : rooms) {
-            left(room);
+            left(session.sid(), room);
         }
     }
 
-    /** One more local connection in {@code room} (ignored unless a counter covers it). Any thread. */
-    public void joined(String room) {
+    /**
+     * Connection {@code sid} is in {@code room} (ignored unless a counter covers it; idempotent, so
+     * an anonymous connection's rooms reported again after it logs in count once). Any thread.
+     */
+    public void joined(String sid, String room) {
         Counter c = counterOf(room);
         if (c != null) {
-            thread.execute(() -> change(room, c, +1));
+            thread.execute(() -> change(room, c, sid, true));
         }
     }
 
-    /** One local connection fewer in {@code room}. Any thread. */
-    public void left(String room) {
+    /** Connection {@code sid} left {@code room}. Any thread. */
+    public void left(String sid, String room) {
         Counter c = counterOf(room);
         if (c != null) {
-            thread.execute(() -> change(room, c, -1));
+            thread.execute(() -> change(room, c, sid, false));
         }
     }
 
-    private void change(String room, Counter c, int delta) {
+    private void change(String room, Counter c, String sid, boolean join) {
         Count n = counts.get(room);
         if (n == null) {
-            if (delta < 0) {
+            if (!join) {
                 return; // unbalanced
             }
             n = new Count(c);
             counts.put(room, n);
         }
-        n.local = Math.max(0, n.local + delta);
-        if (delta > 0) {
+        if (join ? !n.sids.add(sid) : !n.sids.remove(sid)) {
+            dropIfIdle(room, n);
+            return; // reported twice: nothing changed
+        }
+        n.local = n.sids.size();
+        if (join) {
             n.newcomer = true;
         }
         requestReport(room, n);

@@ -97,17 +97,20 @@ class RoomCountsTest {
         List<ServerMessage.Event> shown = new CopyOnWriteArrayList<>();
         RoomCounts c = counts("solo", PeerChannel.NONE, shown, 500, 1000);
         for (int i = 0; i < 50; i++) {
-            c.joined("video:1");
+            c.joined("s" + i, "video:1");
         }
-        c.joined("other");   // no counter
-        c.joined("video:");  // no id
+        c.joined("s0", "video:1"); // reported twice (an anonymous connection that logged in): counted once
+        c.joined("s0", "other");   // no counter
+        c.joined("s0", "video:");  // no id
         awaitCount(shown, 50);
         assertTrue(shown.size() <= 3, shown.size() + " events for one burst");
         ServerMessage.Event e = shown.get(shown.size() - 1);
         assertEquals("video:1", e.room());
         assertEquals("video:viewers", e.event());
         assertEquals("1", MAPPER.readTree(e.data().bytes()).get("videoId").asText());
-        c.left("video:1");
+        c.left("s1", "video:1");
+        c.left("s1", "video:1");
+        c.left("nobody", "video:1");
         awaitCount(shown, 49);
     }
 
@@ -118,14 +121,14 @@ class RoomCountsTest {
         List<ServerMessage.Event> onB = new CopyOnWriteArrayList<>();
         RoomCounts a = counts("a", hub.node("a"), onA, 50, 100);
         RoomCounts b = counts("b", hub.node("b"), onB, 50, 100);
-        a.joined("video:9");
-        a.joined("video:9");
-        b.joined("video:9");
+        a.joined("a1", "video:9");
+        a.joined("a2", "video:9");
+        b.joined("b1", "video:9");
         awaitCount(onA, 3);
         awaitCount(onB, 3);
-        b.left("video:9");   // b reports 0 and forgets the room
+        b.left("b1", "video:9");   // b reports 0 and forgets the room
         awaitCount(onA, 2);
-        b.joined("video:9"); // b comes back and asks a for its count
+        b.joined("b2", "video:9"); // b comes back and asks a for its count
         awaitCount(onB, 3);
         awaitCount(onA, 3);
         hub.disconnect("b"); // b goes silent (crash): a drops it after three refresh periods

@@ -138,6 +138,11 @@ class VideoE2ETest {
                 anon.expectOp("connected");
                 assertTrue(join(anon, "12").get("ok").asBoolean(), "video rooms may be public");
                 assertEquals("forbidden", errorCode(anon.emit("video:progress", "{\"videoId\":\"12\",\"timestamp\":1}")));
+                alice.expect(viewers("12", 2));
+                // Logging in later does not count the connection twice.
+                assertTrue(anon.request("auth", "\"token\":" + WsClient.quote(TestNode.token("carol"))).get("ok").asBoolean());
+                anon.emit("video:leave", "{\"videoId\":\"12\"}");
+                alice.expect(viewers("12", 1));
             }
             assertFalse(alice.isClosed());
         }
