@@ -103,6 +103,15 @@ class PresenceEventsE2ETest {
             alice.expect(presence("room:user_joined", "lobby", "bob"));
             carol.expect(presence("room:user_joined", "lobby", "bob"));
             bobPhone.join("lobby"); // bob is already in through node b
+            // Presence writes are asynchronous: a device that leaves on one node in the same instant
+            // another joins on another may announce a leave and a join. Wait for node a's write.
+            try (redis.clients.jedis.Jedis j = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (!j.sismember("rt:presence:room:lobby", "a bob")) {
+                    assertTrue(System.nanoTime() < deadline, "node a never recorded bob's phone");
+                    java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                }
+            }
             bob.close();            // and still in through node a
             alice.expectNone(presence("room:user_left", "lobby", "bob"), QUIET);
             carol.expectNone(presence("room:user_left", "lobby", "bob"), Duration.ZERO);
