@@ -28,10 +28,6 @@ public final class PrefixPolicies {
      * @param pattern room name, {@code prefix*} or {@code *}
      */
     public record Policy(String pattern, Boolean presenceEvents, Boolean clientPublish) {
-        public Policy(String pattern, Boolean presenceEvents) {
-            this(pattern, presenceEvents, null);
-        }
-
         boolean matches(String room) {
             return pattern.endsWith("*") ? room.startsWith(pattern.substring(0, pattern.length() - 1))
                     : pattern.equals(room);

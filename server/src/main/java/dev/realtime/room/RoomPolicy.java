@@ -17,6 +17,9 @@ import java.util.List;
  *   <li>clients may not publish to {@code global} (server broadcasts only) nor use reserved event
  *       names ({@code system:*}, {@code admin:*}, {@code match:*}, {@code notification*},
  *       {@code auth:*}, {@code room:*}).</li>
+ *   <li>per room prefix ({@link PrefixPolicies}, the route table's {@code policies}): whether clients
+ *       may publish at all (built in: not in {@code video:*} and {@code chat:*}) and whether the room
+ *       announces presence ({@link #presenceEvents}).</li>
  * </ul>
  */
 public final class RoomPolicy {
