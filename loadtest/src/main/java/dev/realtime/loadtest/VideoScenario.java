@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Seed 004's live stream: {@code --connections} viewers join video {@code bench} and its chat with
@@ -130,10 +129,7 @@ final class VideoScenario {
             if (intended - end >= 0) {
                 return;
             }
-            long wait = intended - System.nanoTime();
-            if (wait > 20_000) {
-                LockSupport.parkNanos(wait - 10_000);
-            }
+            FanoutScenario.waitUntil(intended);
             int c = (int) (i % chatters.length);
             Channel ch = chatters[c];
             if (!ch.isActive()) {
@@ -161,10 +157,7 @@ final class VideoScenario {
             if (due - end >= 0) {
                 return;
             }
-            long wait = due - System.nanoTime();
-            if (wait > 20_000) {
-                LockSupport.parkNanos(wait - 10_000);
-            }
+            FanoutScenario.waitUntil(due);
             int k = (int) (i % churners.length);
             Channel ch = churners[k];
             if (!ch.isActive()) {

@@ -5,6 +5,7 @@ import dev.realtime.counts.RoomCounts;
 import dev.realtime.emit.EmitContext;
 import dev.realtime.emit.EmitData;
 import dev.realtime.emit.EmitRegistry;
+import dev.realtime.emit.RoomEmits;
 import dev.realtime.protocol.ErrorCode;
 import dev.realtime.protocol.ErrorInfo;
 import dev.realtime.protocol.Payload;
@@ -82,7 +83,7 @@ public final class ChatEmits {
                                 Limits limits) {
         ChatEmits c = new ChatEmits(publisher, typing, filter, limits);
         emits.register(JOIN, c::join);
-        emits.register(LEAVE, c::leave);
+        emits.register(LEAVE, RoomEmits.leave(ROOM_PREFIX, "videoId", ID_SHAPE));
         emits.register(MESSAGE, c::message);
         emits.register(TYPING, c::typing);
     }
@@ -93,7 +94,7 @@ public final class ChatEmits {
             String videoId = d.id("videoId");
             String room = ROOM_PREFIX + videoId;
             if (!d.has("since")) {
-                ctx.join(room, error -> answer(ctx, error, Json.obj("videoId", videoId, "room", room)));
+                RoomEmits.join(ROOM_PREFIX, "videoId", ID_SHAPE).handle(ctx);
                 return;
             }
             JsonNode since = d.get("since");
@@ -115,28 +116,10 @@ public final class ChatEmits {
                         data.put("room", room);
                     }
                 }
-                answer(ctx, error, data);
+                RoomEmits.answer(ctx, error, data);
             });
         } catch (EmitData.Invalid e) {
             ctx.fail(e.error());
-        }
-    }
-
-    private void leave(EmitContext ctx) {
-        try {
-            String videoId = EmitData.of(ctx, ID_SHAPE).id("videoId");
-            String room = ROOM_PREFIX + videoId;
-            ctx.leave(room, error -> answer(ctx, error, Json.obj("videoId", videoId, "room", room)));
-        } catch (EmitData.Invalid e) {
-            ctx.fail(e.error());
-        }
-    }
-
-    private static void answer(EmitContext ctx, ErrorInfo error, Map<String, Object> data) {
-        if (error != null) {
-            ctx.fail(error);
-        } else {
-            ctx.reply(Json.payload(data));
         }
     }
 
@@ -146,12 +129,7 @@ public final class ChatEmits {
             String videoId = d.id("videoId");
             String message = d.text("message");
             String room = ROOM_PREFIX + videoId;
-            if (ctx.principal().anonymous()) {
-                ctx.fail(ErrorCode.FORBIDDEN, "anonymous connections may read the chat, not write to it");
-                return;
-            }
-            if (!ctx.rooms().contains(room)) {
-                ctx.fail(ErrorCode.NOT_IN_ROOM, "send chat:join first");
+            if (!writer(ctx, room)) {
                 return;
             }
             if (message.isBlank()) {
@@ -190,18 +168,26 @@ public final class ChatEmits {
         }
     }
 
+    /** Whether the sender may write in chat {@code room} (a user who joined it); fails the emit if not. */
+    private static boolean writer(EmitContext ctx, String room) {
+        if (ctx.principal().anonymous()) {
+            ctx.fail(ErrorCode.FORBIDDEN, "anonymous connections may read the chat, not write to it");
+            return false;
+        }
+        if (!ctx.rooms().contains(room)) {
+            ctx.fail(ErrorCode.NOT_IN_ROOM, "send chat:join first");
+            return false;
+        }
+        return true;
+    }
+
     private void typing(EmitContext ctx) {
         try {
             EmitData d = EmitData.of(ctx, TYPING_SHAPE);
             String videoId = d.id("videoId");
             boolean isTyping = d.bool("isTyping");
             String room = ROOM_PREFIX + videoId;
-            if (ctx.principal().anonymous()) {
-                ctx.fail(ErrorCode.FORBIDDEN, "anonymous connections cannot send typing indicators");
-                return;
-            }
-            if (!ctx.rooms().contains(room)) {
-                ctx.fail(ErrorCode.NOT_IN_ROOM, "send chat:join first");
+            if (!writer(ctx, room)) {
                 return;
             }
             TypingEmit.update(typing, TYPING_STYLE, ctx, room, isTyping);

@@ -3,6 +3,7 @@ package dev.realtime.emit;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.realtime.protocol.ErrorCode;
 import dev.realtime.protocol.ErrorInfo;
+import dev.realtime.room.RoomPolicy;
 import dev.realtime.server.Json;
 import java.io.IOException;
 
@@ -73,7 +74,7 @@ public final class EmitData {
     public String id(String field) {
         JsonNode v = node.get(field);
         String s = v == null ? null : v.isTextual() ? v.asText() : v.isIntegralNumber() ? v.asText() : null;
-        if (s == null || s.isEmpty() || s.length() > MAX_ID_CHARS || !plain(s)) {
+        if (s == null || s.isEmpty() || s.length() > MAX_ID_CHARS || !RoomPolicy.plain(s)) {
             throw new Invalid(ErrorCode.INVALID_MESSAGE, "data." + field + " must be a string of 1.." + MAX_ID_CHARS
                     + " characters without spaces");
         }
@@ -105,15 +106,5 @@ public final class EmitData {
             throw new Invalid(ErrorCode.INVALID_MESSAGE, "data." + field + " must be a number >= " + (long) min);
         }
         return v.asDouble();
-    }
-
-    private static boolean plain(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

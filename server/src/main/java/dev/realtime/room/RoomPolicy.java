@@ -89,7 +89,8 @@ public final class RoomPolicy {
         return null;
     }
 
-    private static boolean plain(String s) {
+    /** Whether {@code s} has no whitespace, space or control characters (names and ids). */
+    public static boolean plain(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {

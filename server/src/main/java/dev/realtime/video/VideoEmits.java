@@ -4,6 +4,7 @@ import dev.realtime.counts.RoomCounts;
 import dev.realtime.emit.EmitContext;
 import dev.realtime.emit.EmitData;
 import dev.realtime.emit.EmitRegistry;
+import dev.realtime.emit.RoomEmits;
 import dev.realtime.protocol.ErrorCode;
 import dev.realtime.protocol.ServerMessage;
 import dev.realtime.room.RoomPolicy;
@@ -39,42 +40,9 @@ public final class VideoEmits {
     }
 
     public static void register(EmitRegistry emits, RoomSignals signals) {
-        VideoEmits v = new VideoEmits(signals);
-        emits.register(JOIN, v::join);
-        emits.register(LEAVE, v::leave);
-        emits.register(PROGRESS, v::progress);
-    }
-
-    private void join(EmitContext ctx) {
-        try {
-            String videoId = EmitData.of(ctx, ID_SHAPE).id("videoId");
-            String room = ROOM_PREFIX + videoId;
-            ctx.join(room, error -> {
-                if (error != null) {
-                    ctx.fail(error);
-                } else {
-                    ctx.reply(Json.payload(Json.obj("videoId", videoId, "room", room)));
-                }
-            });
-        } catch (EmitData.Invalid e) {
-            ctx.fail(e.error());
-        }
-    }
-
-    private void leave(EmitContext ctx) {
-        try {
-            String videoId = EmitData.of(ctx, ID_SHAPE).id("videoId");
-            String room = ROOM_PREFIX + videoId;
-            ctx.leave(room, error -> {
-                if (error != null) {
-                    ctx.fail(error);
-                } else {
-                    ctx.reply(Json.payload(Json.obj("videoId", videoId, "room", room)));
-                }
-            });
-        } catch (EmitData.Invalid e) {
-            ctx.fail(e.error());
-        }
+        emits.register(JOIN, RoomEmits.join(ROOM_PREFIX, "videoId", ID_SHAPE));
+        emits.register(LEAVE, RoomEmits.leave(ROOM_PREFIX, "videoId", ID_SHAPE));
+        emits.register(PROGRESS, new VideoEmits(signals)::progress);
     }
 
     private void progress(EmitContext ctx) {
