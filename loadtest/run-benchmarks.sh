@@ -7,6 +7,8 @@
 #   loadtest/run-benchmarks.sh w1 w3      # a subset
 #   loadtest/run-benchmarks.sh w5         # two nodes over Redis (about 4 minutes; needs redis-server)
 #   loadtest/run-benchmarks.sh w5ref      # W5's ladders on one node, without and with Redis (7 minutes)
+#   loadtest/run-benchmarks.sh w6         # seed 004 live video: 10,000 viewers, chat 50/s, 100 joins/s (1 minute)
+#   loadtest/run-benchmarks.sh w6cluster  # the same over two nodes and Redis (needs redis-server)
 #
 # W5 starts redis-server and two nodes (NODE_ID a and b on PORT and PORT+1, REDIS_URL set), all
 # three pinned to SERVER_CORE: the cluster gets the same one core the single node of W1 had, and
@@ -52,8 +54,11 @@ PIDS=""
 # $1 log name, $2 port, rest: extra environment (NODE_ID=..., REDIS_URL=...); prints nothing, sets LAST_PID
 launch_node() {
   local name=$1 port=$2; shift 2
+  # PRESENCE_EVENTS_MAX_MEMBERS=0: the harness's joins are not announced (W1-W5 stay comparable with
+  # runs before presence events existed; W6's rooms are above the default limit in steady state).
   env JWT_SECRET="$SECRET" PORT="$port" HOST=127.0.0.1 IO_THREADS=1 ROOM_SHARDS=1 \
       RATE_LIMIT_MAX_MESSAGES=10000000 RATE_LIMIT_MAX_CONNECTIONS=0 WS_MAX_CONNECTIONS=1000000 \
+      PRESENCE_EVENTS_MAX_MEMBERS=0 \
       WS_PING_INTERVAL=600000 WS_PING_TIMEOUT=600000 "$@" \
       taskset -c "$SERVER_CORE" java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=1g \
       -XX:ActiveProcessorCount=1 -Dio.netty.leakDetection.level=disabled \
@@ -164,6 +169,35 @@ print(" | ".join(out))
 PY
 }
 
+# One line per W6 run: chat deliveries, latency, and what the viewer counts cost.
+video_summary() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+if "aborted" in r:
+    print("aborted:", r["aborted"]); sys.exit(0)
+l = r["latencyMs"]
+print(" | ".join([f'viewers {r["viewers"]} chat {r["chatRate"]}/s churn {r["churnJoinsPerSec"]} joins/s',
+    f'deliveries/s {r["deliveriesPerSec"]:.0f}', f'p50 {l["p50"]} p99 {l["p99"]} p99.9 {l["p999"]} max {l["max"]} ms',
+    f'lost {r["lost"]} dup {r["duplicates"]}', f'count events/s {r["countEventsPerSec"]}',
+    f'server CPU {r.get("serverCpuSeconds")} s, counting {r.get("viewerCountCpuSeconds")} s '
+    f'({r.get("viewerCountCpuPercentOfServer")} %)', f'harness {r["harnessCpuUtilization"]:.0%}',
+    f'errors {r["errors"]}' if r["errors"] else "no errors"]))
+PY
+}
+
+# W6: seed 004's live stream; $1 name. W6_VIEWERS (default 10000), W6_CHAT (50 msg/s), W6_CHURN (100 joins/s).
+video_run() {
+  local name=$1 viewers=${W6_VIEWERS:-10000} chat=${W6_CHAT:-50} churn=${W6_CHURN:-100}
+  "${START:-start_server}" "$name"
+  harness video --connections "$viewers" --rate "$chat" --churn "$churn" --duration 8 --warmup 4 \
+    --out "$OUT/$name-warmup.json" > "$OUT/$name-warmup.txt" || true
+  harness video --connections "$viewers" --rate "$chat" --churn "$churn" --duration "$DURATION" --warmup 3 \
+    --out "$OUT/$name.json" > "$OUT/$name.txt" || true
+  video_summary "$OUT/$name.json"
+  stop_server
+}
+
 # fanout ladder: raise the rate until not clean; $1 name, $2 connections, $3 rooms, $4 publishers, rest rates.
 # START=start_cluster runs it against the two-node cluster (W5).
 ladder() {
@@ -229,7 +263,14 @@ for w in "${WORKLOADS[@]}"; do
       START=start_server ladder w5ref-1node-rooms 10000 1000 1000 1000 2000 3000 5000
       START=start_redis_node ladder w5ref-1node-redis-rooms 10000 1000 1000 1000 2000 3000 5000
       ;;
-    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref)" >&2; exit 2 ;;
+    w6)
+      video_run w6
+      ;;
+    w6cluster)
+      command -v "$REDIS_SERVER" > /dev/null || { echo "w6cluster needs redis-server (apt-get install redis-server)" >&2; exit 2; }
+      START=start_cluster video_run w6-cluster
+      ;;
+    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster)" >&2; exit 2 ;;
   esac
 done
 echo "done: $OUT"

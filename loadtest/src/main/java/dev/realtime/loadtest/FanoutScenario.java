@@ -199,10 +199,7 @@ final class FanoutScenario {
             if (intended - end >= 0) {
                 return;
             }
-            long wait = intended - System.nanoTime();
-            if (wait > 20_000) {
-                LockSupport.parkNanos(wait - 10_000);
-            }
+            waitUntil(intended);
             int r = (int) (i % members.length);
             Channel ch = pubs[r % publishers];
             if (!ch.isActive()) {
@@ -213,6 +210,14 @@ final class FanoutScenario {
             ch.writeAndFlush(adapter.publish(ch.alloc(), room(r), EVENT, data), ch.voidPromise());
             stats.sent.increment();
             stats.expected.add(members[r]);
+        }
+    }
+
+    /** Parks until about {@code nanoTime} (open-loop pacing: never later than due, spinning the last 10 µs). */
+    static void waitUntil(long nanoTime) {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 20_000) {
+            LockSupport.parkNanos(wait - 10_000);
         }
     }
 

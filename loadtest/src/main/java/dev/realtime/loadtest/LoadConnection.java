@@ -48,8 +48,22 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
         }
     }
 
+    /** How a connection asks to be in one of its rooms (a {@code join}, or an emit such as {@code video:join}). */
+    @FunctionalInterface
+    interface JoinRequest {
+        WebSocketFrame frame(io.netty.buffer.ByteBufAllocator alloc, String room, long id);
+    }
+
+    private final JoinRequest joins;
+
     LoadConnection(int index, int node, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats,
                    Run run) {
+        this(index, node, rooms, homeRoom, adapter, stats, run, adapter::join);
+    }
+
+    LoadConnection(int index, int node, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats,
+                   Run run, JoinRequest joins) {
+        this.joins = joins;
         this.index = index;
         this.node = node;
         this.rooms = rooms;
@@ -89,7 +103,7 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
             return;
         }
         for (int i = 0; i < rooms.size(); i++) {
-            channel.write(adapter.join(channel.alloc(), rooms.get(i), i + 1));
+            channel.write(joins.frame(channel.alloc(), rooms.get(i), i + 1));
         }
         channel.flush();
     }
@@ -118,7 +132,10 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
 
     @Override
     public void event(ByteBuf data) {
-        if (!probe.parse(data)) {
+        if (!probe.parse(data) && !probe.parseChat(data)) {
+            if (isCountEvent(data)) {
+                stats.countEvents.increment();
+            }
             return; // not ours (e.g. a server notice)
         }
         long now = System.nanoTime();
@@ -131,6 +148,14 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
             stats.measuredDelivered.increment();
             stats.recordLatencyNanos(now - probe.t, run.publisherNode(probe.r) != node);
         }
+    }
+
+    private static final ByteBuf COUNT_FIELD = io.netty.buffer.Unpooled.unreleasableBuffer(
+            io.netty.buffer.Unpooled.copiedBuffer("\"count\":", java.nio.charset.StandardCharsets.US_ASCII));
+
+    /** {@code {"videoId":..,"count":n}}: a {@code video:viewers} or {@code chat:user-count} event. */
+    private static boolean isCountEvent(ByteBuf data) {
+        return data.readableBytes() < 200 && io.netty.buffer.ByteBufUtil.indexOf(COUNT_FIELD, data) >= 0;
     }
 
     private boolean isDuplicate(int room, long seq) {

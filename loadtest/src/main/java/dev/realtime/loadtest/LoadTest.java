@@ -1,7 +1,7 @@
 package dev.realtime.loadtest;
 
 /**
- * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle> [options]}.
+ * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video> [options]}.
  * Exit codes: 0 done, 2 bad options, 1 the run failed.
  */
 public final class LoadTest {
@@ -33,6 +33,7 @@ public final class LoadTest {
         Report report = switch (o.scenario()) {
             case "connect" -> ConnectScenario.run(o, adapter, stats, server);
             case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
+            case "video" -> VideoScenario.run(o, adapter, stats, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
         java.util.List<String> hints = settings.hints(stats.errors());
@@ -57,7 +58,7 @@ public final class LoadTest {
 
     static String usage() {
         return """
-                usage: java -jar realtime-loadtest.jar <connect|fanout|idle> [options]
+                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|video> [options]
                   --url ws://127.0.0.1:8080/ws   server WebSocket URL; several nodes of one cluster
                                                  comma-separated (ws://h:8080/ws,ws://h:8081/ws):
                                                  connections and publishers are spread over them
@@ -77,6 +78,10 @@ public final class LoadTest {
                                                  force GC for idle memory
                   --redis-pid PID                also report this process's CPU (e.g. the Redis bus)
                   --out FILE                     write the JSON result here
+                video: --connections viewers of one video room and its chat, --publishers chatters
+                       (default: one message/s each), --rate chat messages/s in total,
+                  --churn J                      extra connections joining (and leaving) the video
+                                                 room, J joins/s (default 0)
                 """;
     }
 }

@@ -68,6 +68,11 @@ final class NativeProtocol implements ProtocolAdapter {
         return frame(alloc, new ClientMessage.Publish(null, room, event, Payload.json(jsonData)));
     }
 
+    @Override
+    public WebSocketFrame emit(ByteBufAllocator alloc, String event, byte[] jsonData, Long id) {
+        return frame(alloc, new ClientMessage.Emit(id, event, jsonData == null ? null : Payload.json(jsonData)));
+    }
+
     private WebSocketFrame frame(ByteBufAllocator alloc, ClientMessage m) {
         ByteBuf buf = alloc.buffer(64);
         codec.encodeClient(m, buf);

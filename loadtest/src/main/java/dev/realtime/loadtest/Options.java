@@ -34,9 +34,10 @@ public record Options(
         int threads,
         List<Long> serverPids,
         long redisPid,
-        String out) {
+        String out,
+        double churn) {
 
-    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle");
+    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video");
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with a clear message on bad input. */
     static Options parse(String[] args) {
@@ -64,6 +65,7 @@ public record Options(
         List<Long> pids = List.of();
         long redisPid = -1;
         String out = null;
+        double churn = 0;
         List<String> problems = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
@@ -102,6 +104,7 @@ public record Options(
                     case "--server-pid" -> pids = parsePids(v);
                     case "--redis-pid" -> redisPid = Long.parseLong(v);
                     case "--out" -> out = v;
+                    case "--churn" -> churn = Double.parseDouble(v);
                     default -> problems.add("unknown option " + name);
                 }
             } catch (IllegalArgumentException e) {
@@ -109,10 +112,12 @@ public record Options(
             }
         }
         if (publishers < 0) {
-            publishers = Math.min(rooms, 16);
+            // video: one chat message per second per chatter, within the seeds' 100 a minute per user
+            publishers = scenario.equals("video") ? (int) Math.min(connections, Math.max(1, Math.ceil(rate)))
+                    : Math.min(rooms, 16);
         }
         Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
-                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out);
+                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out, churn);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -181,6 +186,12 @@ public record Options(
         if (scenario.equals("fanout") && (publishers < 1 || publishers > Math.min(rooms, connections))) {
             p.add("--publishers must be between 1 and --rooms");
         }
+        if (scenario.equals("video") && (publishers < 1 || publishers > connections)) {
+            p.add("--publishers (chatters) must be between 1 and --connections");
+        }
+        if (churn < 0 || churn > 100_000) {
+            p.add("--churn must be in [0, 100000] joins/s");
+        }
         if (rate <= 0 || rate > 10_000_000) {
             p.add("--rate must be in (0, 10000000] messages/s");
         }
@@ -190,7 +201,7 @@ public record Options(
         if (durationSeconds < 1 || durationSeconds > 3600) {
             p.add("--duration must be 1..3600 seconds");
         }
-        if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && scenario.equals("fanout")) {
+        if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && (scenario.equals("fanout") || scenario.equals("video"))) {
             p.add("--warmup must be >= 0 and shorter than --duration");
         }
         if (ramp < 0) {
@@ -209,9 +220,10 @@ public record Options(
             p.add("--threads must be 1..256");
         }
         long fdLimit = Limits.openFilesLimit();
-        if (fdLimit > 0 && connections + 64L > fdLimit) {
+        long sockets = connections + (churn > 0 ? (long) Math.max(2, Math.ceil(churn)) : 0);
+        if (fdLimit > 0 && sockets + 64L > fdLimit) {
             p.add("--connections " + connections + " needs more file descriptors than this process may open ("
-                    + fdLimit + "): raise it first, e.g. `ulimit -n " + (connections + 1024) + "`");
+                    + fdLimit + "): raise it first, e.g. `ulimit -n " + (sockets + 1024) + "`");
         }
         long ports = Limits.ephemeralPorts();
         if (ports > 0 && connections > ports * sourceAddresses) {

@@ -30,6 +30,15 @@ public interface ProtocolAdapter {
     /** A frame that publishes {@code jsonData} (UTF-8 JSON) as {@code event} to {@code room}, no reply. */
     WebSocketFrame publish(ByteBufAllocator alloc, String room, String event, byte[] jsonData);
 
+    /**
+     * A frame that calls the server-side handler {@code event} with {@code jsonData} (UTF-8 JSON, may
+     * be null); with an {@code id} the server answers with a reply carrying it. Adapters without
+     * server-side events do not support the scenarios that need them.
+     */
+    default WebSocketFrame emit(ByteBufAllocator alloc, String event, byte[] jsonData, Long id) {
+        throw new UnsupportedOperationException(name() + " cannot emit server-side events");
+    }
+
     /** Classifies one inbound frame for {@code sink}. Must not release {@code frame}. */
     void read(WebSocketFrame frame, InboundSink sink);
 

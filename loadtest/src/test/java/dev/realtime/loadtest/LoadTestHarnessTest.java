@@ -51,6 +51,23 @@ class LoadTestHarnessTest {
     }
 
     @Test
+    void videoRoomWithChatAndChurnAccountsForEveryChatDelivery() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"video", "--url", url(), "--secret", SECRET,
+                "--connections", "30", "--rate", "20", "--churn", "10", "--duration", "2", "--warmup", "1",
+                "--threads", "1"}));
+        assertEquals(20, r.get("chatters"), r.toString());
+        assertEquals(10, r.get("churnConnections"), r.toString());
+        assertTrue((long) r.get("sent") >= 35, r.toString());
+        assertEquals((long) r.get("sent") * 30, (long) r.get("expectedDeliveries"), "every viewer gets every message");
+        assertEquals(r.get("expectedDeliveries"), r.get("delivered"), r.toString());
+        assertEquals(0L, r.get("lost"));
+        assertEquals(0L, r.get("duplicates"));
+        assertTrue((long) r.get("countEventsReceived") > 0, "viewer counts reach the viewers: " + r);
+        assertTrue((double) r.get("viewerCountCpuSeconds") >= 0, r.toString());
+        assertEquals(Map.of(), r.get("errors"));
+    }
+
+    @Test
     void binaryCodecFanout() throws Exception {
         Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url", url(), "--secret", SECRET,
                 "--connections", "10", "--rate", "100", "--duration", "1", "--warmup", "0", "--codec", "binary"}));
@@ -153,5 +170,12 @@ class LoadTestHarnessTest {
         assertEquals(42, p.r);
         assertEquals(7, p.s);
         assertTrue(!p.parse(Unpooled.wrappedBuffer("{\"other\":1}".getBytes())));
+        String chat = "{\"id\":\"x\",\"videoId\":\"v\",\"userId\":\"u\",\"message\":\""
+                + Probe.chatText(98765L, 3, 11, 40) + "\",\"timestamp\":1}";
+        assertTrue(p.parseChat(Unpooled.wrappedBuffer(chat.getBytes())));
+        assertEquals(98765L, p.t);
+        assertEquals(3, p.r);
+        assertEquals(11, p.s);
+        assertTrue(!p.parseChat(Unpooled.wrappedBuffer("{\"message\":\"hello\"}".getBytes())));
     }
 }

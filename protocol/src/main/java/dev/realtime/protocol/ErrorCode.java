@@ -34,7 +34,9 @@ public enum ErrorCode {
     /** The server is shutting down and no longer accepts this operation. */
     UNAVAILABLE("unavailable"),
     /** An unexpected server-side failure; details are in the server log, never in the frame. */
-    INTERNAL_ERROR("internal_error");
+    INTERNAL_ERROR("internal_error"),
+    /** A chat message contains a word of the server's blocked-word list ({@code CHAT_BLOCKED_WORDS_FILE}). */
+    CONTENT_BLOCKED("content_blocked");
 
     private final String code;
 

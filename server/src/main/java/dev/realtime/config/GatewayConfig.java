@@ -82,7 +82,9 @@ public record GatewayConfig(
         int inboxCapacity,
         long inboxTtlMs,
         long notifyAckTimeoutMs,
-        String notifyAckTopic) {
+        String notifyAckTopic,
+        // room features (presence events, typing, video, chat)
+        RoomFeatureConfig roomFeatures) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -194,7 +196,8 @@ public record GatewayConfig(
                 r.integer("NOTIFY_INBOX_CAPACITY", 100, 1, 100_000),
                 r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),
                 r.number("NOTIFY_ACK_TIMEOUT_MS", 300_000, 100, 30L * 86_400_000),
-                r.raw("NOTIFY_ACK_TOPIC"));
+                r.raw("NOTIFY_ACK_TOPIC"),
+                RoomFeatureConfig.from(r));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }

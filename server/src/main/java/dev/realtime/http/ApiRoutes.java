@@ -12,7 +12,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,23 +61,7 @@ public final class ApiRoutes {
     }
 
     private Map<String, Object> statsBody(List<RoomStat> rooms) {
-        List<Map<String, Object>> roomStats = new ArrayList<>();
-        rooms.stream().sorted(Comparator.comparing(RoomStat::connections).reversed().thenComparing(RoomStat::name))
-                .forEach(r -> roomStats.add(Json.obj("name", r.name(), "connections", r.connections())));
-        List<Map<String, Object>> users = new ArrayList<>();
-        ctx.connections().userConnections().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> users.add(Json.obj("userId", e.getKey(), "connectionCount", e.getValue())));
-        Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("node", ctx.config().nodeId());
-        stats.put("totalConnections", ctx.connections().total());
-        stats.put("authenticatedConnections", ctx.connections().authenticatedCount());
-        stats.put("anonymousConnections", ctx.connections().anonymousCount());
-        stats.put("uniqueUsers", ctx.connections().uniqueUsers());
-        stats.put("totalRooms", rooms.size());
-        stats.put("roomStats", roomStats);
-        stats.put("userConnections", users);
-        stats.put("success", true); // each figure once, at the top level (SPEC; seed 001's shape)
-        return stats;
+        return dev.realtime.admin.NodeStats.body(ctx.config().nodeId(), ctx.connections(), rooms);
     }
 
     /**

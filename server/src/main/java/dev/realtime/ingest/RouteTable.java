@@ -60,6 +60,7 @@ public final class RouteTable {
     private final Map<LifecycleKind, List<ForwardRule>> lifecycle;
     private final JsonNode policies;
     private final RoutedNames routedNames;
+    private final dev.realtime.room.PrefixPolicies roomPolicies;
 
     private RouteTable(String origin, int maxRecordBytes, RouteTableLoader.Parsed parsed) {
         this.origin = origin;
@@ -98,6 +99,7 @@ public final class RouteTable {
         this.lifecycle = Collections.unmodifiableMap(lc);
         this.policies = parsed.policies() == null ? null : parsed.policies().deepCopy();
         this.routedNames = new RoutedNames(routes);
+        this.roomPolicies = dev.realtime.room.PrefixPolicies.of(parsed.roomPolicies());
     }
 
     private static Map<String, List<Route>> freeze(Map<String, List<Route>> m) {
@@ -251,6 +253,11 @@ public final class RouteTable {
     /** The raw {@code policies} section (per-room-prefix delivery policies), or null when absent. */
     public JsonNode policies() {
         return policies == null ? null : policies.deepCopy();
+    }
+
+    /** The {@code policies} section, validated, over the built-in defaults (e.g. {@code video:*} without presence events). */
+    public dev.realtime.room.PrefixPolicies roomPolicies() {
+        return roomPolicies;
     }
 
     /** One line per route and forward rule, for the startup log. */

@@ -35,7 +35,8 @@ final class RouteTableLoader {
     private static final Pattern HTTP_SOURCE = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_NAME_CHARS + "}");
 
     /** The validated contents of a file. */
-    record Parsed(List<Route> routes, List<ForwardRule> forwards, JsonNode policies) {
+    record Parsed(List<Route> routes, List<ForwardRule> forwards, JsonNode policies,
+                  List<dev.realtime.room.PrefixPolicies.Policy> roomPolicies) {
     }
 
     private final LocatedJson doc;
@@ -64,7 +65,7 @@ final class RouteTableLoader {
     private Parsed top(JsonNode root) {
         if (!root.isObject()) {
             problem("", "the file must hold a JSON object like {\"routes\":[...],\"forward\":[...]}");
-            return new Parsed(List.of(), List.of(), null);
+            return new Parsed(List.of(), List.of(), null, List.of());
         }
         unknownKeys(root, "", TOP_KEYS);
         JsonNode version = root.get("version");
@@ -99,7 +100,47 @@ final class RouteTableLoader {
             }
         }
         JsonNode policies = root.get("policies");
-        return new Parsed(routes, forwards, policies);
+        return new Parsed(routes, forwards, policies, roomPolicies(policies));
+    }
+
+    // ---------------------------------------------------------------- policies
+
+    private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "clientPublish", "description");
+
+    /** {@code {"video:*": {"presenceEvents": false}, "lobby": {...}}}: settings by room name or prefix. */
+    private List<dev.realtime.room.PrefixPolicies.Policy> roomPolicies(JsonNode policies) {
+        List<dev.realtime.room.PrefixPolicies.Policy> out = new ArrayList<>();
+        if (policies == null) {
+            return out;
+        }
+        if (!policies.isObject()) {
+            problem("policies", "must be an object of room name or prefix -> settings, e.g. "
+                    + "{\"video:*\":{\"presenceEvents\":false}}");
+            return out;
+        }
+        for (Iterator<String> it = policies.fieldNames(); it.hasNext(); ) {
+            String pattern = it.next();
+            String path = "policies." + pattern;
+            String name = pattern.endsWith("*") ? pattern.substring(0, pattern.length() - 1) : pattern;
+            if (!name.isEmpty() && RoomPolicy.validateRoomName(name) != null || name.indexOf('*') >= 0) {
+                problem(path, "must be a room name, a prefix ending in '*' (\"video:*\") or '*' alone");
+                continue;
+            }
+            JsonNode settings = policies.get(pattern);
+            if (!settings.isObject()) {
+                problem(path, "must be an object such as {\"presenceEvents\":false}");
+                continue;
+            }
+            int before = problems.size();
+            unknownKeys(settings, path, POLICY_KEYS);
+            optionalText(settings, path, "description");
+            Boolean presence = settings.has("presenceEvents") ? bool(settings, path, "presenceEvents", true) : null;
+            Boolean publish = settings.has("clientPublish") ? bool(settings, path, "clientPublish", true) : null;
+            if (problems.size() == before) {
+                out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence, publish));
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- routes

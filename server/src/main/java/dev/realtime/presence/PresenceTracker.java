@@ -53,6 +53,29 @@ public final class PresenceTracker implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread thread;
     private volatile boolean healthy;
+    private volatile RoomListener roomListener = RoomListener.NONE;
+
+    /**
+     * Told when a user enters a room through their first connection anywhere in the cluster and
+     * leaves it with their last (including the users of a dead node, when a sweep removes them, and
+     * late, after an outage, when deferred writes are repaired). Runs on the tracker thread: must not
+     * block. {@code users} is the room's distinct user count after the change.
+     */
+    public interface RoomListener {
+        void entered(String room, String userId, int users);
+
+        void vacated(String room, String userId, int users);
+
+        RoomListener NONE = new RoomListener() {
+            @Override
+            public void entered(String room, String userId, int users) {
+            }
+
+            @Override
+            public void vacated(String room, String userId, int users) {
+            }
+        };
+    }
 
     // Owned by the tracker thread.
     private final LocalPresence local;
@@ -89,6 +112,31 @@ public final class PresenceTracker implements AutoCloseable {
             return t;
         });
     }
+
+    /** Sets who hears of cluster-wide room entries and exits; call before {@link #start()}. */
+    public void onRoomChanges(RoomListener listener) {
+        this.roomListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Reports what a membership write changed (tracker thread). */
+    private void changed(boolean join, String room, String userId, PresenceStore.Occupancy o) {
+        if (o == null || !o.changed()) {
+            return;
+        }
+        try {
+            if (join) {
+                roomListener.entered(room, userId, o.users());
+            } else {
+                roomListener.vacated(room, userId, o.users());
+            }
+        } catch (RuntimeException e) {
+            log.warn("presence room listener failed for {} in {}", userId, room, e);
+        }
+    }
+
+    /** The store's report of pairs a sweep or forget vacated (tracker thread). */
+    private final PresenceStore.Vacated vacated = (room, userId, users) ->
+            changed(false, room, userId, new PresenceStore.Occupancy(true, users));
 
     /** forgetNode (drop a previous life), heartbeat, announce; then heartbeat and sweep every timeout / 3. */
     public void start() {
@@ -129,7 +177,8 @@ public final class PresenceTracker implements AutoCloseable {
         Objects.requireNonNull(userId, "userId");
         submit(() -> {
             if (local.join(room, userId)) {
-                write(() -> store.joined(room, userId, nodeId), () -> local.touchMembership(room, userId));
+                write(() -> changed(true, room, userId, store.joined(room, userId, nodeId)),
+                        () -> local.touchMembership(room, userId));
             }
         });
     }
@@ -140,7 +189,8 @@ public final class PresenceTracker implements AutoCloseable {
         Objects.requireNonNull(userId, "userId");
         submit(() -> {
             if (local.leave(room, userId)) {
-                write(() -> store.left(room, userId, nodeId), () -> local.touchMembership(room, userId));
+                write(() -> changed(false, room, userId, store.left(room, userId, nodeId)),
+                        () -> local.touchMembership(room, userId));
             }
         });
     }
@@ -176,7 +226,7 @@ public final class PresenceTracker implements AutoCloseable {
         if (closed.compareAndSet(false, true)) {
             submit(() -> {
                 try {
-                    store.forgetNode(nodeId);
+                    store.forgetNode(nodeId, vacated);
                 } catch (RuntimeException e) {
                     failed(e); // nothing to retry: our records expire within the timeout
                 }
@@ -210,7 +260,7 @@ public final class PresenceTracker implements AutoCloseable {
     private void tick() {
         try {
             if (resetNeeded) {
-                store.forgetNode(nodeId);
+                store.forgetNode(nodeId, vacated);
                 local.clearPending();
                 resetNeeded = false;
                 reannounce = true;
@@ -219,14 +269,14 @@ public final class PresenceTracker implements AutoCloseable {
             if (reannounce) {
                 reannounce = false; // beat() sets it again if we expire midway
                 try {
-                    local.announce(store, nodeId, this::keepAlive);
+                    local.announce(store, nodeId, this::keepAlive, this::changed);
                 } catch (RuntimeException e) {
                     reannounce = true;
                     throw e;
                 }
             }
-            local.flush(store, nodeId, this::keepAlive);
-            store.sweep();
+            local.flush(store, nodeId, this::keepAlive, this::changed);
+            store.sweep(vacated);
             writesLive = true;
             healthy = true;
             if (inOutage) {

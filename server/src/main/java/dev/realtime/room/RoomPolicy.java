@@ -17,6 +17,9 @@ import java.util.List;
  *   <li>clients may not publish to {@code global} (server broadcasts only) nor use reserved event
  *       names ({@code system:*}, {@code admin:*}, {@code match:*}, {@code notification*},
  *       {@code auth:*}, {@code room:*}).</li>
+ *   <li>per room prefix ({@link PrefixPolicies}, the route table's {@code policies}): whether clients
+ *       may publish at all (built in: not in {@code video:*} and {@code chat:*}) and whether the room
+ *       announces presence ({@link #presenceEvents}).</li>
  * </ul>
  */
 public final class RoomPolicy {
@@ -30,6 +33,7 @@ public final class RoomPolicy {
     private final List<String> publicRooms;
     private final java.util.Set<String> serverEvents;
     private final java.util.function.BiPredicate<String, String> routedEvents;
+    private final PrefixPolicies prefixPolicies;
 
     /** @param publicRooms names anonymous users may join; an entry ending in {@code *} is a prefix */
     public RoomPolicy(List<String> publicRooms) {
@@ -41,18 +45,28 @@ public final class RoomPolicy {
      *                     client publishes like the reserved prefixes
      */
     public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents) {
-        this(publicRooms, serverEvents, (room, event) -> false);
+        this(publicRooms, serverEvents, (room, event) -> false, PrefixPolicies.BUILT_IN);
     }
 
     /**
-     * @param routedEvents whether the server can deliver {@code (room, event)} from a route whose event
-     *                     name is a template: refused to client publishes in that room
+     * @param routedEvents   whether the server can deliver {@code (room, event)} from a route whose event
+     *                       name is a template: refused to client publishes in that room
+     * @param prefixPolicies per-room settings by name or prefix (the route table's {@code policies})
      */
     public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents,
-                      java.util.function.BiPredicate<String, String> routedEvents) {
+                      java.util.function.BiPredicate<String, String> routedEvents, PrefixPolicies prefixPolicies) {
         this.publicRooms = List.copyOf(publicRooms);
         this.serverEvents = java.util.Set.copyOf(serverEvents);
         this.routedEvents = routedEvents;
+        this.prefixPolicies = prefixPolicies;
+    }
+
+    /**
+     * Whether {@code room} announces its users' first join and last leave
+     * ({@code room:user_joined}/{@code room:user_left}); by room prefix, see {@link PrefixPolicies}.
+     */
+    public boolean presenceEvents(String room) {
+        return prefixPolicies.presenceEvents(room);
     }
 
     public static String userRoom(String userId) {
@@ -82,7 +96,8 @@ public final class RoomPolicy {
         return null;
     }
 
-    private static boolean plain(String s) {
+    /** Whether {@code s} has no whitespace, space or control characters (names and ids). */
+    public static boolean plain(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
@@ -152,6 +167,10 @@ public final class RoomPolicy {
         if (routedEvents.test(room, event)) {
             return ErrorInfo.of(ErrorCode.FORBIDDEN, "event name '" + event + "' is reserved in this room: the server"
                     + " delivers it here from the route table");
+        }
+        if (!prefixPolicies.clientPublish(room)) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "clients do not publish in " + room + ": use its emits "
+                    + "(e.g. chat:message)");
         }
         return null;
     }

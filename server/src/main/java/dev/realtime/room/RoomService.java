@@ -311,24 +311,41 @@ public final class RoomService {
      * node reads). Safe from any thread.
      */
     public void deliverLocally(String room, ServerMessage.Event event, String source) {
+        deliverLocally(room, event, source, null);
+    }
+
+    /**
+     * {@link #deliverLocally(String, ServerMessage.Event, String)} to every local member for which
+     * {@code skip} is false ({@code skip} may be null; it runs on the shard and must be cheap): for
+     * transient events that leave out their sender (typing, a device's own playback position).
+     */
+    public void deliverLocally(String room, ServerMessage.Event event, String source,
+                               java.util.function.Predicate<Subscriber> skip) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
         shard.executor().execute(() -> {
             Room r = shard.get(room);
             if (r != null) {
                 metrics.publishes.labels(source).inc();
-                fanOut(r, event, accepted);
+                fanOut(r, event, accepted, skip);
             }
         });
     }
 
-    /** Runs on the room's shard: encode once per codec, one task per event loop. */
     private void fanOut(Room r, ServerMessage.Event event, long accepted) {
+        fanOut(r, event, accepted, null);
+    }
+
+    /** Runs on the room's shard: encode once per codec, one task per event loop. */
+    private void fanOut(Room r, ServerMessage.Event event, long accepted, java.util.function.Predicate<Subscriber> skip) {
         ByteBuf jsonFrame = r.hasJsonMembers() ? WsFrames.encode(json, event, alloc) : null;
         ByteBuf binaryFrame = r.hasBinaryMembers() ? WsFrames.encode(binary, event, alloc) : null;
         try {
             for (Room.LoopGroup g : r.groups()) {
                 Subscriber[] to = r.recipients(g, event);
+                if (skip != null) {
+                    to = without(to, skip);
+                }
                 if (to.length > 0) {
                     g.outbox.submit(new Delivery(retain(jsonFrame), retain(binaryFrame), to, accepted,
                             metrics.fanoutLatency));
@@ -339,6 +356,22 @@ public final class RoomService {
             release(binaryFrame);
         }
         r.keepForRecovering(event);
+    }
+
+    /** {@code to} without the subscribers {@code skip} matches (the same array when none does). */
+    private static Subscriber[] without(Subscriber[] to, java.util.function.Predicate<Subscriber> skip) {
+        for (int i = 0; i < to.length; i++) {
+            if (skip.test(to[i])) {
+                List<Subscriber> kept = new ArrayList<>(to.length - 1);
+                for (int j = 0; j < to.length; j++) {
+                    if (j != i && (j < i || !skip.test(to[j]))) {
+                        kept.add(to[j]);
+                    }
+                }
+                return kept.toArray(Subscriber[]::new);
+            }
+        }
+        return to;
     }
 
     private static ByteBuf retain(ByteBuf b) {

@@ -1,10 +1,12 @@
 package dev.realtime.server;
 
+import dev.realtime.admin.NodeStats;
 import dev.realtime.auth.ApiKeyCheck;
 import dev.realtime.auth.TokenVerifier;
 import dev.realtime.cluster.Backends;
 import dev.realtime.cluster.Bus;
 import dev.realtime.cluster.BusBridge;
+import dev.realtime.cluster.PeerChannel;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.history.HistoryEmit;
@@ -31,6 +33,7 @@ import dev.realtime.room.RoomJournal;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
 import dev.realtime.session.ConnectionRegistry;
+import dev.realtime.session.SessionListener;
 import dev.realtime.store.Stores;
 import dev.realtime.ws.ConnectionSweeper;
 import dev.realtime.ws.WebSocketUpgrade;
@@ -87,6 +90,7 @@ public final class GatewayServer {
     private GatewayContext context;
     private Channel serverChannel;
     private NodeServices services;
+    private RoomFeatures features;
     private StoreJournal journal;
     private Stores stores;
     private RoomService rooms;
@@ -193,11 +197,15 @@ public final class GatewayServer {
         ChannelSubscriptions.register(emits);
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
+        RoomPolicy policy = new RoomPolicy(config.publicRooms(), routes.serverEventNames(), routes::deliversTemplated,
+                routes.roomPolicies());
+        features = new RoomFeatures(config, rooms, policy, busBridge == null ? PeerChannel.NONE : busBridge,
+                services.presence, new NodeStats(config.nodeId(), registry, rooms), emits, metrics);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
-                rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames(), routes::deliversTemplated), registry, emits, json, binary, alloc,
+                rooms, policy, registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
                 services.presence, services.notifications, services.ingest, services.forwarding,
-                services.sessionListener, deps.build());
+                SessionListener.of(List.of(services.sessionListener, features.listener())), deps.build());
         services.start();
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
@@ -315,6 +323,9 @@ public final class GatewayServer {
     private void closeServices() {
         if (services != null) {
             quietly("services", services::close);
+        }
+        if (features != null) {
+            quietly("room features", features::close);
         }
         if (journal != null) {
             quietly("history", journal::close);

@@ -74,10 +74,12 @@ final class Membership {
     private static void joined(Session session, String room, Object attempt, Payload reply,
                                BiConsumer<ErrorInfo, Payload> done) {
         boolean current = session.endJoin(room, attempt);
-        done.accept(null, reply);
+        // Listeners first: whatever the client does after seeing the reply (a leave on another
+        // device, say) then reaches them after this join, even when this thread stalls in between.
         if (current && !session.closing() && session.reportJoined(room)) {
             session.context().sessionListener().joined(session, room);
         }
+        done.accept(null, reply);
     }
 
     /** A refused join; an overtaken one (the room was left, maybe joined again) leaves the newer state alone. */

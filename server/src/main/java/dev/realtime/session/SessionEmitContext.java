@@ -83,6 +83,17 @@ final class SessionEmitContext implements EmitContext {
         return answered || roomOperation;
     }
 
+    /** Keeps every field of {@code error} ({@code retryAfterMs} of {@code rate_limited} included). */
+    @Override
+    public void fail(ErrorInfo error) {
+        onLoop(() -> {
+            if (!answered) {
+                answered = true;
+                session.fail(emit.id(), error);
+            }
+        });
+    }
+
     @Override
     public void join(String room, java.util.function.Consumer<ErrorInfo> done) {
         roomOperation |= session.channel().eventLoop().inEventLoop();
@@ -92,6 +103,18 @@ final class SessionEmitContext implements EmitContext {
                 return;
             }
             Membership.join(session, room, null, (error, data) -> done.accept(error));
+        });
+    }
+
+    @Override
+    public void join(String room, String epoch, long offset, java.util.function.BiConsumer<ErrorInfo, Payload> done) {
+        roomOperation |= session.channel().eventLoop().inEventLoop();
+        onLoop(() -> {
+            if (session.closing()) {
+                done.accept(ErrorInfo.of(ErrorCode.UNAVAILABLE, "the connection is closing"), null);
+                return;
+            }
+            Membership.join(session, room, new ClientMessage.Since(epoch, offset), done);
         });
     }
 

@@ -21,7 +21,10 @@ import redis.clients.jedis.JedisPooled;
  *   P presence:user:{user}      set     "{node} {sid}" (the user's connections, cluster-wide)
  *   P presence:room:{room}      set     "{node} {user}" (who is in the room, through which node)
  *   P presence:joined:{node}    set     "{room} {user}" (index so a dead node's rooms can be swept)
+ *   P presence:users:{{room}}   hash    user -> number of nodes (live or not) with the user in the room
  * </pre>
+ * The users hash makes first joins and last leaves cluster-wide decisions of one atomic script; its
+ * hash tag is the room name (the room set is to carry the same tag under Redis Cluster).
  * Liveness lives in Redis (the alive key's TTL), so node clocks never matter. Queries are one Lua
  * script each that skips members of nodes whose alive key is gone; {@link #sweep()} deletes those
  * nodes' keys in one script. Writes are small atomic scripts.
@@ -40,9 +43,22 @@ public final class RedisPresenceStore implements PresenceStore {
     private static final RedisSupport.Script HEARTBEAT = new RedisSupport.Script(
             "local was = redis.call('EXISTS', KEYS[1]) "
             + "redis.call('SET', KEYS[1], '1', 'PX', ARGV[2]) redis.call('SADD', KEYS[2], ARGV[1]) return was");
+    /**
+     * KEYS: room set, node index, room users hash; ARGV: '1' join / '0' leave, "node user",
+     * "room user", user. Returns {changed, users}: whether the user entered (left) the room through
+     * its first (last) node, and the room's user count.
+     */
     private static final RedisSupport.Script MEMBERSHIP = new RedisSupport.Script(
-            "local op = ARGV[1] == '1' and 'SADD' or 'SREM' "
-            + "redis.call(op, KEYS[1], ARGV[2]) redis.call(op, KEYS[2], ARGV[3]) return 1");
+            "local changed = 0 "
+            + "if ARGV[1] == '1' then "
+            + "  if redis.call('SADD', KEYS[1], ARGV[2]) == 1 and redis.call('HINCRBY', KEYS[3], ARGV[4], 1) == 1 then changed = 1 end "
+            + "  redis.call('SADD', KEYS[2], ARGV[3]) "
+            + "else "
+            + "  if redis.call('SREM', KEYS[1], ARGV[2]) == 1 and redis.call('HINCRBY', KEYS[3], ARGV[4], -1) <= 0 then "
+            + "    redis.call('HDEL', KEYS[3], ARGV[4]) changed = 1 end "
+            + "  redis.call('SREM', KEYS[2], ARGV[3]) "
+            + "end "
+            + "return {changed, redis.call('HLEN', KEYS[3])}");
 
     /** Lua helper: alive(id) with a per-call cache. ARGV[1] of every query is the alive-key prefix. */
     private static final String ALIVE_FN =
@@ -65,22 +81,30 @@ public final class RedisPresenceStore implements PresenceStore {
             + "  if ARGV[3] == '1' then for _, u in ipairs(redis.call('HVALS', ARGV[2] .. id)) do out[#out + 1] = u end "
             + "  else out[#out + 1] = id out[#out + 1] = redis.call('HLEN', ARGV[2] .. id) end end end return out");
 
-    /** Lua helper: forget(p, id) deletes every record of node id under presence prefix p. */
+    /**
+     * Lua helper: forget(p, id, out) deletes every record of node id under presence prefix p, and
+     * appends room, user, users-left to out for each room the user is in through no node any more.
+     */
     private static final String FORGET_FN =
-            "local function forget(p, id) "
+            "local function forget(p, id, out) "
             + "  local s = redis.call('HGETALL', p .. 'sessions:' .. id) "
             + "  for i = 1, #s, 2 do redis.call('SREM', p .. 'user:' .. s[i + 1], id .. ' ' .. s[i]) end "
             + "  for _, m in ipairs(redis.call('SMEMBERS', p .. 'joined:' .. id)) do "
             + "    local sp = string.find(m, ' ', 1, true) "
-            + "    redis.call('SREM', p .. 'room:' .. string.sub(m, 1, sp - 1), id .. ' ' .. string.sub(m, sp + 1)) end "
+            + "    local room, user = string.sub(m, 1, sp - 1), string.sub(m, sp + 1) "
+            + "    if redis.call('SREM', p .. 'room:' .. room, id .. ' ' .. user) == 1 then "
+            + "      local users = p .. 'users:{' .. room .. '}' "
+            + "      if redis.call('HINCRBY', users, user, -1) <= 0 then redis.call('HDEL', users, user) "
+            + "        out[#out + 1] = room out[#out + 1] = user out[#out + 1] = redis.call('HLEN', users) end end end "
             + "  redis.call('DEL', p .. 'sessions:' .. id, p .. 'joined:' .. id, p .. 'alive:' .. id) "
             + "  redis.call('SREM', p .. 'nodes', id) end ";
+    /** Returns {removed nodes, then room, user, users-left per vacated pair}. */
     private static final RedisSupport.Script SWEEP = new RedisSupport.Script(FORGET_FN
-            + "local removed = 0 for _, id in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'nodes')) do "
-            + "  if redis.call('EXISTS', ARGV[1] .. 'alive:' .. id) == 0 then forget(ARGV[1], id) removed = removed + 1 end "
-            + "end return removed");
+            + "local out = {0} for _, id in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'nodes')) do "
+            + "  if redis.call('EXISTS', ARGV[1] .. 'alive:' .. id) == 0 then forget(ARGV[1], id, out) out[1] = out[1] + 1 end "
+            + "end return out");
     private static final RedisSupport.Script FORGET = new RedisSupport.Script(FORGET_FN
-            + "forget(ARGV[1], ARGV[2]) return 1");
+            + "local out = {0} forget(ARGV[1], ARGV[2], out) return out");
 
     private final JedisPooled redis;
     private final String p;
@@ -159,21 +183,22 @@ public final class RedisPresenceStore implements PresenceStore {
     }
 
     @Override
-    public void joined(String room, String userId, String nodeId) {
-        membership(true, room, userId, nodeId);
+    public Occupancy joined(String room, String userId, String nodeId) {
+        return membership(true, room, userId, nodeId);
     }
 
     @Override
-    public void left(String room, String userId, String nodeId) {
-        membership(false, room, userId, nodeId);
+    public Occupancy left(String room, String userId, String nodeId) {
+        return membership(false, room, userId, nodeId);
     }
 
-    private void membership(boolean join, String room, String userId, String nodeId) {
+    private Occupancy membership(boolean join, String room, String userId, String nodeId) {
         RedisSupport.checkToken("node id", nodeId);
         RedisSupport.checkToken("room", room);
-        MEMBERSHIP.run(redis, join ? "presence join" : "presence leave",
-                List.of(key("room", room), key("joined", nodeId)),
-                List.of(bytes(join ? "1" : "0"), bytes(nodeId + " " + userId), bytes(room + " " + userId)));
+        List<?> r = (List<?>) MEMBERSHIP.run(redis, join ? "presence join" : "presence leave",
+                List.of(key("room", room), key("joined", nodeId), bytes(p + "users:{" + room + "}")),
+                List.of(bytes(join ? "1" : "0"), bytes(nodeId + " " + userId), bytes(room + " " + userId), bytes(userId)));
+        return new Occupancy(number(r.get(0)) == 1, (int) number(r.get(1)));
     }
 
     @Override
@@ -187,13 +212,21 @@ public final class RedisPresenceStore implements PresenceStore {
     }
 
     @Override
-    public int sweep() {
-        return (int) number(SWEEP.run(redis, "presence sweep", List.of(), List.of(bytes(p))));
+    public int sweep(Vacated vacated) {
+        return report((List<?>) SWEEP.run(redis, "presence sweep", List.of(), List.of(bytes(p))), vacated);
     }
 
     @Override
-    public void forgetNode(String nodeId) {
-        FORGET.run(redis, "presence forget", List.of(), List.of(bytes(p), bytes(nodeId)));
+    public void forgetNode(String nodeId, Vacated vacated) {
+        report((List<?>) FORGET.run(redis, "presence forget", List.of(), List.of(bytes(p), bytes(nodeId))), vacated);
+    }
+
+    /** {@code {count, room, user, users-left, ...}}: reports each vacated pair, returns the count. */
+    private static int report(List<?> out, Vacated vacated) {
+        for (int i = 1; i + 2 < out.size(); i += 3) {
+            vacated.vacated(string(out.get(i)), string(out.get(i + 1)), (int) number(out.get(i + 2)));
+        }
+        return (int) number(out.get(0));
     }
 
     @Override

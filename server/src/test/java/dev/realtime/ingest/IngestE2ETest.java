@@ -222,6 +222,26 @@ class IngestE2ETest {
     }
 
     @Test
+    void viewersWhoJoinedWithVideoJoinGetTheVideoTopicsOnEveryNode() {
+        WsClient here = connect(a, "viewer-a", null);
+        WsClient there = connect(b, "viewer-b", null);
+        for (WsClient c : List.of(here, there)) {
+            JsonNode joined = c.emit("video:join", "{\"videoId\":\"v7\"}");
+            assertEquals("video:v7", joined.get("data").get("room").asText(), joined.toString());
+        }
+        awaitSubscribed(2, "video:v7");
+        kafka.send("video.view", "v7", "{\"videoId\":\"v7\"}");
+        kafka.send("video.like", "v7", "{\"videoId\":\"v7\"}");
+        kafka.send("video.comment", "v7", "{\"videoId\":\"v7\",\"commentId\":\"c-7\"}");
+        for (WsClient c : List.of(here, there)) {
+            assertEquals("video:v7", c.expectEvent("video:view").get("room").asText());
+            assertEquals("video.like", data(c, "video:like").get("type").asText());
+            assertEquals("c-7", data(c, "video:comment").get("commentId").asText());
+            c.expectEvent("video:viewers", "count", "2"); // the live count, cluster-wide
+        }
+    }
+
+    @Test
     void malformedRecordsAreDeadLetteredAndTheNextGoodOneIsDelivered() {
         WsClient buyer = connect(b, "buyer-2", null);
         awaitSubscribed(1, "user:buyer-2");
@@ -314,10 +334,13 @@ class IngestE2ETest {
 
     @Test
     void clientsCannotPublishTheEventsRoutesDeliver() {
-        WsClient viewer = connect(a, "faker-1", null, "video:v-fake");
-        JsonNode fake = viewer.publish("video:v-fake", "video:comment", "{\"videoId\":\"v-fake\",\"commentId\":\"spam\"}");
+        WsClient viewer = connect(a, "faker-1", null, "lobby-fake", "video:v-fake");
+        JsonNode fake = viewer.publish("lobby-fake", "video:comment", "{\"videoId\":\"v-fake\",\"commentId\":\"spam\"}");
         assertEquals("forbidden", fake.get("error").get("code").asText());
-        assertTrue(viewer.publish("video:v-fake", "chat:message", "{\"text\":\"fine\"}").get("ok").asBoolean());
+        assertTrue(viewer.publish("lobby-fake", "chat:message", "{\"text\":\"fine\"}").get("ok").asBoolean());
+        // Video rooms take no client publishes at all (room policy): an audience is not a chat room.
+        assertEquals("forbidden", viewer.publish("video:v-fake", "chat:message", "{\"text\":\"hi all\"}")
+                .get("error").get("code").asText());
     }
 
     @Test

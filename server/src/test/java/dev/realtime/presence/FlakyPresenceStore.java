@@ -82,15 +82,15 @@ class FlakyPresenceStore implements PresenceStore {
     }
 
     @Override
-    public void joined(String room, String userId, String nodeId) {
+    public Occupancy joined(String room, String userId, String nodeId) {
         call("joined");
-        delegate.joined(room, userId, nodeId);
+        return delegate.joined(room, userId, nodeId);
     }
 
     @Override
-    public void left(String room, String userId, String nodeId) {
+    public Occupancy left(String room, String userId, String nodeId) {
         call("left");
-        delegate.left(room, userId, nodeId);
+        return delegate.left(room, userId, nodeId);
     }
 
     @Override
@@ -100,15 +100,15 @@ class FlakyPresenceStore implements PresenceStore {
     }
 
     @Override
-    public int sweep() {
+    public int sweep(Vacated vacated) {
         call("sweep");
-        return delegate.sweep();
+        return delegate.sweep(vacated);
     }
 
     @Override
-    public void forgetNode(String nodeId) {
+    public void forgetNode(String nodeId, Vacated vacated) {
         call("forgetNode");
-        delegate.forgetNode(nodeId);
+        delegate.forgetNode(nodeId, vacated);
     }
 
     @Override

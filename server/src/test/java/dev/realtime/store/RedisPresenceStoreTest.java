@@ -32,6 +32,7 @@ class RedisPresenceStoreTest extends PresenceStoreContract {
         Set<String> keys = REDIS.fixture().keys();
         assertTrue(keys.contains(REDIS.fixture().prefix + "presence:alive:n1"), keys.toString());
         assertTrue(keys.contains(REDIS.fixture().prefix + "presence:room:lobby"), keys.toString());
+        assertTrue(keys.contains(REDIS.fixture().prefix + "presence:users:{lobby}"), keys.toString());
         a.forgetNode("n1");
         assertEquals(Set.of(), REDIS.fixture().keys());
     }
