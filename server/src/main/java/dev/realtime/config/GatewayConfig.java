@@ -79,7 +79,11 @@ public record GatewayConfig(
         int inboxCapacity,
         long inboxTtlMs,
         long notifyAckTimeoutMs,
-        String notifyAckTopic) {
+        String notifyAckTopic,
+        // memory budgets
+        long historyMaxBytes,
+        long roomHistoryMaxBytes,
+        int historyReadMaxBytes) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -126,6 +130,12 @@ public record GatewayConfig(
             r.problem("TLS_CERT and TLS_KEY must be set together");
         }
         RedisAddress redis = RedisAddress.from(r);
+        long historyMax = r.number("HISTORY_MAX_BYTES", defaultHistoryMaxBytes(), 64 * 1024, Long.MAX_VALUE);
+        long roomHistoryMax = r.number("ROOM_HISTORY_MAX_BYTES", Math.min(historyMax / 16, 16L << 20), 1024,
+                Long.MAX_VALUE);
+        if (roomHistoryMax > historyMax) {
+            r.problem("ROOM_HISTORY_MAX_BYTES (" + roomHistoryMax + ") must not exceed HISTORY_MAX_BYTES (" + historyMax + ")");
+        }
         GatewayConfig config = new GatewayConfig(
                 r.string("SERVICE_NAME", "realtime-gateway"),
                 r.string("NODE_ID", "node-" + UUID.randomUUID().toString().substring(0, 8)),
@@ -187,11 +197,23 @@ public record GatewayConfig(
                 r.integer("NOTIFY_INBOX_CAPACITY", 100, 1, 100_000),
                 r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),
                 r.number("NOTIFY_ACK_TIMEOUT_MS", 300_000, 100, 30L * 86_400_000),
-                r.raw("NOTIFY_ACK_TOPIC"));
+                r.raw("NOTIFY_ACK_TOPIC"),
+                historyMax,
+                roomHistoryMax,
+                r.integer("HISTORY_READ_MAX_BYTES", 1 << 20, 1024, 64 << 20));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
         return config;
+    }
+
+    /**
+     * A quarter of the JVM's max heap for all room history kept in memory, so a small node and a
+     * big one are both safe by default (256 MiB when the heap is unbounded).
+     */
+    static long defaultHistoryMaxBytes() {
+        long heap = Runtime.getRuntime().maxMemory();
+        return heap == Long.MAX_VALUE ? 256L << 20 : Math.max(64 * 1024, heap / 4);
     }
 
     private static String offsetReset(EnvReader r) {

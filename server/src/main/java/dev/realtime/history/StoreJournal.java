@@ -37,12 +37,34 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
     static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
+    /** Most event bytes one read hands back ({@code HISTORY_READ_MAX_BYTES}). */
+    private final long readMaxBytes;
+
     /**
      * @param lanes 0 to run inline (only for a store that never blocks), else the lane count
      */
     public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId) {
+        this(store, metrics, lanes, nodeId, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param readMaxBytes most event bytes one recovery or {@code history} read returns (at least one
+     *                     event): reads are paged, never a whole room at once
+     */
+    public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId, long readMaxBytes) {
         this.store = store;
         this.metrics = metrics;
+        this.readMaxBytes = readMaxBytes;
+        if (store instanceof dev.realtime.store.InMemoryHistoryStore memory) {
+            metrics.gauge("realtime_history_bytes", "Bytes the in-memory room history holds (HISTORY_MAX_BYTES bounds it)",
+                    memory::bytes);
+            metrics.counter("realtime_history_evicted_events_total",
+                    "History events dropped to keep a byte budget (ROOM_HISTORY_MAX_BYTES or HISTORY_MAX_BYTES)",
+                    memory::evictedEvents);
+            metrics.counter("realtime_history_evicted_rooms_total",
+                    "Whole room histories dropped to keep HISTORY_MAX_BYTES (least recently published first)",
+                    memory::evictedRooms);
+        }
         this.lanes = new ExecutorService[lanes];
         for (int i = 0; i < lanes; i++) {
             String name = "rt-history-" + nodeId + "-" + i;
@@ -95,7 +117,7 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
     @Override
     public Replay since(String room, String epoch, long offset, int limit) {
         return read(() -> {
-            HistoryStore.Recovery r = store.since(room, epoch, offset, limit);
+            HistoryStore.Recovery r = store.since(room, epoch, offset, Math.min(limit, store.capacity()), readMaxBytes);
             return new Replay(r.recovered(), r.epoch(), r.head(), decode(r.events(), r.epoch()));
         });
     }
@@ -107,7 +129,8 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
             if (head == null) {
                 return new Replay(true, null, 0, List.of());
             }
-            return new Replay(true, head.epoch(), head.offset(), decode(store.latest(room, limit), head.epoch()));
+            return new Replay(true, head.epoch(), head.offset(), decode(store.latest(room, Math.min(limit, store.capacity()), readMaxBytes),
+                    head.epoch()));
         });
     }
 

@@ -87,6 +87,9 @@ public final class GatewayMetrics {
             .register(registry);
     public final Counter storeErrors = Counter.build("realtime_store_errors_total",
             "Shared-store calls that failed (Redis unreachable), by store").labelNames("store").register(registry);
+    public final Counter recoveriesTooLarge = Counter.build("realtime_history_recoveries_too_large_total",
+            "Joins with since answered recovered:false because the missed events exceed HISTORY_READ_MAX_BYTES")
+            .register(registry);
     public final Histogram fanoutLatency = Histogram.build("realtime_fanout_latency_seconds",
             "Time from accepting a publish to writing it on each event loop")
             .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
@@ -126,6 +129,17 @@ public final class GatewayMetrics {
                 return value.getAsDouble();
             }
         }).register(registry);
+    }
+
+    /** Registers a counter whose value is read at scrape time (a count kept elsewhere, e.g. by a store). */
+    public void counter(String name, String help, DoubleSupplier value) {
+        String base = name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+        new io.prometheus.client.Collector() {
+            @Override
+            public java.util.List<MetricFamilySamples> collect() {
+                return java.util.List.of(new io.prometheus.client.CounterMetricFamily(base, help, value.getAsDouble()));
+            }
+        }.register(registry);
     }
 
     public CollectorRegistry registry() {

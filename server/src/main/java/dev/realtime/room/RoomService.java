@@ -234,7 +234,13 @@ public final class RoomService {
             whenSubscribed(room, () -> journal.inOrder(room, () -> {
                 RoomJournal.Replay read;
                 try {
+                    // The journal bounds the read (events and bytes); a gap it cannot close in one
+                    // read is not replayed in part: the client reloads (recovered:false).
                     read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
+                    if (!closesGap(read)) {
+                        metrics.recoveriesTooLarge.inc();
+                        read = new RoomJournal.Replay(false, read.epoch(), read.head(), List.of());
+                    }
                 } catch (RuntimeException e) {
                     metrics.storeErrors.labels("history").inc();
                     read = new RoomJournal.Replay(false, null, 0, List.of());
@@ -243,6 +249,12 @@ public final class RoomService {
                 onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
             }));
         });
+    }
+
+    /** Whether a recovery read reaches the room's head (a capped read that stopped short does not). */
+    private static boolean closesGap(RoomJournal.Replay read) {
+        List<ServerMessage.Event> events = read.events();
+        return !read.recovered() || events.isEmpty() || events.get(events.size() - 1).offset() == read.head();
     }
 
     /** On the shard: the recovering subscriber becomes a member and gets the replay, then what was kept. */

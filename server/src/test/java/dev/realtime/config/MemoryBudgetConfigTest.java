@@ -1,0 +1,40 @@
+package dev.realtime.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The memory budgets' settings (issue 11): defaults derived from the heap, overrides, refusals. */
+class MemoryBudgetConfigTest {
+    private static final String SECRET = "0123456789abcdef0123";
+
+    @Test
+    void historyBudgetsDefaultToAShareOfTheHeap() {
+        GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET));
+        long heap = Runtime.getRuntime().maxMemory();
+        assertEquals(heap / 4, c.historyMaxBytes(), "a quarter of the max heap for all history");
+        assertEquals(Math.min(heap / 4 / 16, 16L << 20), c.roomHistoryMaxBytes());
+        assertEquals(1 << 20, c.historyReadMaxBytes());
+    }
+
+    @Test
+    void historyBudgetsCanBeSetAndAreChecked() {
+        GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET, "HISTORY_MAX_BYTES", "8388608",
+                "ROOM_HISTORY_MAX_BYTES", "65536", "HISTORY_READ_MAX_BYTES", "4096"));
+        assertEquals(8 << 20, c.historyMaxBytes());
+        assertEquals(65536, c.roomHistoryMaxBytes());
+        assertEquals(4096, c.historyReadMaxBytes());
+        assertEquals(512 * 1024, GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET, "HISTORY_MAX_BYTES", "8388608"))
+                .roomHistoryMaxBytes(), "the room default follows the node budget (a sixteenth)");
+
+        List<String> p = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET,
+                "HISTORY_MAX_BYTES", "1000000", "ROOM_HISTORY_MAX_BYTES", "2000000", "HISTORY_READ_MAX_BYTES", "10")))
+                .problems();
+        assertTrue(p.contains("ROOM_HISTORY_MAX_BYTES (2000000) must not exceed HISTORY_MAX_BYTES (1000000)"), p.toString());
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("HISTORY_READ_MAX_BYTES='10' must be between")), p.toString());
+    }
+}
