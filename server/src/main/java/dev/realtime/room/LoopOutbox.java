@@ -83,6 +83,15 @@ public final class LoopOutbox implements Runnable {
             metrics.droppedDeliveries.labels("closed").inc();
             return false;
         }
+        if (s.held != null) {
+            // A replay is draining: deliveries queue behind it (bounded) so the client sees them in order.
+            if (!s.holdLive(frame.retainedDuplicate())) {
+                slow(s);
+                return false;
+            }
+            written++;
+            return true;
+        }
         if (!ch.isWritable()) {
             slow(s);
             return false;

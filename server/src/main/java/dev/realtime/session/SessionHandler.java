@@ -57,6 +57,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext chc) {
+        if (chc.channel().isWritable()) {
+            session.drainHeld(); // a replay waiting for the client to read goes on
+        }
+        chc.fireChannelWritabilityChanged();
+    }
+
     private boolean admitByRate(ClientMessage m) {
         RateLimiter limiter = session.limiter();
         long retryAfter = limiter.acquire(System.nanoTime());
