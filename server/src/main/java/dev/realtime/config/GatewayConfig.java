@@ -83,7 +83,10 @@ public record GatewayConfig(
         // memory budgets
         long historyMaxBytes,
         long roomHistoryMaxBytes,
-        int historyReadMaxBytes) {
+        int historyReadMaxBytes,
+        long notifyQueueMaxBytes,
+        int notifyReplayMaxBytes,
+        long notifyDrainTimeoutMs) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -200,7 +203,11 @@ public record GatewayConfig(
                 r.raw("NOTIFY_ACK_TOPIC"),
                 historyMax,
                 roomHistoryMax,
-                r.integer("HISTORY_READ_MAX_BYTES", 1 << 20, 1024, 64 << 20));
+                r.integer("HISTORY_READ_MAX_BYTES", 1 << 20, 1024, 64 << 20),
+                r.number("NOTIFY_QUEUE_MAX_BYTES", Math.min(defaultHistoryMaxBytes() / 4, 256L << 20), 64 * 1024,
+                        Long.MAX_VALUE),
+                r.integer("NOTIFY_REPLAY_MAX_BYTES", 1 << 20, 1024, 64 << 20),
+                r.number("NOTIFY_DRAIN_TIMEOUT_MS", 10_000, 0, 600_000));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }

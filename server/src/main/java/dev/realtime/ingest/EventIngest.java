@@ -107,13 +107,18 @@ public final class EventIngest {
             // claim and the stores run on the notification thread, never on the pub/sub thread
             // (which must keep reading, and answer the watchdog's pings).
             List<Delivery> mine = claimFirst;
-            notifications.queue(() -> {
+            boolean queued = notifications.queue(() -> {
                 if (claims.claim(channel, raw)) {
                     for (Delivery d : mine) {
                         notifications.notifyUserNow(((Target.User) d.target()).userId(), d.event(), d.data());
                     }
                 }
             });
+            if (!queued) {
+                // This node's inbox queue is full (or it is stopping): it does not claim the message,
+                // so another node may; counted here either way.
+                metrics.ingestRejected.labels(source, "queue_full").inc(mine.size());
+            }
         }
         metrics.ingestDeliveries.labels(source).inc(result.deliveries().size());
         return result;

@@ -74,6 +74,16 @@ final class SessionEmitContext implements EmitContext {
     }
 
     @Override
+    public void fail(ErrorInfo error) {
+        onLoop(() -> { // keeps retryAfterMs (the interface's default goes through the code alone)
+            if (!answered) {
+                answered = true;
+                session.fail(emit.id(), error);
+            }
+        });
+    }
+
+    @Override
     public void join(String room, java.util.function.Consumer<ErrorInfo> done) {
         onLoop(() -> {
             if (session.closing()) {

@@ -81,6 +81,14 @@ public final class Stores implements AutoCloseable {
         return RedisSupport.pool(address, password, maxConnections);
     }
 
+    /**
+     * These stores with {@code other} as the inbox (a decorator, e.g. a slowed-down one in tests);
+     * shares the pool: close only one of the two.
+     */
+    public Stores withInbox(InboxStore other) {
+        return new Stores(presence, history, other, keyValue, pool);
+    }
+
     public PresenceStore presence() {
         return presence;
     }

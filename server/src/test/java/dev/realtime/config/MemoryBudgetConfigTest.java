@@ -37,4 +37,18 @@ class MemoryBudgetConfigTest {
         assertTrue(p.contains("ROOM_HISTORY_MAX_BYTES (2000000) must not exceed HISTORY_MAX_BYTES (1000000)"), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith("HISTORY_READ_MAX_BYTES='10' must be between")), p.toString());
     }
+
+    @Test
+    void notificationBoundsHaveDefaultsAndOverrides() {
+        GatewayConfig d = GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET));
+        assertEquals(Math.min(Runtime.getRuntime().maxMemory() / 16, 256L << 20), d.notifyQueueMaxBytes());
+        assertEquals(1 << 20, d.notifyReplayMaxBytes());
+        GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET, "NOTIFY_QUEUE_MAX_BYTES", "65536",
+                "NOTIFY_REPLAY_MAX_BYTES", "2048"));
+        assertEquals(65536, c.notifyQueueMaxBytes());
+        assertEquals(2048, c.notifyReplayMaxBytes());
+        List<String> p = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET,
+                "NOTIFY_QUEUE_MAX_BYTES", "10"))).problems();
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("NOTIFY_QUEUE_MAX_BYTES='10' must be between")), p.toString());
+    }
 }
