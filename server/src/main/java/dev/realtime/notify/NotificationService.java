@@ -424,12 +424,26 @@ public final class NotificationService implements SessionListener, AutoCloseable
         }
     }
 
+    /**
+     * Stops taking tasks, then lets the queued ones finish for up to {@link Limits#drainTimeout}:
+     * notifications already answered 202 (or taken off Kafka) reach the inbox before the stores
+     * close. Whatever is still waiting at the deadline is dropped, counted in
+     * {@code realtime_notifications_total{outcome="dropped_at_shutdown"}} and logged.
+     */
     @Override
     public void close() {
         closing = true;
-        thread.shutdown();
+        thread.shutdown(); // queued tasks still run; the periodic sweep is cancelled
         try {
-            thread.awaitTermination(5, TimeUnit.SECONDS);
+            if (!thread.awaitTermination(limits.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                abandoned = true; // tasks not started skip their store; a running one stops between users
+                thread.shutdownNow();
+                thread.awaitTermination(2, TimeUnit.SECONDS);
+                long dropped = pendingNotifications.getAndSet(0); // what never reached the store
+                metrics.notifications.labels("dropped_at_shutdown").inc(dropped);
+                log.warn("shutdown: {} queued notification(s) did not reach the inbox within {} ms and were dropped",
+                        dropped, limits.drainTimeout().toMillis());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
