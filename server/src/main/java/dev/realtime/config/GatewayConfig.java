@@ -86,7 +86,8 @@ public record GatewayConfig(
         int historyReadMaxBytes,
         long notifyQueueMaxBytes,
         int notifyReplayMaxBytes,
-        long notifyDrainTimeoutMs) {
+        long notifyDrainTimeoutMs,
+        long notifyMaxFanoutBytes) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -207,7 +208,8 @@ public record GatewayConfig(
                 r.number("NOTIFY_QUEUE_MAX_BYTES", Math.min(defaultHistoryMaxBytes() / 4, 256L << 20), 64 * 1024,
                         Long.MAX_VALUE),
                 r.integer("NOTIFY_REPLAY_MAX_BYTES", 1 << 20, 1024, 64 << 20),
-                r.number("NOTIFY_DRAIN_TIMEOUT_MS", 10_000, 0, 600_000));
+                r.number("NOTIFY_DRAIN_TIMEOUT_MS", 10_000, 0, 600_000),
+                r.number("NOTIFY_MAX_FANOUT_BYTES", 16L << 20, 1024, Long.MAX_VALUE));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }

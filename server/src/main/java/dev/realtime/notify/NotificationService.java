@@ -163,6 +163,49 @@ public final class NotificationService implements SessionListener, AutoCloseable
         }
     }
 
+    /**
+     * Stores and delivers one notification to every device of each of {@code userIds}, as one
+     * queued task: the payload is queued, accounted and serialised once, and the in-memory inbox
+     * keeps one copy shared by all the users (each gets its own id). With the queue full every user
+     * gets it live only, without an id (counted once).
+     */
+    public void notifyUsers(List<String> userIds, String event, JsonNode data) {
+        if (!(data instanceof ObjectNode object)) {
+            userIds.forEach(u -> publish(u, event, data));
+            return;
+        }
+        List<String> users = List.copyOf(userIds);
+        if (!tryQueue(() -> storeAll(users, event, object, true), approximateBytes(object), users.size())) {
+            users.forEach(u -> publish(u, event, object));
+        }
+    }
+
+    /**
+     * As {@link #notifyUsers} but on the calling thread (the Kafka consumer: a record counts as
+     * handed off once its notifications are in the inbox). Blocks; never on an event loop or a shard.
+     */
+    public void notifyUsersNow(List<String> userIds, String event, JsonNode data) {
+        if (data instanceof ObjectNode object) {
+            storeAll(userIds, event, object, false);
+        } else {
+            userIds.forEach(u -> publish(u, event, data));
+        }
+    }
+
+    /** Stores one payload for many users (serialised once), then delivers each user's copy with its id. */
+    private void storeAll(List<String> userIds, String event, ObjectNode data, boolean queued) {
+        byte[] stored = storedForm(event, data);
+        for (String userId : userIds) {
+            if (queued && abandoned) {
+                return; // shutdown deadline: the rest stay pending and are counted as dropped
+            }
+            store(userId, event, data, stored);
+            if (queued) {
+                pendingNotifications.decrementAndGet();
+            }
+        }
+    }
+
     /** Roughly what a payload costs while queued (its JSON size); exact enough for a memory bound. */
     static long approximateBytes(JsonNode data) {
         return Json.bytes(data).length + 64L;
@@ -229,12 +272,21 @@ public final class NotificationService implements SessionListener, AutoCloseable
     }
 
     private void store(String userId, String event, ObjectNode data) {
+        store(userId, event, data, storedForm(event, data));
+    }
+
+    /** What the inbox keeps: {@code {"event":..,"data":..}}; callers must not modify the array. */
+    private static byte[] storedForm(String event, ObjectNode data) {
         ObjectNode stored = JsonNodeFactory.instance.objectNode();
         stored.put("event", event);
         stored.set("data", data);
+        return Json.bytes(stored);
+    }
+
+    private void store(String userId, String event, ObjectNode data, byte[] stored) {
         InboxStore.Notification n;
         try {
-            n = inbox.add(userId, Json.bytes(stored));
+            n = inbox.add(userId, stored);
         } catch (RuntimeException e) {
             metrics.notifications.labels("store_error").inc();
             metrics.storeErrors.labels("inbox").inc();

@@ -44,6 +44,7 @@ class MemoryBudgetConfigTest {
         assertEquals(Math.min(Runtime.getRuntime().maxMemory() / 16, 256L << 20), d.notifyQueueMaxBytes());
         assertEquals(1 << 20, d.notifyReplayMaxBytes());
         assertEquals(10_000, d.notifyDrainTimeoutMs());
+        assertEquals(16 << 20, d.notifyMaxFanoutBytes());
         GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET, "NOTIFY_QUEUE_MAX_BYTES", "65536",
                 "NOTIFY_REPLAY_MAX_BYTES", "2048"));
         assertEquals(65536, c.notifyQueueMaxBytes());
