@@ -87,7 +87,10 @@ public record GatewayConfig(
         long notifyQueueMaxBytes,
         int notifyReplayMaxBytes,
         long notifyDrainTimeoutMs,
-        long notifyMaxFanoutBytes) {
+        long notifyMaxFanoutBytes,
+        long outboxMaxBytes,
+        long shardQueueMaxBytes,
+        long historyLaneMaxBytes) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -209,7 +212,10 @@ public record GatewayConfig(
                         Long.MAX_VALUE),
                 r.integer("NOTIFY_REPLAY_MAX_BYTES", 1 << 20, 1024, 64 << 20),
                 r.number("NOTIFY_DRAIN_TIMEOUT_MS", 10_000, 0, 600_000),
-                r.number("NOTIFY_MAX_FANOUT_BYTES", 16L << 20, 1024, Long.MAX_VALUE));
+                r.number("NOTIFY_MAX_FANOUT_BYTES", 16L << 20, 1024, Long.MAX_VALUE),
+                r.number("OUTBOX_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.number("SHARD_QUEUE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.number("HISTORY_LANE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
@@ -223,6 +229,11 @@ public record GatewayConfig(
     static long defaultHistoryMaxBytes() {
         long heap = Runtime.getRuntime().maxMemory();
         return heap == Long.MAX_VALUE ? 256L << 20 : Math.max(64 * 1024, heap / 4);
+    }
+
+    /** Each per-loop outbox, shard queue and history lane: a sixteenth of the max heap, at most 64 MiB. */
+    static long defaultQueueMaxBytes() {
+        return Math.min(defaultHistoryMaxBytes() / 4, 64L << 20);
     }
 
     private static String offsetReset(EnvReader r) {

@@ -90,6 +90,15 @@ public final class GatewayMetrics {
     public final Counter recoveriesTooLarge = Counter.build("realtime_history_recoveries_too_large_total",
             "Joins with since answered recovered:false because the missed events exceed HISTORY_READ_MAX_BYTES")
             .register(registry);
+    public final Counter droppedPublishes = Counter.build("realtime_dropped_publishes_total",
+            "Publishes refused because the room's shard or history lane was over its byte budget, by source")
+            .labelNames("source").register(registry);
+    public final Counter queueOverflow = Counter.build("realtime_queue_overflow_total",
+            "Work refused because its queue was over its byte budget, by queue (outbox, shard, history_lane)")
+            .labelNames("queue").register(registry);
+    public final Gauge queueBytes = Gauge.build("realtime_queue_bytes",
+            "Bytes waiting in the node's queues, by queue (outbox, shard, history_lane), summed over instances")
+            .labelNames("queue").register(registry);
     public final Histogram fanoutLatency = Histogram.build("realtime_fanout_latency_seconds",
             "Time from accepting a publish to writing it on each event loop")
             .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
@@ -129,6 +138,16 @@ public final class GatewayMetrics {
                 return value.getAsDouble();
             }
         }).register(registry);
+    }
+
+    /** Reports {@code realtime_queue_bytes{queue}} as {@code value}, read at scrape time. */
+    public void queueBytes(String queue, DoubleSupplier value) {
+        queueBytes.setChild(new Gauge.Child() {
+            @Override
+            public double get() {
+                return value.getAsDouble();
+            }
+        }, queue);
     }
 
     /** Registers a counter whose value is read at scrape time (a count kept elsewhere, e.g. by a store). */

@@ -190,7 +190,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (error == null) {
                 session.reply(p.id(), null);
             } else {
-                session.fail(p.id(), error, "join the room first");
+                session.fail(p.id(), error, error == ErrorCode.UNAVAILABLE
+                        ? "the server is overloaded, try again" : "join the room first");
             }
         });
     }

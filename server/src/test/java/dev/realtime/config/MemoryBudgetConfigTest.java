@@ -53,4 +53,18 @@ class MemoryBudgetConfigTest {
                 "NOTIFY_QUEUE_MAX_BYTES", "10"))).problems();
         assertTrue(p.stream().anyMatch(s -> s.startsWith("NOTIFY_QUEUE_MAX_BYTES='10' must be between")), p.toString());
     }
+
+    @Test
+    void queueBudgetsDefaultToAShareOfTheHeap() {
+        GatewayConfig d = GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET));
+        long expected = Math.min(Runtime.getRuntime().maxMemory() / 16, 64L << 20);
+        assertEquals(expected, d.outboxMaxBytes());
+        assertEquals(expected, d.shardQueueMaxBytes());
+        assertEquals(expected, d.historyLaneMaxBytes());
+        GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET, "OUTBOX_MAX_BYTES", "100000",
+                "SHARD_QUEUE_MAX_BYTES", "200000", "HISTORY_LANE_MAX_BYTES", "300000"));
+        assertEquals(100_000, c.outboxMaxBytes());
+        assertEquals(200_000, c.shardQueueMaxBytes());
+        assertEquals(300_000, c.historyLaneMaxBytes());
+    }
 }
