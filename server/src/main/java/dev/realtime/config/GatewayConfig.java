@@ -90,7 +90,8 @@ public record GatewayConfig(
         long notifyMaxFanoutBytes,
         long outboxMaxBytes,
         long shardQueueMaxBytes,
-        long historyLaneMaxBytes) {
+        long historyLaneMaxBytes,
+        int kafkaDlqMaxAttempts) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -215,7 +216,8 @@ public record GatewayConfig(
                 r.number("NOTIFY_MAX_FANOUT_BYTES", 16L << 20, 1024, Long.MAX_VALUE),
                 r.number("OUTBOX_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
                 r.number("SHARD_QUEUE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
-                r.number("HISTORY_LANE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE));
+                r.number("HISTORY_LANE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.integer("KAFKA_DLQ_MAX_ATTEMPTS", 5, 1, 1000));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }

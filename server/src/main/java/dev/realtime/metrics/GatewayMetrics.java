@@ -67,6 +67,9 @@ public final class GatewayMetrics {
             "Kafka records consumed, by topic").labelNames("topic").register(registry);
     public final Counter kafkaDeadLettered = Counter.build("realtime_kafka_dlq_total",
             "Kafka records sent to the dead-letter topic, by reason").labelNames("reason").register(registry);
+    public final Counter kafkaDeadLetterFailed = Counter.build("realtime_kafka_dlq_failed_total",
+            "Kafka records skipped because their dead letter failed KAFKA_DLQ_MAX_ATTEMPTS times, by reason")
+            .labelNames("reason").register(registry);
     public final Counter kafkaErrors = Counter.build("realtime_kafka_errors_total",
             "Kafka client failures by kind (consumer, producer)").labelNames("kind").register(registry);
     public final Gauge kafkaLag = Gauge.build("realtime_kafka_consumer_lag",

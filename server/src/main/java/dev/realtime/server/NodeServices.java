@@ -80,7 +80,8 @@ final class NodeServices implements AutoCloseable {
                 config.redisPassword(), ingest, metrics, config.nodeId()) : null;
         kafkaIngest = config.kafkaEnabled() && !routes.kafkaTopics().isEmpty()
                 ? new KafkaIngest(new KafkaSettings(config.kafkaBrokers(), config.kafkaConsumerGroup(),
-                        config.kafkaDlqTopic(), config.kafkaOffsetReset(), config.maxRecordBytes(), Duration.ofSeconds(5)),
+                        config.kafkaDlqTopic(), config.kafkaOffsetReset(), config.maxRecordBytes(), Duration.ofSeconds(5),
+                        config.kafkaDlqMaxAttempts()),
                         routes.kafkaTopics(), this::onKafkaRecord, metrics)
                 : null;
     }

@@ -61,6 +61,7 @@ class MemoryBudgetConfigTest {
         assertEquals(expected, d.outboxMaxBytes());
         assertEquals(expected, d.shardQueueMaxBytes());
         assertEquals(expected, d.historyLaneMaxBytes());
+        assertEquals(5, d.kafkaDlqMaxAttempts());
         GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", SECRET, "OUTBOX_MAX_BYTES", "100000",
                 "SHARD_QUEUE_MAX_BYTES", "200000", "HISTORY_LANE_MAX_BYTES", "300000"));
         assertEquals(100_000, c.outboxMaxBytes());
