@@ -1,7 +1,7 @@
 package dev.realtime.loadtest;
 
 /**
- * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle> [options]}.
+ * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|soak> [options]}.
  * Exit codes: 0 done, 2 bad options, 1 the run failed.
  */
 public final class LoadTest {
@@ -31,6 +31,7 @@ public final class LoadTest {
         Report report = switch (o.scenario()) {
             case "connect" -> ConnectScenario.run(o, adapter, stats, server);
             case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
+            case "soak" -> SoakScenario.run(o, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
         double cpu = Limits.cpuSeconds(ProcessHandle.current().pid()) - cpu0;
@@ -52,7 +53,7 @@ public final class LoadTest {
 
     static String usage() {
         return """
-                usage: java -jar realtime-loadtest.jar <connect|fanout|idle> [options]
+                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|soak> [options]
                   --url ws://127.0.0.1:8080/ws   server WebSocket URL; several nodes of one cluster
                                                  comma-separated (ws://h:8080/ws,ws://h:8081/ws):
                                                  connections and publishers are spread over them
@@ -72,6 +73,15 @@ public final class LoadTest {
                                                  force GC for idle memory
                   --redis-pid PID                also report this process's CPU (e.g. the Redis bus)
                   --out FILE                     write the JSON result here
+                soak (mixed load for --duration; --connections stable users, --rooms small rooms,
+                      --rate publishes/s; see docs/benchmarks.md):
+                  --api-key K                    the server's INTERNAL_API_KEY (notifications)
+                  --churn N                      reconnecting users (default 50)
+                  --slow N                       users that stop reading (default 5)
+                  --notify-rate X                notifications/s with acks (default 20; 0 = none)
+                  --sample-seconds S             server sample period (default 60)
+                  --flat-window S                memory must be flat over the last S s (default 600)
+                  --server-log FILE[,FILE...]    server logs to count Netty LEAK reports in
                 """;
     }
 }
