@@ -341,22 +341,7 @@ final class SoakScenario {
 
     /** Waits until the stable users got every publish, or nothing arrived for 5 s (at most 60 s). */
     private void drain() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        long last = -1;
-        long lastChange = System.nanoTime();
-        while (System.nanoTime() < deadline) {
-            long unique = stats.delivered.sum() - stats.duplicates.sum();
-            if (unique >= stats.expected.sum()) {
-                return;
-            }
-            if (unique != last) {
-                last = unique;
-                lastChange = System.nanoTime();
-            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(5)) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
+        FanoutScenario.awaitCount(() -> stats.delivered.sum() - stats.duplicates.sum(), stats.expected::sum, 60, 5);
     }
 
     /**
@@ -377,19 +362,7 @@ final class SoakScenario {
             connector.connect(client, i % nodes, Tokens.sign(hs256, users.get(i).userId));
             last.add(client);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        long lastSeen = -1;
-        long lastChange = System.nanoTime();
-        while (System.nanoTime() < deadline && stats.notificationsReceived() < stats.notificationsPosted.sum()) {
-            long seen = stats.notificationsReceived();
-            if (seen != lastSeen) {
-                lastSeen = seen;
-                lastChange = System.nanoTime();
-            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(5)) {
-                break;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
+        FanoutScenario.awaitCount(stats::notificationsReceived, stats.notificationsPosted::sum, 15, 5);
         closeAll(last);
     }
 
