@@ -223,18 +223,27 @@ final class FanoutScenario {
 
     /** Waits until every expected delivery arrived, or nothing arrived for 3 s, or {@code maxSeconds}. */
     static void drain(Stats stats, int maxSeconds) throws InterruptedException {
+        awaitCount(() -> stats.delivered.sum() - stats.duplicates.sum(), stats.expected::sum, maxSeconds, 3);
+    }
+
+    /**
+     * Waits until {@code got} reaches {@code want}, or {@code got} did not move for {@code quietSeconds},
+     * or {@code maxSeconds} passed.
+     */
+    static void awaitCount(java.util.function.LongSupplier got, java.util.function.LongSupplier want, int maxSeconds,
+                           int quietSeconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
         long last = -1;
         long lastChange = System.nanoTime();
         while (System.nanoTime() < deadline) {
-            long unique = stats.delivered.sum() - stats.duplicates.sum();
-            if (unique >= stats.expected.sum()) {
+            long now = got.getAsLong();
+            if (now >= want.getAsLong()) {
                 return;
             }
-            if (unique != last) {
-                last = unique;
+            if (now != last) {
+                last = now;
                 lastChange = System.nanoTime();
-            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(3)) {
+            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(quietSeconds)) {
                 return;
             }
             TimeUnit.MILLISECONDS.sleep(50);

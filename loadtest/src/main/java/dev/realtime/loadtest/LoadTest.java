@@ -1,7 +1,7 @@
 package dev.realtime.loadtest;
 
 /**
- * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video> [options]}.
+ * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video|soak> [options]}.
  * Exit codes: 0 done, 2 bad options, 1 the run failed.
  */
 public final class LoadTest {
@@ -34,6 +34,7 @@ public final class LoadTest {
             case "connect" -> ConnectScenario.run(o, adapter, stats, server);
             case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
             case "video" -> VideoScenario.run(o, adapter, stats, server);
+            case "soak" -> SoakScenario.run(o, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
         java.util.List<String> hints = settings.hints(stats.errors());
@@ -58,7 +59,7 @@ public final class LoadTest {
 
     static String usage() {
         return """
-                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|video> [options]
+                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|video|soak> [options]
                   --url ws://127.0.0.1:8080/ws   server WebSocket URL; several nodes of one cluster
                                                  comma-separated (ws://h:8080/ws,ws://h:8081/ws):
                                                  connections and publishers are spread over them
@@ -82,6 +83,15 @@ public final class LoadTest {
                        (default: one message/s each), --rate chat messages/s in total,
                   --churn J                      extra connections joining (and leaving) the video
                                                  room, J joins/s (default 0)
+                soak (mixed load for --duration; --connections stable users, --rooms small rooms,
+                      --rate publishes/s; see docs/benchmarks.md):
+                  --api-key K                    the server's INTERNAL_API_KEY (notifications)
+                  --churn N                      reconnecting users (default 50; video: joins/s, default 0)
+                  --slow N                       users that stop reading (default 5)
+                  --notify-rate X                notifications/s with acks (default 20; 0 = none)
+                  --sample-seconds S             server sample period (default 60)
+                  --flat-window S                memory must be flat over the last S s (default 600)
+                  --server-log FILE[,FILE...]    server logs to count Netty LEAK reports in
                 """;
     }
 }

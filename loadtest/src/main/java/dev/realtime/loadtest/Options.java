@@ -9,7 +9,8 @@ import java.util.Locale;
  * The harness's command line, parsed and validated once. Option names are a contract (scripts and
  * CI call them): {@code --url --secret --connections --rooms --rate --payload-bytes --duration
  * --ramp --codec --source-addresses --out}, plus {@code --publishers --warmup --threads
- * --server-pid --redis-pid --protocol}.
+ * --server-pid --redis-pid --protocol}, and for {@code soak} {@code --api-key --server-log
+ * --sample-seconds --flat-window --churn --slow --notify-rate}.
  *
  * <p>{@code --url} may list several nodes of one cluster, comma-separated; connections are spread
  * over them (see {@link FanoutScenario#nodeOf}). {@link #url()} is the first node, {@link #urls()}
@@ -35,9 +36,16 @@ public record Options(
         List<Long> serverPids,
         long redisPid,
         String out,
-        double churn) {
+        // soak
+        String apiKey,
+        List<String> serverLogs,
+        int sampleSeconds,
+        int flatWindowSeconds,
+        double churn,
+        int slow,
+        double notifyRate) {
 
-    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video");
+    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video", "soak");
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with a clear message on bad input. */
     static Options parse(String[] args) {
@@ -65,7 +73,13 @@ public record Options(
         List<Long> pids = List.of();
         long redisPid = -1;
         String out = null;
-        double churn = 0;
+        String apiKey = null;
+        List<String> serverLogs = List.of();
+        int sampleSeconds = 60;
+        int flatWindow = 600;
+        double churn = -1; // scenario default: video 0 joins/s, soak 50 users
+        int slow = 5;
+        double notifyRate = 20;
         List<String> problems = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
@@ -104,7 +118,13 @@ public record Options(
                     case "--server-pid" -> pids = parsePids(v);
                     case "--redis-pid" -> redisPid = Long.parseLong(v);
                     case "--out" -> out = v;
+                    case "--api-key" -> apiKey = v;
+                    case "--server-log" -> serverLogs = List.of(v.split(","));
+                    case "--sample-seconds" -> sampleSeconds = Integer.parseInt(v);
+                    case "--flat-window" -> flatWindow = Integer.parseInt(v);
                     case "--churn" -> churn = Double.parseDouble(v);
+                    case "--slow" -> slow = Integer.parseInt(v);
+                    case "--notify-rate" -> notifyRate = Double.parseDouble(v);
                     default -> problems.add("unknown option " + name);
                 }
             } catch (IllegalArgumentException e) {
@@ -116,8 +136,12 @@ public record Options(
             publishers = scenario.equals("video") ? (int) Math.min(connections, Math.max(1, Math.ceil(rate)))
                     : Math.min(rooms, 16);
         }
+        if (churn < 0) {
+            churn = scenario.equals("soak") ? 50 : 0;
+        }
         Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
-                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out, churn);
+                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out,
+                apiKey, serverLogs, sampleSeconds, flatWindow, churn, slow, notifyRate);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -168,6 +192,29 @@ public record Options(
         return List.copyOf(out);
     }
 
+    private List<String> soakProblems() {
+        List<String> p = new ArrayList<>();
+        if (notifyRate > 0 && (apiKey == null || apiKey.isEmpty())) {
+            p.add("--api-key is required for soak notifications (the server's INTERNAL_API_KEY), or --notify-rate 0");
+        }
+        if (notifyRate < 0 || notifyRate > 10_000) {
+            p.add("--notify-rate must be in [0, 10000] per second");
+        }
+        if (sampleSeconds < 1 || sampleSeconds > 3600) {
+            p.add("--sample-seconds must be 1..3600");
+        }
+        if (flatWindowSeconds < 1) {
+            p.add("--flat-window must be at least 1 second");
+        }
+        if (churn < 0 || slow < 0) {
+            p.add("--churn and --slow must be >= 0");
+        }
+        if (rooms > connections) {
+            p.add("--rooms must not exceed --connections (every small room has stable members)");
+        }
+        return p;
+    }
+
     private List<String> problems() {
         List<String> p = new ArrayList<>();
         if (secret == null || secret.isEmpty()) {
@@ -212,6 +259,9 @@ public record Options(
         }
         if (!protocol.equals("native")) {
             p.add("--protocol must be native (socketio arrives with the Socket.IO endpoint)");
+        }
+        if (scenario.equals("soak")) {
+            p.addAll(soakProblems());
         }
         if (sourceAddresses < 1 || sourceAddresses > 254) {
             p.add("--source-addresses must be 1..254");

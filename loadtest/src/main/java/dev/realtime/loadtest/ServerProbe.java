@@ -42,6 +42,26 @@ final class ServerProbe {
         return out;
     }
 
+    /** How many nodes this probe reads. */
+    int nodes() {
+        return metrics.size();
+    }
+
+    /** The samples of node {@code node} alone (in {@code --url} order); empty if unreachable. */
+    Map<String, Double> metricsOf(int node) {
+        return metrics(metrics.get(node));
+    }
+
+    /** Asks node {@code node}'s JVM for a full GC; false without its pid. */
+    boolean gc(int node) {
+        return node < pids.size() && gc(pids.get(node));
+    }
+
+    /** The pid of node {@code node}, or -1 when not given. */
+    long pid(int node) {
+        return node < pids.size() ? pids.get(node) : -1;
+    }
+
     private Map<String, Double> metrics(URI metrics) {
         Map<String, Double> out = new HashMap<>();
         try {

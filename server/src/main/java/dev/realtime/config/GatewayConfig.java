@@ -84,7 +84,19 @@ public record GatewayConfig(
         long notifyAckTimeoutMs,
         String notifyAckTopic,
         // room features (presence events, typing, video, chat)
-        RoomFeatureConfig roomFeatures) {
+        RoomFeatureConfig roomFeatures,
+        // memory budgets
+        long historyMaxBytes,
+        long roomHistoryMaxBytes,
+        int historyReadMaxBytes,
+        long notifyQueueMaxBytes,
+        int notifyReplayMaxBytes,
+        long notifyDrainTimeoutMs,
+        long notifyMaxFanoutBytes,
+        long outboxMaxBytes,
+        long shardQueueMaxBytes,
+        long historyLaneMaxBytes,
+        int kafkaDlqMaxAttempts) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -132,6 +144,12 @@ public record GatewayConfig(
             r.problem("TLS_CERT and TLS_KEY must be set together");
         }
         RedisAddress redis = RedisAddress.from(r);
+        long historyMax = r.number("HISTORY_MAX_BYTES", defaultHistoryMaxBytes(), 64 * 1024, Long.MAX_VALUE);
+        long roomHistoryMax = r.number("ROOM_HISTORY_MAX_BYTES", Math.min(historyMax / 16, 16L << 20), 1024,
+                Long.MAX_VALUE);
+        if (roomHistoryMax > historyMax) {
+            r.problem("ROOM_HISTORY_MAX_BYTES (" + roomHistoryMax + ") must not exceed HISTORY_MAX_BYTES (" + historyMax + ")");
+        }
         GatewayConfig config = new GatewayConfig(
                 r.string("SERVICE_NAME", "realtime-gateway"),
                 r.string("NODE_ID", "node-" + UUID.randomUUID().toString().substring(0, 8)),
@@ -197,11 +215,37 @@ public record GatewayConfig(
                 r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),
                 r.number("NOTIFY_ACK_TIMEOUT_MS", 300_000, 100, 30L * 86_400_000),
                 r.raw("NOTIFY_ACK_TOPIC"),
-                RoomFeatureConfig.from(r));
+                RoomFeatureConfig.from(r),
+                historyMax,
+                roomHistoryMax,
+                r.integer("HISTORY_READ_MAX_BYTES", 1 << 20, 1024, 64 << 20),
+                r.number("NOTIFY_QUEUE_MAX_BYTES", Math.min(defaultHistoryMaxBytes() / 4, 256L << 20), 64 * 1024,
+                        Long.MAX_VALUE),
+                r.integer("NOTIFY_REPLAY_MAX_BYTES", 1 << 20, 1024, 64 << 20),
+                r.number("NOTIFY_DRAIN_TIMEOUT_MS", 10_000, 0, 600_000),
+                r.number("NOTIFY_MAX_FANOUT_BYTES", 16L << 20, 1024, Long.MAX_VALUE),
+                r.number("OUTBOX_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.number("SHARD_QUEUE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.number("HISTORY_LANE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.integer("KAFKA_DLQ_MAX_ATTEMPTS", 5, 1, 1000));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
         return config;
+    }
+
+    /**
+     * A quarter of the JVM's max heap for all room history kept in memory, so a small node and a
+     * big one are both safe by default (256 MiB when the heap is unbounded).
+     */
+    static long defaultHistoryMaxBytes() {
+        long heap = Runtime.getRuntime().maxMemory();
+        return heap == Long.MAX_VALUE ? 256L << 20 : Math.max(64 * 1024, heap / 4);
+    }
+
+    /** Each per-loop outbox, shard queue and history lane: a sixteenth of the max heap, at most 64 MiB. */
+    static long defaultQueueMaxBytes() {
+        return Math.min(defaultHistoryMaxBytes() / 4, 64L << 20);
     }
 
     private static String offsetReset(EnvReader r) {

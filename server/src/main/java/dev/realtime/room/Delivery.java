@@ -35,6 +35,16 @@ final class Delivery implements OutboxTask {
     }
 
     @Override
+    public long bytes() {
+        return (json == null ? 0 : json.readableBytes()) + (binary == null ? 0 : binary.readableBytes());
+    }
+
+    /** How many connections this delivery was for (what a refusal drops). */
+    int targets() {
+        return targets.length;
+    }
+
+    @Override
     public void discard() {
         if (json != null) {
             json.release();

@@ -32,6 +32,7 @@ final class Room {
      */
     static final class Recovery {
         final List<ServerMessage.Event> kept = new ArrayList<>();
+        long keptBytes;
         boolean overflowed;
     }
 
@@ -89,9 +90,11 @@ final class Room {
     /** Keeps {@code event} for every recovering member (after it went out to the members). */
     void keepForRecovering(ServerMessage.Event event) {
         if (recovering != null) {
+            long size = approximateBytes(event);
             for (Recovery r : recovering.values()) {
-                if (r.kept.size() < MAX_KEPT) {
+                if (!r.overflowed && r.kept.size() < MAX_KEPT && r.keptBytes + size <= MAX_KEPT_BYTES) {
                     r.kept.add(event);
+                    r.keptBytes += size;
                 } else {
                     r.overflowed = true; // the join answers recovered:false: the client reloads
                 }
@@ -101,6 +104,12 @@ final class Room {
 
     /** A recovery takes one store round trip; more live events than this meanwhile are not kept. */
     static final int MAX_KEPT = 10_000;
+    /** Nor more bytes of them than this (they are replayed with the history, before the reply). */
+    static final long MAX_KEPT_BYTES = 4L << 20;
+
+    static long approximateBytes(ServerMessage.Event event) {
+        return 64 + event.event().length() + (event.data() == null ? 0 : event.data().bytes().length);
+    }
 
     /**
      * Members that just recovered up to a position: another node's event appended before the

@@ -46,12 +46,30 @@ public final class RoomService {
 
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal) {
+        this(shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, journal, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param shardQueueMaxBytes most bytes of events waiting in one shard's queue
+     *                           ({@code SHARD_QUEUE_MAX_BYTES}); a publish beyond it is refused
+     */
+    public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
+                       ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal,
+                       long shardQueueMaxBytes) {
         this.bridge = bridge;
         this.journal = journal;
         this.shards = new RoomShard[shardCount];
         for (int i = 0; i < shardCount; i++) {
-            shards[i] = new RoomShard(i, roomCount, bridge);
+            shards[i] = new RoomShard(i, roomCount, bridge,
+                    new dev.realtime.budget.ByteBudget("shard", shardQueueMaxBytes, metrics));
         }
+        metrics.queueBytes("shard", () -> {
+            long sum = 0;
+            for (RoomShard shard : shards) {
+                sum += shard.budget().used();
+            }
+            return sum;
+        });
         this.maxRoomMembers = maxRoomMembers;
         this.json = json;
         this.binary = binary;
@@ -72,7 +90,7 @@ public final class RoomService {
         return (h & 0x7fffffff) % shards.length;
     }
 
-    private RoomShard shard(String room) {
+    RoomShard shard(String room) {
         return shards[shardOf(room)];
     }
 
@@ -157,24 +175,45 @@ public final class RoomService {
                         Consumer<ErrorCode> done) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
+        long bytes = Room.approximateBytes(event);
+        if (!shard.budget().tryTake(bytes)) {
+            overloaded(from, done, source); // the shard is that far behind: refuse rather than pile up
+            return;
+        }
         shard.executor().execute(() -> {
+            shard.budget().give(bytes);
             Room r = shard.get(room);
             if (from != null && (r == null || !r.contains(from))) {
                 answer(from, done, ErrorCode.NOT_IN_ROOM);
                 return;
             }
-            metrics.publishes.labels(source).inc();
             if (!journal.journals(room)) {
+                metrics.publishes.labels(source).inc();
                 deliverAccepted(shard, room, event, accepted, from, done);
                 return;
             }
             // Stamp offset and epoch first (inline, or on the room's lane for a blocking store), then
             // fan out on the shard in append order.
-            journal.inOrder(room, () -> {
+            boolean queued = journal.tryInOrder(room, bytes, () -> {
                 ServerMessage.Event stamped = journal.append(room, event);
                 onShard(shard, () -> deliverAccepted(shard, room, stamped, accepted, from, done));
             });
+            if (queued) {
+                metrics.publishes.labels(source).inc();
+            } else {
+                overloaded(from, done, source); // the history lane is that far behind (a slow store)
+            }
         });
+    }
+
+    /** A publish refused for a full queue: the client is answered {@code unavailable}; counted either way. */
+    private void overloaded(Subscriber from, Consumer<ErrorCode> done, String source) {
+        metrics.droppedPublishes.labels(source).inc();
+        if (from != null) {
+            answer(from, done, ErrorCode.UNAVAILABLE);
+        } else if (done != null) {
+            done.accept(ErrorCode.UNAVAILABLE);
+        }
     }
 
     /** On the shard: local fan-out, hand-off to other nodes, then the publisher's answer. */
@@ -234,7 +273,13 @@ public final class RoomService {
             whenSubscribed(room, () -> journal.inOrder(room, () -> {
                 RoomJournal.Replay read;
                 try {
+                    // The journal bounds the read (events and bytes); a gap it cannot close in one
+                    // read is not replayed in part: the client reloads (recovered:false).
                     read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
+                    if (!closesGap(read)) {
+                        metrics.recoveriesTooLarge.inc();
+                        read = new RoomJournal.Replay(false, read.epoch(), read.head(), List.of());
+                    }
                 } catch (RuntimeException e) {
                     metrics.storeErrors.labels("history").inc();
                     read = new RoomJournal.Replay(false, null, 0, List.of());
@@ -243,6 +288,12 @@ public final class RoomService {
                 onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
             }));
         });
+    }
+
+    /** Whether a recovery read reaches the room's head (a capped read that stopped short does not). */
+    private static boolean closesGap(RoomJournal.Replay read) {
+        List<ServerMessage.Event> events = read.events();
+        return !read.recovered() || events.isEmpty() || events.get(events.size() - 1).offset() == read.head();
     }
 
     /** On the shard: the recovering subscriber becomes a member and gets the replay, then what was kept. */
@@ -323,7 +374,13 @@ public final class RoomService {
                                java.util.function.Predicate<Subscriber> skip) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
+        long bytes = Room.approximateBytes(event);
+        if (!shard.budget().tryTake(bytes)) {
+            metrics.droppedPublishes.labels(source).inc();
+            return;
+        }
         shard.executor().execute(() -> {
+            shard.budget().give(bytes);
             Room r = shard.get(room);
             if (r != null) {
                 metrics.publishes.labels(source).inc();

@@ -22,6 +22,8 @@ public final class Subscriber {
     // owned by channel.eventLoop()
     boolean flushPending;
     boolean slowClosed;
+    /** Frames held behind a replay that is still draining; null when none (the common case). */
+    HeldFrames held;
 
     public Subscriber(String sid, String userId, Channel channel, boolean binary, LoopOutbox outbox) {
         this.sid = sid;
@@ -42,6 +44,65 @@ public final class Subscriber {
         } else {
             channel.write(frame, channel.voidPromise());
         }
+    }
+
+    /**
+     * Starts holding this connection's outbound frames behind a replay (no-op when already holding):
+     * until {@link #drainHeld} empties the queue, fan-out deliveries and {@link #holdLive} frames
+     * queue behind the replay, up to {@code liveBudget} bytes. Loop only.
+     */
+    public void hold(long liveBudget) {
+        if (held == null) {
+            held = new HeldFrames(liveBudget);
+        }
+    }
+
+    /** Whether frames are being held behind a replay. Loop only. */
+    public boolean holding() {
+        return held != null;
+    }
+
+    /** Queues one pre-framed replay frame (taking ownership); call after {@link #hold}. Loop only. */
+    public void addReplay(ByteBuf frame) {
+        held.addReplay(frame);
+    }
+
+    /**
+     * While holding: queues {@code frame} (taking ownership) behind the replay and returns true, or
+     * false when the live budget is spent (the frame is released; the caller treats the connection
+     * as a slow consumer). Not holding: returns false without touching the frame. Loop only.
+     */
+    public boolean holdLive(ByteBuf frame) {
+        return held != null && held.addLive(frame);
+    }
+
+    /**
+     * Writes held frames while the channel is writable and flushes; stops holding once the queue is
+     * empty. Called after a replay was queued and whenever the channel turns writable. Loop only.
+     */
+    public void drainHeld() {
+        HeldFrames h = held;
+        if (h == null) {
+            return;
+        }
+        boolean wrote = false;
+        while (!h.isEmpty() && channel.isActive() && channel.isWritable()) {
+            writeFrame(h.poll());
+            wrote = true;
+        }
+        if (wrote) {
+            channel.flush();
+        }
+        if (h.isEmpty()) {
+            held = null;
+        }
+    }
+
+    /** Releases whatever is held (the connection closed); returns how many frames that was. Loop only. */
+    public int releaseHeld() {
+        HeldFrames h = held;
+        held = null;
+        return h == null ? 0 : h.releaseAll();
     }
 
     public String sid() {

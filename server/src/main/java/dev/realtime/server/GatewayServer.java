@@ -169,7 +169,7 @@ public final class GatewayServer {
         Map<EventLoop, ConnectionSweeper> sweepers = new HashMap<>();
         for (EventExecutor e : workers) {
             EventLoop loop = (EventLoop) e;
-            outboxes.put(loop, new LoopOutbox(loop, metrics, config.slowConsumerPolicy()));
+            outboxes.put(loop, new LoopOutbox(loop, metrics, config.slowConsumerPolicy(), config.outboxMaxBytes()));
             sweepers.put(loop, new ConnectionSweeper(loop));
         }
         JsonCodec json = new JsonCodec(config.maxJsonDepth(), config.maxBatchMessages());
@@ -182,9 +182,12 @@ public final class GatewayServer {
         stores = backends.storesOrInMemory(config);
         // A blocking (Redis) history store gets lanes so shards never wait on the network.
         journal = config.roomHistorySize() == 0 ? null
-                : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId());
+                : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId(),
+                        config.historyReadMaxBytes(), config.historyLaneMaxBytes());
         rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
-                busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal);
+                busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal,
+                config.shardQueueMaxBytes());
+        metrics.queueBytes("outbox", () -> outboxes.values().stream().mapToLong(o -> o.budget().used()).sum());
         Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {
             busBridge.start(rooms);

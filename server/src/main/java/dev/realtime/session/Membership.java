@@ -60,7 +60,7 @@ final class Membership {
                 refused(session, room, attempt, error, done);
                 return;
             }
-            replay.events().forEach(session::send);
+            session.replay(replay.events()); // queued and drained as the client reads: never dropped
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("room", room);
             data.put("recovered", replay.recovered());

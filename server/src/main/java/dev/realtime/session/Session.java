@@ -137,6 +137,15 @@ public final class Session {
         if (!channel.isActive()) {
             return;
         }
+        if (subscriber != null && subscriber.holding()) {
+            // A replay is draining: this goes out after it, in order (a join's reply after its events).
+            if (subscriber.holdLive(WsFrames.encode(codec, message, ctx.alloc()))) {
+                ctx.metrics().messagesOut.labels(message.op()).inc();
+            } else {
+                slowConsumer();
+            }
+            return;
+        }
         if (!writableOrSlow()) {
             return;
         }
@@ -153,12 +162,43 @@ public final class Session {
         if (channel.isWritable()) {
             return true;
         }
+        slowConsumer();
+        return false;
+    }
+
+    private void slowConsumer() {
         ctx.metrics().droppedDeliveries.labels("slow_consumer").inc();
         if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT && channel.isActive()) {
             ctx.metrics().slowConsumerDisconnects.inc();
             channel.close();
         }
-        return false;
+    }
+
+    /**
+     * Sends {@code messages} (a recovery's missed events, the unread notifications) in order,
+     * respecting backpressure without dropping any: they are queued and written as fast as the
+     * client reads ({@link #drainHeld} on writability), and whatever this connection is sent
+     * meanwhile (the join's reply, live events) queues behind them. What a replay holds is bounded
+     * by whoever read it ({@code HISTORY_READ_MAX_BYTES}, {@code NOTIFY_REPLAY_MAX_BYTES}); what
+     * queues behind it by {@code WS_WRITE_BUFFER_HIGH}, past which the slow-consumer policy applies.
+     */
+    public void replay(List<? extends ServerMessage> messages) {
+        if (messages.isEmpty() || !channel.isActive() || subscriber == null) {
+            return;
+        }
+        subscriber.hold(ctx.config().writeBufferHighBytes());
+        for (ServerMessage m : messages) {
+            ctx.metrics().messagesOut.labels(m.op()).inc();
+            subscriber.addReplay(WsFrames.encode(codec, m, ctx.alloc()));
+        }
+        subscriber.drainHeld();
+    }
+
+    /** The channel turned writable: continue a held replay. */
+    void drainHeld() {
+        if (subscriber != null) {
+            subscriber.drainHeld();
+        }
     }
 
     /** Answers {@code id} with success; nothing when the message had no id. */
@@ -410,6 +450,10 @@ public final class Session {
         }
         if (subscriber != null) {
             ctx.rooms().leaveAll(subscriber, rooms);
+            int dropped = subscriber.releaseHeld();
+            if (dropped > 0) {
+                ctx.metrics().droppedDeliveries.labels("closed").inc(dropped);
+            }
         }
         if (connectedReported) {
             ctx.sessionListener().disconnected(this, Set.copyOf(reportedRooms));

@@ -60,6 +60,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext chc) {
+        if (chc.channel().isWritable()) {
+            session.drainHeld(); // a replay waiting for the client to read goes on
+        }
+        chc.fireChannelWritabilityChanged();
+    }
+
     private boolean admitByRate(ClientMessage m) {
         return RateGate.admit(session, m.id());
     }
@@ -182,7 +190,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (error == null) {
                 session.reply(p.id(), null);
             } else {
-                session.fail(p.id(), error, "join the room first");
+                session.fail(p.id(), error, error == ErrorCode.UNAVAILABLE
+                        ? "the server is overloaded, try again" : "join the room first");
             }
         });
     }

@@ -20,9 +20,17 @@ public final class Stores implements AutoCloseable {
      * @param historyTtl how long an idle room's stream is kept
      * @param inboxCapacity notifications kept per user
      * @param inboxTtl how long a notification is kept
+     * @param historyRoomMaxBytes {@code ROOM_HISTORY_MAX_BYTES}: most event bytes one room keeps
+     * @param historyMaxBytes {@code HISTORY_MAX_BYTES}: most bytes the in-memory history keeps in all
      */
     public record Settings(Duration presenceTimeout, int historyCapacity, Duration historyTtl,
-                           int inboxCapacity, Duration inboxTtl) {
+                           int inboxCapacity, Duration inboxTtl, long historyRoomMaxBytes, long historyMaxBytes) {
+        /** Without byte budgets for the history (only its event count). */
+        public Settings(Duration presenceTimeout, int historyCapacity, Duration historyTtl, int inboxCapacity,
+                        Duration inboxTtl) {
+            this(presenceTimeout, historyCapacity, historyTtl, inboxCapacity, inboxTtl, Long.MAX_VALUE, Long.MAX_VALUE);
+        }
+
         /** 15 s presence timeout, 100 events per room for an hour, 100 notifications for 7 days. */
         public static Settings defaults() {
             return new Settings(Duration.ofSeconds(15), HistoryStore.DEFAULT_CAPACITY, Duration.ofHours(1),
@@ -48,7 +56,8 @@ public final class Stores implements AutoCloseable {
     /** In-memory stores on the system clocks. */
     public static Stores inMemory(Settings s) {
         return new Stores(new InMemoryPresenceStore(s.presenceTimeout()),
-                new InMemoryHistoryStore(s.historyCapacity(), s.historyTtl()),
+                new InMemoryHistoryStore(s.historyCapacity(), s.historyTtl(), s.historyRoomMaxBytes(),
+                        s.historyMaxBytes(), () -> System.nanoTime() / 1_000_000),
                 new InMemoryInboxStore(s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
                 new InMemoryKeyValueStore(), null);
     }
@@ -62,7 +71,7 @@ public final class Stores implements AutoCloseable {
     public static Stores redis(HostAndPort address, String password, String prefix, int maxConnections, Settings s) {
         JedisPooled pool = RedisSupport.pool(address, password, maxConnections);
         return new Stores(new RedisPresenceStore(pool, prefix, s.presenceTimeout()),
-                new RedisHistoryStore(pool, prefix, s.historyCapacity(), s.historyTtl()),
+                new RedisHistoryStore(pool, prefix, s.historyCapacity(), s.historyTtl(), s.historyRoomMaxBytes()),
                 new RedisInboxStore(pool, prefix, s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
                 new RedisKeyValueStore(pool, prefix), pool);
     }
@@ -70,6 +79,14 @@ public final class Stores implements AutoCloseable {
     /** A pool with bounded timeouts, for building Redis stores by hand. The caller closes it. */
     public static JedisPooled pool(HostAndPort address, String password, int maxConnections) {
         return RedisSupport.pool(address, password, maxConnections);
+    }
+
+    /**
+     * These stores with {@code other} as the inbox (a decorator, e.g. a slowed-down one in tests);
+     * shares the pool: close only one of the two.
+     */
+    public Stores withInbox(InboxStore other) {
+        return new Stores(presence, history, other, keyValue, pool);
     }
 
     public PresenceStore presence() {

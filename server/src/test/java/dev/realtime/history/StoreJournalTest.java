@@ -41,15 +41,15 @@ class StoreJournalTest {
         }
 
         @Override
-        public Recovery since(String room, String epoch, long offset, int limit) {
+        public Recovery since(String room, String epoch, long offset, int limit, long maxBytes) {
             check();
-            return real.since(room, epoch, offset, limit);
+            return real.since(room, epoch, offset, limit, maxBytes);
         }
 
         @Override
-        public List<Entry> latest(String room, int limit) {
+        public List<Entry> latest(String room, int limit, long maxBytes) {
             check();
-            return real.latest(room, limit);
+            return real.latest(room, limit, maxBytes);
         }
 
         @Override

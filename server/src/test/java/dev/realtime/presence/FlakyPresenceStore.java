@@ -17,6 +17,8 @@ class FlakyPresenceStore implements PresenceStore {
     private final PresenceStore delegate;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     volatile boolean down;
+    /** How long {@link #members} takes (a slow scan of a big room), 0 = at once. */
+    volatile long membersDelayMs;
 
     FlakyPresenceStore(PresenceStore delegate) {
         this.delegate = delegate;
@@ -96,6 +98,13 @@ class FlakyPresenceStore implements PresenceStore {
     @Override
     public Set<String> members(String room) {
         call("members");
+        if (membersDelayMs > 0) {
+            try {
+                Thread.sleep(membersDelayMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return delegate.members(room);
     }
 
