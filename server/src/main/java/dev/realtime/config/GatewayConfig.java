@@ -79,7 +79,9 @@ public record GatewayConfig(
         int inboxCapacity,
         long inboxTtlMs,
         long notifyAckTimeoutMs,
-        String notifyAckTopic) {
+        String notifyAckTopic,
+        // quiz matchmaking and matches
+        GameConfig game) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -187,7 +189,8 @@ public record GatewayConfig(
                 r.integer("NOTIFY_INBOX_CAPACITY", 100, 1, 100_000),
                 r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),
                 r.number("NOTIFY_ACK_TIMEOUT_MS", 300_000, 100, 30L * 86_400_000),
-                r.raw("NOTIFY_ACK_TOPIC"));
+                r.raw("NOTIFY_ACK_TOPIC"),
+                GameConfig.read(r));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
