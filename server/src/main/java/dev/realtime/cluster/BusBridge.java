@@ -23,12 +23,19 @@ public final class BusBridge implements RoomBridge, Bus.Handler {
     private final Bus bus;
     private final String nodeId;
     private final GatewayMetrics metrics;
+    private final RoomSignals signals;
     private volatile RoomService rooms;
 
     public BusBridge(Bus bus, String nodeId, GatewayMetrics metrics) {
         this.bus = bus;
         this.nodeId = nodeId;
         this.metrics = metrics;
+        this.signals = new RoomSignals(nodeId, bus);
+    }
+
+    /** Server-to-server signals over this bus (to the nodes holding a room's members). */
+    public RoomSignals signals() {
+        return signals;
     }
 
     /** Connects the bus to the rooms and starts receiving. Called once at startup. */
@@ -76,6 +83,9 @@ public final class BusBridge implements RoomBridge, Bus.Handler {
         }
         if (!room.equals(e.room())) {
             return; // a message that lies about its room
+        }
+        if (signals.accept(room, e.event())) {
+            return; // for this node's services, not its clients
         }
         rooms.deliverFromPeer(room, e.event());
     }

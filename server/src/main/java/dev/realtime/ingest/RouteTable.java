@@ -535,6 +535,20 @@ public final class RouteTable {
         return out == null ? List.of() : List.copyOf(out);
     }
 
+    /** The rules forwarding the server event {@code event} (e.g. {@code match:completed}). */
+    public List<ForwardRule> forwardsForEvent(String event) {
+        List<ForwardRule> out = null;
+        for (ForwardRule f : forwards) {
+            if (f.matchesEvent(event)) {
+                if (out == null) {
+                    out = new ArrayList<>(2);
+                }
+                out.add(f);
+            }
+        }
+        return out == null ? List.of() : List.copyOf(out);
+    }
+
     public List<ForwardRule> forwardsForLifecycle(LifecycleKind kind) {
         return lifecycle.get(kind);
     }

@@ -7,6 +7,7 @@ import dev.realtime.cluster.Bus;
 import dev.realtime.cluster.BusBridge;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
+import dev.realtime.game.QuizGame;
 import dev.realtime.history.HistoryEmit;
 import dev.realtime.history.StoreJournal;
 import dev.realtime.http.ApiRoutes;
@@ -88,6 +89,7 @@ public final class GatewayServer {
     private StoreJournal journal;
     private Stores stores;
     private RoomService rooms;
+    private QuizGame game;
 
     private final Backends backends;
 
@@ -191,11 +193,15 @@ public final class GatewayServer {
         ChannelSubscriptions.register(emits);
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
+        game = QuizGame.install(new QuizGame.Wiring(config, stores, rooms, busBridge != null ? busBridge.signals()
+                : dev.realtime.cluster.RoomSignals.local(), services.presence, services.forwarding, metrics), emits);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
-                rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames()), registry, emits, json, binary, alloc,
+                rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames())
+                        .withGuard(QuizGame.ROOM_PREFIX, game.roomGuard()), registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
                 services.presence, services.notifications, services.ingest, services.forwarding,
-                services.sessionListener, deps.build());
+                dev.realtime.session.SessionListener.of(List.of(services.sessionListener, game.sessionListener())),
+                deps.build());
         services.start();
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
@@ -289,6 +295,9 @@ public final class GatewayServer {
      * is attempted whatever the previous one did: a failing service must not keep the rest running.
      */
     private void closeServices() {
+        if (game != null) {
+            quietly("game", game::close);
+        }
         if (services != null) {
             quietly("services", services::close);
         }

@@ -27,7 +27,7 @@ public final class Main {
         GatewayServer server = new GatewayServer(config);
         try {
             server.start();
-        } catch (RouteTableException e) {
+        } catch (RouteTableException | dev.realtime.game.QuestionBankException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;

@@ -64,7 +64,8 @@ final class NodeServices implements AutoCloseable {
         if (forwarder != null && !routes.forwardRules().isEmpty()) {
             forwarding = new EventForwarding(routes, forwarder, config.nodeId());
         } else {
-            if (!routes.forwardRules().isEmpty()) {
+            // Rules for server events (the bundled match:completed one) just stay idle without Kafka.
+            if (routes.forwardRules().stream().anyMatch(r -> r.kind() != dev.realtime.ingest.ForwardRule.Kind.EVENT)) {
                 log.warn("the route table forwards events to Kafka but KAFKA_BROKERS is not set: nothing is forwarded");
             }
             forwarding = null;
