@@ -1,7 +1,7 @@
 package dev.realtime.loadtest;
 
 /**
- * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle> [options]}.
+ * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|quiz> [options]}.
  * Exit codes: 0 done, 2 bad options, 1 the run failed.
  */
 public final class LoadTest {
@@ -31,6 +31,7 @@ public final class LoadTest {
         Report report = switch (o.scenario()) {
             case "connect" -> ConnectScenario.run(o, adapter, stats, server);
             case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
+            case "quiz" -> QuizScenario.run(o, adapter, stats, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
         double cpu = Limits.cpuSeconds(ProcessHandle.current().pid()) - cpu0;
@@ -52,7 +53,7 @@ public final class LoadTest {
 
     static String usage() {
         return """
-                usage: java -jar realtime-loadtest.jar <connect|fanout|idle> [options]
+                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|quiz> [options]
                   --url ws://127.0.0.1:8080/ws   server WebSocket URL; several nodes of one cluster
                                                  comma-separated (ws://h:8080/ws,ws://h:8081/ws):
                                                  connections and publishers are spread over them
@@ -72,6 +73,10 @@ public final class LoadTest {
                                                  force GC for idle memory
                   --redis-pid PID                also report this process's CPU (e.g. the Redis bus)
                   --out FILE                     write the JSON result here
+                  --think-ms T                   quiz: each player waits T ms before each answer (default 0)
+                quiz: --connections players (spread over the --url nodes) queue for 1v1_rapid_quiz and play
+                  whole matches for --duration seconds, queueing again after each; reports matches/s, p99 of
+                  match:found after the second player's join, p99 of match:stateUpdate after a submit.
                 """;
     }
 }

@@ -34,9 +34,10 @@ public record Options(
         int threads,
         List<Long> serverPids,
         long redisPid,
-        String out) {
+        String out,
+        int thinkMillis) {
 
-    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle");
+    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "quiz");
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with a clear message on bad input. */
     static Options parse(String[] args) {
@@ -64,6 +65,7 @@ public record Options(
         List<Long> pids = List.of();
         long redisPid = -1;
         String out = null;
+        int think = 0;
         List<String> problems = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
@@ -102,6 +104,7 @@ public record Options(
                     case "--server-pid" -> pids = parsePids(v);
                     case "--redis-pid" -> redisPid = Long.parseLong(v);
                     case "--out" -> out = v;
+                    case "--think-ms" -> think = Integer.parseInt(v);
                     default -> problems.add("unknown option " + name);
                 }
             } catch (IllegalArgumentException e) {
@@ -112,7 +115,7 @@ public record Options(
             publishers = Math.min(rooms, 16);
         }
         Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
-                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out);
+                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out, think);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -190,7 +193,13 @@ public record Options(
         if (durationSeconds < 1 || durationSeconds > 3600) {
             p.add("--duration must be 1..3600 seconds");
         }
-        if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && scenario.equals("fanout")) {
+        if (scenario.equals("quiz") && connections < 2) {
+            p.add("--connections must be at least 2 for quiz (players play 1v1)");
+        }
+        if (thinkMillis < 0 || thinkMillis > 60_000) {
+            p.add("--think-ms must be 0..60000");
+        }
+        if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && (scenario.equals("fanout") || scenario.equals("quiz"))) {
             p.add("--warmup must be >= 0 and shorter than --duration");
         }
         if (ramp < 0) {

@@ -30,6 +30,15 @@ public interface ProtocolAdapter {
     /** A frame that publishes {@code jsonData} (UTF-8 JSON) as {@code event} to {@code room}, no reply. */
     WebSocketFrame publish(ByteBufAllocator alloc, String room, String event, byte[] jsonData);
 
+    /**
+     * A frame that emits {@code event} with {@code jsonData} (UTF-8 JSON) to the server's handlers;
+     * the server answers with a reply carrying {@code id}. For scenarios that drive server-side
+     * features (the quiz); adapters without emits refuse.
+     */
+    default WebSocketFrame emit(ByteBufAllocator alloc, String event, byte[] jsonData, long id) {
+        throw new UnsupportedOperationException(name() + " cannot emit");
+    }
+
     /** Classifies one inbound frame for {@code sink}. Must not release {@code frame}. */
     void read(WebSocketFrame frame, InboundSink sink);
 
@@ -46,5 +55,15 @@ public interface ProtocolAdapter {
 
         /** An event; {@code data} is the event's JSON data, valid only during the call. */
         void event(ByteBuf data);
+
+        /** Whether this sink needs event names (then {@link #event(String, ByteBuf)} is called instead). */
+        default boolean wantsEventNames() {
+            return false;
+        }
+
+        /** An event with its name, for sinks that {@link #wantsEventNames()}. */
+        default void event(String name, ByteBuf data) {
+            event(data);
+        }
     }
 }
