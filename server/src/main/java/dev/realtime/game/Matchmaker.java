@@ -200,7 +200,7 @@ final class Matchmaker implements AutoCloseable {
             Match m = Match.start(id, type, bank.draw(config.questionsPerMatch(), ThreadLocalRandom.current()),
                     a.userId(), a.sid(), b.userId(), b.sid(), clock.getAsLong(), config.matchTimeoutMs());
             byte[] state = MatchCodec.encode(m);
-            if (!store.create(id, state, lanes.newMatchTtl(m))) {
+            if (!store.create(id, state, lanes.ttl(m))) {
                 continue; // an id collision: draw another
             }
             if (!queue.commit(type, id, a.userId(), b.userId())) {
