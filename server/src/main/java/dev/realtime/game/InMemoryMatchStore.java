@@ -67,20 +67,21 @@ public final class InMemoryMatchStore implements MatchStore {
     }
 
     @Override
-    public boolean replace(String matchId, long expectedVersion, byte[] state, Duration ttl) {
+    public Replaced replace(String matchId, long expectedVersion, byte[] state, Duration ttl) {
         long expires = expiry(ttl);
-        boolean[] replaced = {false};
+        Replaced[] result = {new Replaced(false, null)};
         states.computeIfPresent(matchId, (id, cur) -> {
             if (!live(cur)) {
                 return null;
             }
             if (cur.version != expectedVersion) {
+                result[0] = new Replaced(false, new Versioned(cur.version, cur.state));
                 return cur;
             }
-            replaced[0] = true;
+            result[0] = Replaced.WRITTEN;
             return new Entry(cur.version + 1, state, expires);
         });
-        return replaced[0];
+        return result[0];
     }
 
     @Override

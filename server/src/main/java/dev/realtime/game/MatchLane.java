@@ -111,19 +111,24 @@ final class MatchLane {
         }
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Match.Step step = transition.apply(cur);
+            MatchStore.Versioned v;
             if (!step.changed(cur)) {
                 if (fresh) {
                     return new Applied(cur, step, false);
                 }
                 // A refusal or a no-op from the cache: another node may have moved the match on (and,
                 // say, completed it), so the answer must come from the stored state.
-            } else if (store.replace(matchId, version, MatchCodec.encode(step.next()), ttl.apply(step.next()))) {
-                cache(step.next(), version + 1);
-                return new Applied(step.next(), step, true);
+                v = store.read(matchId);
             } else {
+                MatchStore.Replaced r = store.replace(matchId, version, MatchCodec.encode(step.next()),
+                        ttl.apply(step.next()));
+                if (r.written()) {
+                    cache(step.next(), version + 1);
+                    return new Applied(step.next(), step, true);
+                }
                 metrics.conflicts.inc();
+                v = r.current(); // what the other node wrote, read in the same round trip
             }
-            MatchStore.Versioned v = store.read(matchId);
             if (v == null) {
                 drop(matchId);
                 return null;

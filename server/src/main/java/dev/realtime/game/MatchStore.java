@@ -12,7 +12,8 @@ import java.util.List;
  * <ul>
  *   <li>A state has a version: 1 when {@link #create}d, one more on each successful
  *       {@link #replace}. {@link #replace} succeeds only against the version it expects, so
- *       concurrent read-modify-write from several nodes never loses an update (the loser re-reads).</li>
+ *       concurrent read-modify-write from several nodes never loses an update (the loser gets the
+ *       current state back and re-applies).</li>
  *   <li>States expire after the ttl of their last write; an expired state reads as absent.</li>
  *   <li>The due index holds at most one time per match ({@link #schedule} replaces it) and is
  *       independent of the states: a match may be scheduled without a state (its node crashed
@@ -30,14 +31,26 @@ public interface MatchStore {
     record Versioned(long version, byte[] state) {
     }
 
+    /**
+     * What {@link #replace} did: wrote, or found another version (then {@code current} is that state,
+     * read in the same step, or null when the match is gone).
+     */
+    record Replaced(boolean written, Versioned current) {
+        static final Replaced WRITTEN = new Replaced(true, null);
+    }
+
     /** Stores a new match at version 1 unless {@code matchId} exists; whether it did. */
     boolean create(String matchId, byte[] state, Duration ttl);
 
     /** The current state, or null when absent or expired. */
     Versioned read(String matchId);
 
-    /** Replaces the state if its version is {@code expectedVersion} (then it is one more); whether it did. */
-    boolean replace(String matchId, long expectedVersion, byte[] state, Duration ttl);
+    /**
+     * Replaces the state if its version is {@code expectedVersion} (then it is one more). Otherwise
+     * writes nothing and returns what is stored instead, so a writer that lost retries without
+     * another round trip.
+     */
+    Replaced replace(String matchId, long expectedVersion, byte[] state, Duration ttl);
 
     /** Deletes the state (not its due time). */
     void delete(String matchId);

@@ -14,8 +14,8 @@ import redis.clients.jedis.UnifiedJedis;
  *   P{match:&lt;id&gt;}:state  hash  v = version, s = the state; PX = ttl of the last write
  *   P game:due              zset  match ids scored by when they are next due (epoch ms)
  * </pre>
- * Create and replace are one-key Lua scripts (version check and write in one step); reads and the
- * due index are single commands. No command touches two keys, so Redis Cluster can spread matches
+ * Create and replace are one-key Lua scripts (version check and write in one step; a replace that
+ * finds another version returns it instead); reads and the due index are single commands. No command touches two keys, so Redis Cluster can spread matches
  * over its slots.
  *
  * <p>Threading: thread-safe and stateless apart from the (thread-safe) client, which is the caller's
@@ -28,12 +28,13 @@ public final class RedisMatchStore implements MatchStore {
             "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
             + "redis.call('HSET', KEYS[1], 'v', '1', 's', ARGV[1]) "
             + "redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1");
-    /** KEYS state; ARGV expected version, state, ttl ms. */
+    /** KEYS state; ARGV expected version, state, ttl ms. Returns {1}, {0} (gone) or {0, version, state}. */
     private static final RedisSupport.Script REPLACE = new RedisSupport.Script(
-            "local v = redis.call('HGET', KEYS[1], 'v') "
-            + "if not v or v ~= ARGV[1] then return 0 end "
-            + "redis.call('HSET', KEYS[1], 'v', tostring(tonumber(v) + 1), 's', ARGV[2]) "
-            + "redis.call('PEXPIRE', KEYS[1], ARGV[3]) return 1");
+            "local cur = redis.call('HMGET', KEYS[1], 'v', 's') "
+            + "if not cur[1] then return {0} end "
+            + "if cur[1] ~= ARGV[1] then return {0, cur[1], cur[2]} end "
+            + "redis.call('HSET', KEYS[1], 'v', tostring(tonumber(cur[1]) + 1), 's', ARGV[2]) "
+            + "redis.call('PEXPIRE', KEYS[1], ARGV[3]) return {1}");
     private static final byte[] V = {'v'};
     private static final byte[] S = {'s'};
 
@@ -80,9 +81,17 @@ public final class RedisMatchStore implements MatchStore {
     }
 
     @Override
-    public boolean replace(String matchId, long expectedVersion, byte[] state, Duration ttl) {
-        return (Long) REPLACE.run(redis, "match replace", List.of(key(matchId)),
-                List.of(bytes(Long.toString(expectedVersion)), state, ttl(ttl))) == 1;
+    public Replaced replace(String matchId, long expectedVersion, byte[] state, Duration ttl) {
+        List<?> r = (List<?>) REPLACE.run(redis, "match replace", List.of(key(matchId)),
+                List.of(bytes(Long.toString(expectedVersion)), state, ttl(ttl)));
+        if ((Long) r.get(0) == 1) {
+            return Replaced.WRITTEN;
+        }
+        if (r.size() < 3) {
+            return new Replaced(false, null);
+        }
+        long version = Long.parseLong(new String((byte[]) r.get(1), StandardCharsets.US_ASCII));
+        return new Replaced(false, new Versioned(version, (byte[]) r.get(2)));
     }
 
     @Override

@@ -46,21 +46,25 @@ abstract class MatchStoreContract {
         assertEquals(1, v1.version());
         assertArrayEquals(text("s1"), v1.state());
 
-        assertTrue(b.replace("match:1", 1, text("s2"), LONG));
-        assertFalse(a.replace("match:1", 1, text("stale"), LONG), "a writer that read version 1 lost");
+        assertTrue(b.replace("match:1", 1, text("s2"), LONG).written());
+        MatchStore.Replaced lost = a.replace("match:1", 1, text("stale"), LONG);
+        assertFalse(lost.written(), "a writer that read version 1 lost");
+        assertEquals(2, lost.current().version(), "and got the current state back");
+        assertArrayEquals(text("s2"), lost.current().state());
         MatchStore.Versioned v2 = a.read("match:1");
         assertEquals(2, v2.version());
         assertArrayEquals(text("s2"), v2.state());
-        assertTrue(a.replace("match:1", 2, text("s3"), LONG));
+        assertTrue(a.replace("match:1", 2, text("s3"), LONG).written());
         assertEquals(3, b.read("match:1").version());
-        assertFalse(a.replace("match:absent", 1, text("x"), LONG), "nothing to replace");
+        assertEquals(new MatchStore.Replaced(false, null), a.replace("match:absent", 1, text("x"), LONG),
+                "nothing to replace");
         assertNull(a.read("match:absent"));
 
         byte[] raw = new byte[300];
         for (int i = 0; i < raw.length; i++) {
             raw[i] = (byte) i;
         }
-        assertTrue(a.replace("match:1", 3, raw, LONG));
+        assertTrue(a.replace("match:1", 3, raw, LONG).written());
         assertArrayEquals(raw, b.read("match:1").state());
         b.delete("match:1");
         assertNull(a.read("match:1"));
@@ -75,9 +79,9 @@ abstract class MatchStoreContract {
         assertTrue(a.create("match:keep", text("s"), LONG));
         advance(shortTtl().multipliedBy(2));
         waitUntil(() -> a.read("match:e") == null);
-        assertFalse(a.replace("match:e", 1, text("late"), LONG));
+        assertFalse(a.replace("match:e", 1, text("late"), LONG).written());
         assertTrue(a.create("match:e", text("new"), LONG), "an expired id is free");
-        assertTrue(a.replace("match:keep", 1, text("s2"), shortTtl()), "a write sets the new ttl");
+        assertTrue(a.replace("match:keep", 1, text("s2"), shortTtl()).written(), "a write sets the new ttl");
         advance(shortTtl().multipliedBy(2));
         waitUntil(() -> a.read("match:keep") == null);
     }
@@ -127,13 +131,15 @@ abstract class MatchStoreContract {
                 MatchStore s = node();
                 work.add(pool.submit(() -> {
                     for (int i = 0; i < each; i++) {
+                        MatchStore.Versioned v = s.read("match:c");
                         while (true) {
-                            MatchStore.Versioned v = s.read("match:c");
                             int n = Integer.parseInt(new String(v.state(), StandardCharsets.UTF_8));
-                            if (s.replace("match:c", v.version(), text(Integer.toString(n + 1)), LONG)) {
+                            MatchStore.Replaced r = s.replace("match:c", v.version(), text(Integer.toString(n + 1)), LONG);
+                            if (r.written()) {
                                 break;
                             }
                             conflicts.incrementAndGet();
+                            v = r.current(); // retry on what the winner wrote, without another read
                         }
                     }
                     return null;
