@@ -16,11 +16,6 @@ package dev.realtime.config;
 public record GameConfig(long matchmakingIntervalMs, long matchTimeoutMs, long reconnectGraceMs,
                          long matchStateTtlMs, String questionsFile, int questionsPerMatch) {
 
-    /** The defaults (as with an empty environment). */
-    public static GameConfig defaults() {
-        return read(new EnvReader(java.util.Map.of()));
-    }
-
     static GameConfig read(EnvReader r) {
         return new GameConfig(
                 r.number("MATCHMAKING_INTERVAL_MS", 5_000, 50, 3_600_000),

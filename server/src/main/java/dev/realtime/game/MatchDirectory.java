@@ -51,8 +51,4 @@ final class MatchDirectory implements RoomGuard {
         matches.entrySet().removeIf(e -> e.getValue().keepUntil <= now);
         latestOfUser.entrySet().removeIf(e -> !matches.containsKey(e.getValue()));
     }
-
-    int size() {
-        return matches.size();
-    }
 }
