@@ -7,6 +7,7 @@ import dev.realtime.ingest.EventForwarding;
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.presence.PresenceTracker;
 import dev.realtime.room.RoomGuard;
+import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
 import dev.realtime.session.Session;
 import dev.realtime.session.SessionListener;
@@ -78,7 +79,7 @@ public final class QuizGame implements AutoCloseable {
     }
 
     private static String userOf(String userRoom) {
-        return userRoom.substring(dev.realtime.room.RoomPolicy.USER_PREFIX.length());
+        return userRoom.substring(RoomPolicy.USER_PREFIX.length());
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.realtime.auth.TokenVerifier;
 import dev.realtime.cluster.Backends;
 import dev.realtime.cluster.Bus;
 import dev.realtime.cluster.BusBridge;
+import dev.realtime.cluster.RoomSignals;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.game.QuizGame;
@@ -30,6 +31,7 @@ import dev.realtime.room.RoomJournal;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
 import dev.realtime.session.ConnectionRegistry;
+import dev.realtime.session.SessionListener;
 import dev.realtime.store.Stores;
 import dev.realtime.ws.ConnectionSweeper;
 import dev.realtime.ws.WebSocketUpgrade;
@@ -193,14 +195,15 @@ public final class GatewayServer {
         ChannelSubscriptions.register(emits);
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
-        game = QuizGame.install(new QuizGame.Wiring(config, stores, rooms, busBridge != null ? busBridge.signals()
-                : dev.realtime.cluster.RoomSignals.local(), services.presence, services.forwarding, metrics), emits);
+        RoomSignals signals = busBridge != null ? busBridge.signals() : RoomSignals.local();
+        game = QuizGame.install(new QuizGame.Wiring(config, stores, rooms, signals, services.presence,
+                services.forwarding, metrics), emits);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
                 rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames())
                         .withGuard(QuizGame.ROOM_PREFIX, game.roomGuard()), registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
                 services.presence, services.notifications, services.ingest, services.forwarding,
-                dev.realtime.session.SessionListener.of(List.of(services.sessionListener, game.sessionListener())),
+                SessionListener.of(List.of(services.sessionListener, game.sessionListener())),
                 deps.build());
         services.start();
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
