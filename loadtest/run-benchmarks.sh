@@ -9,6 +9,7 @@
 #   loadtest/run-benchmarks.sh w5ref      # W5's ladders on one node, without and with Redis (7 minutes)
 #   loadtest/run-benchmarks.sh w6         # seed 004 live video: 10,000 viewers, chat 50/s, 100 joins/s (1 minute)
 #   loadtest/run-benchmarks.sh w6cluster  # the same over two nodes and Redis (needs redis-server)
+#   loadtest/run-benchmarks.sh w8         # quiz matchmaking + matches: 1 node, 1 node on Redis, 2 nodes (about 3 minutes)
 #
 # W5 starts redis-server and two nodes (NODE_ID a and b on PORT and PORT+1, REDIS_URL set), all
 # three pinned to SERVER_CORE: the cluster gets the same one core the single node of W1 had, and
@@ -198,6 +199,36 @@ video_run() {
   stop_server
 }
 
+# One line per quiz run (W8).
+quiz_summary() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+if "aborted" in r:
+    print("aborted:", r["aborted"]); sys.exit(0)
+f, s = r["matchFoundAfterSecondJoinMs"], r["stateUpdateAfterSubmitMs"]
+out = [f'matches/s {r["matchesPerSec"]}', f'match:found p50/p99 {f["p50"]}/{f["p99"]} ms',
+       f'stateUpdate p50/p99 {s["p50"]}/{s["p99"]} ms', f'server CPU ms/match {r.get("serverCpuMillisPerMatch")}',
+       f'harness {r["harnessCpuUtilization"]:.0%}']
+if r["errors"]:
+    out.append(f'errors {r["errors"]}')
+print(" | ".join(out))
+PY
+}
+
+# quiz run: $1 name, $2 start function, $3 players, $4 think ms. An untimed warm-up run first.
+quiz_run() {
+  local name=$1 start=$2 players=$3 think=$4
+  "$start" "$name"
+  harness quiz --connections "$players" --think-ms "$think" --duration 10 --warmup 5 \
+    --out "$OUT/$name-warmup.json" > "$OUT/$name-warmup.txt" || true
+  echo "== $name: $players players, think $think ms"
+  harness quiz --connections "$players" --think-ms "$think" --duration "$DURATION" --warmup 3 \
+    --out "$OUT/$name.json" > "$OUT/$name.txt" || true
+  quiz_summary "$OUT/$name.json"
+  stop_server
+}
+
 # fanout ladder: raise the rate until not clean; $1 name, $2 connections, $3 rooms, $4 publishers, rest rates.
 # START=start_cluster runs it against the two-node cluster (W5).
 ladder() {
@@ -270,7 +301,16 @@ for w in "${WORKLOADS[@]}"; do
       command -v "$REDIS_SERVER" > /dev/null || { echo "w6cluster needs redis-server (apt-get install redis-server)" >&2; exit 2; }
       START=start_cluster video_run w6-cluster
       ;;
-    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster)" >&2; exit 2 ;;
+    w8)
+      # Quiz: players queue for 1v1_rapid_quiz and play whole 5-question matches, then queue again.
+      # Think 0: as fast as the server lets them (throughput); think 1000: human-like pace (latency).
+      command -v "$REDIS_SERVER" > /dev/null || { echo "w8 needs redis-server (apt-get install redis-server)" >&2; exit 2; }
+      quiz_run w8-1node start_server 1000 0
+      quiz_run w8-1node-redis start_redis_node 1000 0
+      quiz_run w8-2nodes start_cluster 1000 0
+      quiz_run w8-2nodes-think start_cluster 10000 1000
+      ;;
+    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster w8)" >&2; exit 2 ;;
   esac
 done
 echo "done: $OUT"

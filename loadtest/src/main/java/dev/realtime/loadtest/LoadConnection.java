@@ -19,8 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * number not above the last one seen is a duplicate).
  *
  * <p>Threading: all fields are confined to the channel's event loop, except {@link #ready}.
+ * Scenarios with other behaviour (the quiz's players) extend it.
  */
-final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements ProtocolAdapter.InboundSink {
+class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements ProtocolAdapter.InboundSink {
     final int index;
     /** Index of the node (in {@code --url}'s list) this connection goes to. */
     final int node;

@@ -1,7 +1,7 @@
 package dev.realtime.loadtest;
 
 /**
- * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video|soak> [options]}.
+ * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz> [options]}.
  * Exit codes: 0 done, 2 bad options, 1 the run failed.
  */
 public final class LoadTest {
@@ -35,6 +35,7 @@ public final class LoadTest {
             case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
             case "video" -> VideoScenario.run(o, adapter, stats, server);
             case "soak" -> SoakScenario.run(o, server);
+            case "quiz" -> QuizScenario.run(o, adapter, stats, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
         java.util.List<String> hints = settings.hints(stats.errors());
@@ -59,7 +60,7 @@ public final class LoadTest {
 
     static String usage() {
         return """
-                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|video|soak> [options]
+                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz> [options]
                   --url ws://127.0.0.1:8080/ws   server WebSocket URL; several nodes of one cluster
                                                  comma-separated (ws://h:8080/ws,ws://h:8081/ws):
                                                  connections and publishers are spread over them
@@ -92,6 +93,10 @@ public final class LoadTest {
                   --sample-seconds S             server sample period (default 60)
                   --flat-window S                memory must be flat over the last S s (default 600)
                   --server-log FILE[,FILE...]    server logs to count Netty LEAK reports in
+                  --think-ms T                   quiz: each player waits T ms before each answer (default 0)
+                quiz: --connections players (spread over the --url nodes) queue for 1v1_rapid_quiz and play
+                  whole matches for --duration seconds, queueing again after each; reports matches/s, p99 of
+                  match:found after the second player's join, p99 of match:stateUpdate after a submit.
                 """;
     }
 }

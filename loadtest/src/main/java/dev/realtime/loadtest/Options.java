@@ -43,9 +43,11 @@ public record Options(
         int flatWindowSeconds,
         double churn,
         int slow,
-        double notifyRate) {
+        double notifyRate,
+        // quiz
+        int thinkMillis) {
 
-    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video", "soak");
+    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video", "soak", "quiz");
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with a clear message on bad input. */
     static Options parse(String[] args) {
@@ -80,6 +82,7 @@ public record Options(
         double churn = -1; // scenario default: video 0 joins/s, soak 50 users
         int slow = 5;
         double notifyRate = 20;
+        int think = 0;
         List<String> problems = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
@@ -125,6 +128,7 @@ public record Options(
                     case "--churn" -> churn = Double.parseDouble(v);
                     case "--slow" -> slow = Integer.parseInt(v);
                     case "--notify-rate" -> notifyRate = Double.parseDouble(v);
+                    case "--think-ms" -> think = Integer.parseInt(v);
                     default -> problems.add("unknown option " + name);
                 }
             } catch (IllegalArgumentException e) {
@@ -141,7 +145,7 @@ public record Options(
         }
         Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
                 duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out,
-                apiKey, serverLogs, sampleSeconds, flatWindow, churn, slow, notifyRate);
+                apiKey, serverLogs, sampleSeconds, flatWindow, churn, slow, notifyRate, think);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -248,7 +252,13 @@ public record Options(
         if (durationSeconds < 1 || durationSeconds > 3600) {
             p.add("--duration must be 1..3600 seconds");
         }
-        if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && (scenario.equals("fanout") || scenario.equals("video"))) {
+        if (scenario.equals("quiz") && connections < 2) {
+            p.add("--connections must be at least 2 for quiz (players play 1v1)");
+        }
+        if (thinkMillis < 0 || thinkMillis > 60_000) {
+            p.add("--think-ms must be 0..60000");
+        }
+        if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && (scenario.equals("fanout") || scenario.equals("quiz") || scenario.equals("video"))) {
             p.add("--warmup must be >= 0 and shorter than --duration");
         }
         if (ramp < 0) {

@@ -55,5 +55,15 @@ public interface ProtocolAdapter {
 
         /** An event; {@code data} is the event's JSON data, valid only during the call. */
         void event(ByteBuf data);
+
+        /** Whether this sink needs event names (then {@link #event(String, ByteBuf)} is called instead). */
+        default boolean wantsEventNames() {
+            return false;
+        }
+
+        /** An event with its name, for sinks that {@link #wantsEventNames()}. */
+        default void event(String name, ByteBuf data) {
+            event(data);
+        }
     }
 }

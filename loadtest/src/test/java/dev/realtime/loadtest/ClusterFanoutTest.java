@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The harness against two real gateway nodes joined by a real redis-server: every room has members
  * on both nodes, so half the deliveries cross the bus, and every message must still arrive exactly
- * once at every member.
+ * once at every member. The quiz scenario runs over the same two nodes.
  */
 class ClusterFanoutTest {
     private static final String SECRET = "cluster-harness-secret-0123456789";
@@ -97,5 +97,18 @@ class ClusterFanoutTest {
                 r.toString());
         assertEquals(2, ((List<?>) r.get("serverCpuSecondsByNode")).size(), r.toString());
         assertTrue(r.containsKey("redisCpuSeconds"), r.toString());
+    }
+
+    /** The quiz scenario over both nodes: players paired across the bus play whole matches, nothing is left hanging. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void quizPlayersOnTwoNodesPlayWholeMatches() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"quiz", "--url", urls(), "--secret", SECRET,
+                "--connections", "20", "--duration", "2", "--warmup", "0", "--threads", "1"}));
+        assertEquals(Map.of(), r.get("errors"), r.toString());
+        assertTrue((long) r.get("matchesCompleted") >= 10, r.toString());
+        assertEquals(0, r.get("stillPlayingAtEnd"), r.toString());
+        assertTrue((long) ((Map<String, Object>) r.get("matchFoundAfterSecondJoinMs")).get("count") >= 20, r.toString());
+        assertTrue((long) ((Map<String, Object>) r.get("stateUpdateAfterSubmitMs")).get("count") >= 100, r.toString());
     }
 }

@@ -88,6 +88,24 @@ class LoadTestHarnessTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void quizPlayersPlayWholeMatches() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"quiz", "--url", url(), "--secret", SECRET,
+                "--connections", "10", "--duration", "2", "--warmup", "1", "--threads", "1"}));
+        assertEquals(Map.of(), r.get("errors"), r.toString());
+        assertTrue((long) r.get("matchesCompleted") >= 5, "every player played at least once: " + r);
+        assertTrue((double) r.get("matchesPerSec") > 0, r.toString());
+        assertEquals(0, r.get("stillPlayingAtEnd"), r.toString());
+        Map<String, Object> found = (Map<String, Object>) r.get("matchFoundAfterSecondJoinMs");
+        Map<String, Object> state = (Map<String, Object>) r.get("stateUpdateAfterSubmitMs");
+        assertTrue((long) found.get("count") > 0 && (long) state.get("count") > 0, r.toString());
+        assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"quiz", "--secret", "s",
+                "--connections", "1"}));
+        assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"quiz", "--secret", "s",
+                "--think-ms", "-1"}));
+    }
+
+    @Test
     void idleReadsServerMemory() throws Exception {
         Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"idle", "--url", url(), "--secret", SECRET,
                 "--connections", "50", "--duration", "1"}));

@@ -96,7 +96,9 @@ public record GatewayConfig(
         long outboxMaxBytes,
         long shardQueueMaxBytes,
         long historyLaneMaxBytes,
-        int kafkaDlqMaxAttempts) {
+        int kafkaDlqMaxAttempts,
+        // quiz matchmaking and matches
+        GameConfig game) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -227,7 +229,8 @@ public record GatewayConfig(
                 r.number("OUTBOX_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
                 r.number("SHARD_QUEUE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
                 r.number("HISTORY_LANE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
-                r.integer("KAFKA_DLQ_MAX_ATTEMPTS", 5, 1, 1000));
+                r.integer("KAFKA_DLQ_MAX_ATTEMPTS", 5, 1, 1000),
+                GameConfig.read(r));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }

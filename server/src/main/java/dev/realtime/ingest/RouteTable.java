@@ -541,9 +541,18 @@ public final class RouteTable {
 
     /** The rules forwarding the client emit {@code event} (usually none: check is a short list scan). */
     public List<ForwardRule> forwardsForEmit(String event) {
+        return forwardsWhere(f -> f.matchesEmit(event));
+    }
+
+    /** The rules forwarding the server event {@code event} (e.g. {@code match:completed}). */
+    public List<ForwardRule> forwardsForEvent(String event) {
+        return forwardsWhere(f -> f.matchesEvent(event));
+    }
+
+    private List<ForwardRule> forwardsWhere(java.util.function.Predicate<ForwardRule> matches) {
         List<ForwardRule> out = null;
         for (ForwardRule f : forwards) {
-            if (f.matchesEmit(event)) {
+            if (matches.test(f)) {
                 if (out == null) {
                     out = new ArrayList<>(2);
                 }

@@ -29,7 +29,7 @@ final class RouteTableLoader {
     private static final Set<String> TARGET_KINDS = Set.of("room", "user", "userIds", "global", "admin");
     private static final Set<String> TARGET_KEYS = Set.of("room", "user", "userIds", "global", "admin", "optional",
             "orElse", "description");
-    private static final Set<String> FORWARD_KEYS = Set.of("id", "description", "emit", "lifecycle", "topic", "key");
+    private static final Set<String> FORWARD_KEYS = Set.of("id", "description", "emit", "lifecycle", "event", "topic", "key");
     private static final Pattern KAFKA_TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_NAME_CHARS + "}");
     private static final Pattern HTTP_SOURCE = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_NAME_CHARS + "}");
@@ -549,14 +549,15 @@ final class RouteTableLoader {
         String id = id(node, path, ids);
         boolean emit = node.has("emit");
         boolean lifecycle = node.has("lifecycle");
-        if (emit == lifecycle) {
-            problem(path, "a forward rule has exactly one of \"emit\" (client event names) or \"lifecycle\" "
-                    + "(connect, disconnect, join, leave)");
+        boolean event = node.has("event");
+        if ((emit ? 1 : 0) + (lifecycle ? 1 : 0) + (event ? 1 : 0) != 1) {
+            problem(path, "a forward rule has exactly one of \"emit\" (client event names), \"lifecycle\" "
+                    + "(connect, disconnect, join, leave) or \"event\" (server events such as match:completed)");
             return null;
         }
         List<String> names;
-        if (emit) {
-            names = names(node, path, "emit", n -> {
+        if (emit || event) {
+            names = names(node, path, emit ? "emit" : "event", n -> {
                 String plain = n.endsWith("*") ? n.substring(0, n.length() - 1) : n;
                 if (plain.isEmpty()) {
                     return "'*' alone would forward every emit; name the events (a trailing '*' matches a prefix)";
@@ -580,26 +581,29 @@ final class RouteTableLoader {
                 topic = tp.asText();
             }
         }
-        ForwardRule.KeyMode mode = ForwardRule.KeyMode.USER;
+        // Server events have no user or session: keyed by a data field, or not at all.
+        ForwardRule.KeyMode mode = event ? ForwardRule.KeyMode.NONE : ForwardRule.KeyMode.USER;
         Template keyField = null;
         JsonNode kn = node.get("key");
         if (kn != null) {
             String k = kn.isTextual() ? kn.asText() : "";
             switch (k) {
                 case "user":
-                    mode = ForwardRule.KeyMode.USER;
-                    break;
                 case "session":
-                    mode = ForwardRule.KeyMode.SESSION;
+                    if (event) {
+                        problem(path + ".key", "server events have no user or session; key by a data field such as "
+                                + "\"{matchId}\", or \"none\"");
+                    }
+                    mode = k.equals("user") ? ForwardRule.KeyMode.USER : ForwardRule.KeyMode.SESSION;
                     break;
                 case "none":
                     mode = ForwardRule.KeyMode.NONE;
                     break;
                 case "room":
                     mode = ForwardRule.KeyMode.ROOM;
-                    if (emit) {
-                        problem(path + ".key", "emits have no room; key by a data field such as \"{room}\" or "
-                                + "\"{videoId}\", or by \"user\"");
+                    if (emit || event) {
+                        problem(path + ".key", (emit ? "emits" : "server events") + " have no room; key by a data field "
+                                + "such as \"{room}\" or \"{videoId}\"" + (emit ? ", or by \"user\"" : ""));
                     } else {
                         for (String n : names) {
                             if (!LifecycleKind.fromWire(n).hasRoom()) {
@@ -611,7 +615,7 @@ final class RouteTableLoader {
                     }
                     break;
                 default:
-                    if (k.startsWith("{") && emit) {
+                    if (k.startsWith("{") && (emit || event)) {
                         keyField = template(k, path + ".key", new Scope(0, true));
                         if (keyField != null && (keyField.soleRef() == null || !keyField.soleRef().isField())) {
                             problem(path + ".key", "must be exactly one data field such as \"{videoId}\"");
@@ -619,7 +623,7 @@ final class RouteTableLoader {
                         mode = ForwardRule.KeyMode.FIELD;
                     } else {
                         problem(path + ".key", "must be \"user\", \"session\", \"room\" (join/leave), \"none\""
-                                + (emit ? " or a data field such as \"{videoId}\"" : ""));
+                                + (emit || event ? " or a data field such as \"{videoId}\"" : ""));
                     }
                     break;
             }
@@ -627,7 +631,8 @@ final class RouteTableLoader {
         if (problems.size() > before || topic == null) {
             return null;
         }
-        return new ForwardRule(id, emit ? ForwardRule.Kind.EMIT : ForwardRule.Kind.LIFECYCLE, names, topic, mode, keyField);
+        ForwardRule.Kind kind = emit ? ForwardRule.Kind.EMIT : event ? ForwardRule.Kind.EVENT : ForwardRule.Kind.LIFECYCLE;
+        return new ForwardRule(id, kind, names, topic, mode, keyField);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -12,7 +12,9 @@ import java.util.List;
  *   <li>Room names: 1..200 chars, no whitespace or control characters.</li>
  *   <li>{@code user:{id}}: only its owner may join, and nobody may leave their own.</li>
  *   <li>{@code admin} and {@code admin:*}: role {@code admin} only.</li>
- *   <li>{@code match:*}: joined by the server for the players only, never by a client.</li>
+ *   <li>{@code match:*}: only the match's players, as the quiz's {@link RoomGuard} says (refused to
+ *       everyone when no guard is registered).</li>
+ *   <li>rooms under a prefix with a {@link RoomGuard} ({@link #withGuard}): as the guard says.</li>
  *   <li>anonymous connections: only {@code global} and the configured public rooms.</li>
  *   <li>clients may not publish to {@code global} (server broadcasts only) nor use reserved event
  *       names ({@code system:*}, {@code admin:*}, {@code match:*}, {@code notification*},
@@ -34,6 +36,8 @@ public final class RoomPolicy {
     private final java.util.Set<String> serverEvents;
     private final java.util.function.BiPredicate<String, String> routedEvents;
     private final PrefixPolicies prefixPolicies;
+    /** Room prefix -> the feature's guard; immutable. */
+    private final java.util.Map<String, RoomGuard> guards;
 
     /** @param publicRooms names anonymous users may join; an entry ending in {@code *} is a prefix */
     public RoomPolicy(List<String> publicRooms) {
@@ -55,10 +59,17 @@ public final class RoomPolicy {
      */
     public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents,
                       java.util.function.BiPredicate<String, String> routedEvents, PrefixPolicies prefixPolicies) {
+        this(publicRooms, serverEvents, routedEvents, prefixPolicies, java.util.Map.of());
+    }
+
+    private RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents,
+                       java.util.function.BiPredicate<String, String> routedEvents, PrefixPolicies prefixPolicies,
+                       java.util.Map<String, RoomGuard> guards) {
         this.publicRooms = List.copyOf(publicRooms);
         this.serverEvents = java.util.Set.copyOf(serverEvents);
         this.routedEvents = routedEvents;
         this.prefixPolicies = prefixPolicies;
+        this.guards = java.util.Map.copyOf(guards);
     }
 
     /**
@@ -67,6 +78,18 @@ public final class RoomPolicy {
      */
     public boolean presenceEvents(String room) {
         return prefixPolicies.presenceEvents(room);
+    }
+
+    /**
+     * This policy plus {@code guard} deciding joins of the rooms starting with {@code prefix} (after
+     * the anonymous, user-room and admin rules, which still apply).
+     */
+    public RoomPolicy withGuard(String prefix, RoomGuard guard) {
+        java.util.Map<String, RoomGuard> more = new java.util.HashMap<>(guards);
+        if (more.putIfAbsent(prefix, guard) != null) {
+            throw new IllegalStateException("a guard for '" + prefix + "' is already registered");
+        }
+        return new RoomPolicy(publicRooms, serverEvents, routedEvents, prefixPolicies, more);
     }
 
     public static String userRoom(String userId) {
@@ -128,6 +151,11 @@ public final class RoomPolicy {
         }
         if (room.equals("admin") || room.startsWith("admin:")) {
             return who.isAdmin() ? null : ErrorInfo.of(ErrorCode.FORBIDDEN, "admin rooms need the admin role");
+        }
+        for (java.util.Map.Entry<String, RoomGuard> g : guards.entrySet()) {
+            if (room.startsWith(g.getKey())) {
+                return g.getValue().checkJoin(who, room);
+            }
         }
         if (room.startsWith("match:")) {
             return ErrorInfo.of(ErrorCode.FORBIDDEN, "match rooms are joined by the server for their players");

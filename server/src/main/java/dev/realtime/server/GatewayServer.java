@@ -7,8 +7,10 @@ import dev.realtime.cluster.Backends;
 import dev.realtime.cluster.Bus;
 import dev.realtime.cluster.BusBridge;
 import dev.realtime.cluster.PeerChannel;
+import dev.realtime.cluster.RoomSignals;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
+import dev.realtime.game.QuizGame;
 import dev.realtime.history.HistoryEmit;
 import dev.realtime.history.StoreJournal;
 import dev.realtime.http.ApiRoutes;
@@ -94,6 +96,7 @@ public final class GatewayServer {
     private StoreJournal journal;
     private Stores stores;
     private RoomService rooms;
+    private QuizGame game;
 
     private final Backends backends;
 
@@ -200,15 +203,19 @@ public final class GatewayServer {
         ChannelSubscriptions.register(emits);
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
+        RoomSignals signals = busBridge != null ? busBridge.signals() : RoomSignals.local();
+        game = QuizGame.install(new QuizGame.Wiring(config, stores, rooms, signals, services.presence,
+                services.forwarding, metrics), emits);
         RoomPolicy policy = new RoomPolicy(config.publicRooms(), routes.serverEventNames(), routes::deliversTemplated,
-                routes.roomPolicies());
+                routes.roomPolicies()).withGuard(QuizGame.ROOM_PREFIX, game.roomGuard());
         features = new RoomFeatures(config, rooms, policy, busBridge == null ? PeerChannel.NONE : busBridge,
                 services.presence, new NodeStats(config.nodeId(), registry, rooms), emits, metrics);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
                 rooms, policy, registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
                 services.presence, services.notifications, services.ingest, services.forwarding,
-                SessionListener.of(List.of(services.sessionListener, features.listener())), deps.build());
+                SessionListener.of(List.of(services.sessionListener, features.listener(), game.sessionListener())),
+                deps.build());
         services.start();
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
@@ -324,6 +331,9 @@ public final class GatewayServer {
      * is attempted whatever the previous one did: a failing service must not keep the rest running.
      */
     private void closeServices() {
+        if (game != null) {
+            quietly("game", game::close);
+        }
         if (services != null) {
             quietly("services", services::close);
         }

@@ -3,6 +3,7 @@ package dev.realtime.server;
 import dev.realtime.auth.DevTokens;
 import dev.realtime.config.ConfigException;
 import dev.realtime.config.GatewayConfig;
+import dev.realtime.game.QuestionBankException;
 import dev.realtime.ingest.RouteTableException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -27,7 +28,7 @@ public final class Main {
         GatewayServer server = new GatewayServer(config);
         try {
             server.start();
-        } catch (RouteTableException e) {
+        } catch (RouteTableException | QuestionBankException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;

@@ -3,6 +3,7 @@ package dev.realtime.server;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.ingest.EventForwarding;
 import dev.realtime.ingest.EventIngest;
+import dev.realtime.ingest.ForwardRule;
 import dev.realtime.ingest.MessageClaims;
 import dev.realtime.ingest.RecordException;
 import dev.realtime.ingest.RedisIngest;
@@ -64,7 +65,8 @@ final class NodeServices implements AutoCloseable {
         if (forwarder != null && !routes.forwardRules().isEmpty()) {
             forwarding = new EventForwarding(routes, forwarder, config.nodeId());
         } else {
-            if (!routes.forwardRules().isEmpty()) {
+            // Rules for server events (the bundled match:completed one) just stay idle without Kafka.
+            if (routes.forwardRules().stream().anyMatch(r -> r.kind() != ForwardRule.Kind.EVENT)) {
                 log.warn("the route table forwards events to Kafka but KAFKA_BROKERS is not set: nothing is forwarded");
             }
             forwarding = null;

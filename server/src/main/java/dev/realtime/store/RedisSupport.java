@@ -11,6 +11,7 @@ import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -19,9 +20,10 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * building and Lua scripts run by SHA with a fallback to EVAL. Stateless and thread-safe.
  *
  * <p>The stores target a single Redis server (or a primary with replicas), not Redis Cluster: some
- * scripts touch keys derived from their arguments.
+ * scripts touch keys derived from their arguments. {@link #call} and {@link Script} are public for
+ * feature stores outside this package (the quiz's), which take any {@link UnifiedJedis}.
  */
-final class RedisSupport {
+public final class RedisSupport {
     /** Key prefix used when none is given. */
     static final String DEFAULT_PREFIX = "rt:";
 
@@ -48,7 +50,7 @@ final class RedisSupport {
     }
 
     /** Runs one Redis interaction, turning any Jedis failure into {@link StoreUnavailableException}. */
-    static <T> T call(String what, Supplier<T> body) {
+    public static <T> T call(String what, Supplier<T> body) {
         try {
             return body.get();
         } catch (JedisException e) {
@@ -94,11 +96,11 @@ final class RedisSupport {
     }
 
     /** A Lua script run with EVALSHA, loaded with EVAL on the first NOSCRIPT. Immutable. */
-    static final class Script {
+    public static final class Script {
         private final byte[] source;
         private final byte[] sha;
 
-        Script(String source) {
+        public Script(String source) {
             this.source = bytes(source);
             try {
                 this.sha = bytes(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(this.source)));
@@ -107,7 +109,7 @@ final class RedisSupport {
             }
         }
 
-        Object run(JedisPooled redis, String what, List<byte[]> keys, List<byte[]> args) {
+        public Object run(UnifiedJedis redis, String what, List<byte[]> keys, List<byte[]> args) {
             return call(what, () -> {
                 try {
                     return redis.evalsha(sha, keys, args);

@@ -43,14 +43,19 @@ public final class Stores implements AutoCloseable {
     private final InboxStore inbox;
     private final KeyValueStore keyValue;
     private final JedisPooled pool;
+    private final String prefix;
+    /** Feature stores built on demand by {@link #extension}, one per type (thread-safe). */
+    private final java.util.concurrent.ConcurrentHashMap<Class<?>, Object> extensions =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Stores(PresenceStore presence, HistoryStore history, InboxStore inbox, KeyValueStore keyValue,
-                   JedisPooled pool) {
+                   JedisPooled pool, String prefix) {
         this.presence = presence;
         this.history = history;
         this.inbox = inbox;
         this.keyValue = keyValue;
         this.pool = pool;
+        this.prefix = prefix;
     }
 
     /** In-memory stores on the system clocks. */
@@ -59,7 +64,7 @@ public final class Stores implements AutoCloseable {
                 new InMemoryHistoryStore(s.historyCapacity(), s.historyTtl(), s.historyRoomMaxBytes(),
                         s.historyMaxBytes(), () -> System.nanoTime() / 1_000_000),
                 new InMemoryInboxStore(s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
-                new InMemoryKeyValueStore(), null);
+                new InMemoryKeyValueStore(), null, RedisSupport.DEFAULT_PREFIX);
     }
 
     /**
@@ -73,7 +78,7 @@ public final class Stores implements AutoCloseable {
         return new Stores(new RedisPresenceStore(pool, prefix, s.presenceTimeout()),
                 new RedisHistoryStore(pool, prefix, s.historyCapacity(), s.historyTtl(), s.historyRoomMaxBytes()),
                 new RedisInboxStore(pool, prefix, s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
-                new RedisKeyValueStore(pool, prefix), pool);
+                new RedisKeyValueStore(pool, prefix), pool, prefix);
     }
 
     /** A pool with bounded timeouts, for building Redis stores by hand. The caller closes it. */
@@ -86,7 +91,7 @@ public final class Stores implements AutoCloseable {
      * shares the pool: close only one of the two.
      */
     public Stores withInbox(InboxStore other) {
-        return new Stores(presence, history, other, keyValue, pool);
+        return new Stores(presence, history, other, keyValue, pool, prefix);
     }
 
     public PresenceStore presence() {
@@ -103,6 +108,27 @@ public final class Stores implements AutoCloseable {
 
     public KeyValueStore keyValue() {
         return keyValue;
+    }
+
+    /**
+     * A feature's own store (e.g. the quiz's matchmaking queue), built by {@code factory} the first
+     * time it is asked for and then shared: nodes that share this {@code Stores} (an in-JVM cluster)
+     * share it too. The factory builds a Redis implementation over {@link #redis()} and
+     * {@link #keyPrefix()} when {@link #shared()}, an in-memory one otherwise; it must not close the
+     * client (this {@code Stores} does).
+     */
+    public <T> T extension(Class<T> type, java.util.function.Function<Stores, ? extends T> factory) {
+        return type.cast(extensions.computeIfAbsent(type, t -> factory.apply(this)));
+    }
+
+    /** The Redis client the stores share (for {@link #extension} factories), or null in memory. */
+    public redis.clients.jedis.UnifiedJedis redis() {
+        return pool;
+    }
+
+    /** The key prefix of the Redis stores ({@code REDIS_KEY_PREFIX}). */
+    public String keyPrefix() {
+        return prefix;
     }
 
     /** Whether the stores share state with other nodes. */

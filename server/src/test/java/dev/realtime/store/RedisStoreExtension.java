@@ -10,9 +10,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * For the Redis store contract tests: one real redis-server per test class, and a fresh
  * {@link RedisStoreFixture} (own key prefix, own pools) per test, closed after it. Register it as a
- * static field with {@code @RegisterExtension}.
+ * static field with {@code @RegisterExtension} (feature stores in other packages use it too).
  */
-final class RedisStoreExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+public final class RedisStoreExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
     private RedisServer server;
     private RedisStoreFixture fixture;
 
@@ -37,7 +37,7 @@ final class RedisStoreExtension implements BeforeAllCallback, AfterAllCallback, 
     }
 
     /** The current test's fixture. */
-    RedisStoreFixture fixture() {
+    public RedisStoreFixture fixture() {
         return fixture;
     }
 }

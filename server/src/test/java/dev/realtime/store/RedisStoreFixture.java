@@ -12,24 +12,24 @@ import redis.clients.jedis.JedisPooled;
  * share a unique key prefix (so tests never see each other's keys), and {@link #close()} closes the
  * pools. The server itself is started once per test class by the caller.
  */
-final class RedisStoreFixture implements AutoCloseable {
+public final class RedisStoreFixture implements AutoCloseable {
     private final RedisServer server;
     private final List<JedisPooled> pools = new ArrayList<>();
-    final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    public final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ":";
 
     RedisStoreFixture(RedisServer server) {
         this.server = server;
     }
 
     /** A new pool: one node's connection to the shared server. */
-    synchronized JedisPooled node() {
+    public synchronized JedisPooled node() {
         JedisPooled pool = Stores.pool(new HostAndPort("127.0.0.1", server.port()), null, 16);
         pools.add(pool);
         return pool;
     }
 
     /** Keys under this test's prefix (for layout checks). */
-    java.util.Set<String> keys() {
+    public java.util.Set<String> keys() {
         return node().keys(prefix + "*");
     }
 
