@@ -186,7 +186,7 @@ public final class NotificationService implements SessionListener, AutoCloseable
             List<ServerMessage.Event> events = unread.stream().map(NotificationService::replayEvent)
                     .filter(java.util.Objects::nonNull).toList();
             metrics.notifications.labels("replayed").inc(events.size());
-            session.channel().eventLoop().execute(() -> events.forEach(session::send));
+            session.loop().execute(() -> events.forEach(session::send));
         });
     }
 

@@ -33,8 +33,10 @@ public final class Session {
     private static final long CLOSE_WRITE_TIMEOUT_MS = 2000;
     private final GatewayContext ctx;
     private final String sid;
+    /** The native WebSocket channel; {@code null} when another wire carries the session. */
     private final Channel channel;
     private final MessageCodec codec;
+    private final SessionWire wire;
     private final String ip;
     private final RateLimiter limiter;
     private final Set<String> rooms = new LinkedHashSet<>();
@@ -66,11 +68,22 @@ public final class Session {
     /** Position in its loop's {@code ConnectionSweeper}; owned by the loop. */
     public int sweepIndex = -1;
 
+    /** A native WebSocket connection speaking {@code codec} on {@code channel}. */
     public Session(GatewayContext ctx, String sid, Channel channel, MessageCodec codec, String ip) {
+        this(ctx, sid, channel, codec, null, ip);
+    }
+
+    /** A connection carried by another transport's {@code wire} (e.g. Socket.IO). */
+    public Session(GatewayContext ctx, String sid, SessionWire wire, String ip) {
+        this(ctx, sid, null, null, wire, ip);
+    }
+
+    private Session(GatewayContext ctx, String sid, Channel channel, MessageCodec codec, SessionWire wire, String ip) {
         this.ctx = ctx;
         this.sid = sid;
         this.channel = channel;
         this.codec = codec;
+        this.wire = wire != null ? wire : new WebSocketWire();
         this.ip = ip;
         long now = System.nanoTime();
         this.limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
@@ -83,8 +96,14 @@ public final class Session {
         return sid;
     }
 
+    /** The native WebSocket channel; {@code null} for a session on another wire. */
     public Channel channel() {
         return channel;
+    }
+
+    /** The event loop that owns this session. */
+    public io.netty.channel.EventLoop loop() {
+        return wire.loop();
     }
 
     public GatewayContext context() {
@@ -129,19 +148,19 @@ public final class Session {
      * replies cannot grow server memory.
      */
     public void send(ServerMessage message) {
-        if (!channel.isActive()) {
+        if (!wire.isActive()) {
             return;
         }
-        if (!channel.isWritable()) {
+        if (!wire.isWritable()) {
             ctx.metrics().droppedDeliveries.labels("slow_consumer").inc();
             if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT) {
                 ctx.metrics().slowConsumerDisconnects.inc();
-                channel.close();
+                wire.abort();
             }
             return;
         }
         ctx.metrics().messagesOut.labels(message.op()).inc();
-        channel.writeAndFlush(WsFrames.encode(codec, message, ctx.alloc()), channel.voidPromise());
+        wire.send(message);
     }
 
     /** Answers {@code id} with success; nothing when the message had no id. */
@@ -168,15 +187,7 @@ public final class Session {
         }
         closing = true;
         ctx.metrics().closes.labels(Integer.toString(code)).inc();
-        if (channel.isActive()) {
-            channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
-            // A peer that stopped reading never lets the close frame out: do not wait for it forever.
-            channel.eventLoop().schedule(() -> {
-                channel.close();
-            }, CLOSE_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } else {
-            channel.close();
-        }
+        wire.close(code, reason);
     }
 
     /**
@@ -210,7 +221,7 @@ public final class Session {
             anonymousCounted = true;
             ctx.connections().anonymousJoined();
         }
-        subscriber = new Subscriber(sid, who.userId(), channel, codec.binaryFrames(), ctx.outboxes().get(channel.eventLoop()));
+        subscriber = wire.subscriber(sid, who.userId(), ctx.outboxes().get(wire.loop()));
         List<String> autoRooms = who.anonymous() ? List.of(RoomPolicy.GLOBAL)
                 : List.of(RoomPolicy.userRoom(who.userId()), RoomPolicy.GLOBAL);
         rooms.addAll(autoRooms);
@@ -284,7 +295,11 @@ public final class Session {
 
     /** Periodic check from the loop's sweeper: auth timeout, token expiry, heartbeat. */
     public void sweep(long nowNanos, long nowMillis) {
-        if (closing || !channel.isActive()) {
+        if (closing || !wire.isActive()) {
+            return;
+        }
+        boolean ownHeartbeat = wire.heartbeat(nowNanos);
+        if (closing || !wire.isActive()) {
             return;
         }
         if (principal == null) {
@@ -307,6 +322,9 @@ public final class Session {
                 send(new ServerMessage.Event(null, "auth:expiring", Payload.json(
                         "{\"exp\":" + exp / 1000 + ",\"expiresInMs\":" + (exp - nowMillis) + "}"), null, null));
             }
+        }
+        if (ownHeartbeat || closing) {
+            return;
         }
         long interval = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingIntervalMs());
         long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingTimeoutMs());
@@ -373,5 +391,51 @@ public final class Session {
         }
         reportedRooms.clear();
         rooms.clear();
+    }
+
+    /** The native wire: frames of the negotiated codec on the WebSocket channel. */
+    private final class WebSocketWire implements SessionWire {
+        @Override
+        public io.netty.channel.EventLoop loop() {
+            return channel.eventLoop();
+        }
+
+        @Override
+        public boolean isActive() {
+            return channel.isActive();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return channel.isWritable();
+        }
+
+        @Override
+        public void send(ServerMessage message) {
+            channel.writeAndFlush(WsFrames.encode(codec, message, ctx.alloc()), channel.voidPromise());
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            if (channel.isActive()) {
+                channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+                // A peer that stopped reading never lets the close frame out: do not wait for it forever.
+                channel.eventLoop().schedule(() -> {
+                    channel.close();
+                }, CLOSE_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } else {
+                channel.close();
+            }
+        }
+
+        @Override
+        public void abort() {
+            channel.close();
+        }
+
+        @Override
+        public Subscriber subscriber(String sid, String userId, dev.realtime.room.LoopOutbox outbox) {
+            return new Subscriber(sid, userId, channel, codec.binaryFrames(), outbox);
+        }
     }
 }

@@ -96,10 +96,10 @@ final class SessionEmitContext implements EmitContext {
 
     @Override
     public void onLoop(Runnable r) {
-        if (session.channel().eventLoop().inEventLoop()) {
+        if (session.loop().inEventLoop()) {
             r.run();
         } else {
-            session.channel().eventLoop().execute(r);
+            session.loop().execute(r);
         }
     }
 }
