@@ -79,7 +79,10 @@ public record GatewayConfig(
         int inboxCapacity,
         long inboxTtlMs,
         long notifyAckTimeoutMs,
-        String notifyAckTopic) {
+        String notifyAckTopic,
+        // Socket.IO endpoint
+        String socketIoPath,
+        long socketIoRecoveryMs) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -187,11 +190,32 @@ public record GatewayConfig(
                 r.integer("NOTIFY_INBOX_CAPACITY", 100, 1, 100_000),
                 r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),
                 r.number("NOTIFY_ACK_TIMEOUT_MS", 300_000, 100, 30L * 86_400_000),
-                r.raw("NOTIFY_ACK_TOPIC"));
+                r.raw("NOTIFY_ACK_TOPIC"),
+                socketIoPath(r, wsPath),
+                r.number("SOCKETIO_RECOVERY_MS", 120_000, 0, 86_400_000));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
         return config;
+    }
+
+    /** {@code SOCKETIO_PATH}: {@code /socket.io/} by default, {@code off} disables the endpoint (null). */
+    private static String socketIoPath(EnvReader r, String wsPath) {
+        String v = r.string("SOCKETIO_PATH", "/socket.io/");
+        if (v.equalsIgnoreCase("off")) {
+            return null;
+        }
+        if (!v.startsWith("/") || v.equals("/")) {
+            r.problem("SOCKETIO_PATH='" + v + "' must start with / (e.g. /socket.io/), or be off");
+        } else if (v.equals(wsPath) || (v + "/").equals(wsPath) || v.equals(wsPath + "/")) {
+            r.problem("SOCKETIO_PATH='" + v + "' must differ from WS_PATH");
+        }
+        return v;
+    }
+
+    /** Whether the Socket.IO endpoint is served. */
+    public boolean socketIoEnabled() {
+        return socketIoPath != null;
     }
 
     private static String offsetReset(EnvReader r) {

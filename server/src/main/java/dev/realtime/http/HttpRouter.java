@@ -1,6 +1,7 @@
 package dev.realtime.http;
 
 import dev.realtime.server.GatewayContext;
+import dev.realtime.socketio.SocketIoEndpoint;
 import dev.realtime.ws.WebSocketUpgrade;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -26,8 +27,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final ApiRoutes api;
     private final EventRoutes events;
     private final WebSocketUpgrade upgrade;
+    private final SocketIoEndpoint socketIo;
 
     public HttpRouter(GatewayContext ctx, HealthRoutes health, ApiRoutes api, EventRoutes events, WebSocketUpgrade upgrade) {
+        this(ctx, health, api, events, upgrade, null);
+    }
+
+    /** With the Socket.IO endpoint ({@code null}: not served). */
+    public HttpRouter(GatewayContext ctx, HealthRoutes health, ApiRoutes api, EventRoutes events, WebSocketUpgrade upgrade,
+                      SocketIoEndpoint socketIo) {
+        this.socketIo = socketIo;
         this.ctx = ctx;
         this.health = health;
         this.api = api;
@@ -46,6 +55,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
         String path = query.path();
         HttpMethod method = req.method();
+        if (socketIo != null && socketIo.matches(path)) {
+            socketIo.handle(chc, req, query);
+            return;
+        }
         if (path.equals(ctx.config().wsPath())) {
             if (!method.equals(HttpMethod.GET)) {
                 methodNotAllowed(chc, req, "ws");

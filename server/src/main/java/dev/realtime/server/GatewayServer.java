@@ -29,6 +29,8 @@ import dev.realtime.room.RoomJournal;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
 import dev.realtime.session.ConnectionRegistry;
+import dev.realtime.socketio.SocketIoEndpoint;
+import dev.realtime.socketio.SocketIoServer;
 import dev.realtime.store.Stores;
 import dev.realtime.ws.ConnectionSweeper;
 import dev.realtime.ws.WebSocketUpgrade;
@@ -88,6 +90,7 @@ public final class GatewayServer {
     private StoreJournal journal;
     private Stores stores;
     private RoomService rooms;
+    private SocketIoServer socketIo;
 
     private final Backends backends;
 
@@ -177,8 +180,10 @@ public final class GatewayServer {
         // A blocking (Redis) history store gets lanes so shards never wait on the network.
         journal = config.roomHistorySize() == 0 ? null
                 : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId());
+        socketIo = config.socketIoEnabled() ? new SocketIoServer(config.socketIoRecoveryMs() > 0) : null;
         rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
-                busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal);
+                busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal,
+                socketIo == null ? List.of() : List.of(socketIo.encoder()));
         Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {
             busBridge.start(rooms);
@@ -197,6 +202,12 @@ public final class GatewayServer {
                 services.presence, services.notifications, services.ingest, services.forwarding,
                 services.sessionListener, deps.build());
         services.start();
+        SocketIoEndpoint socketIoEndpoint = null;
+        if (socketIo != null) {
+            socketIo.start(context, stores.keyValue(), emits);
+            socketIoEndpoint = new SocketIoEndpoint(socketIo);
+        }
+        SocketIoEndpoint sio = socketIoEndpoint;
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
         metrics.gauge("realtime_ready", "1 when the node accepts traffic, 0 while draining",
@@ -230,7 +241,7 @@ public final class GatewayServer {
                         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
                         p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
                         p.addLast("http-aggregator", new BoundedBodyAggregator(config.httpMaxBodyBytes()));
-                        p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade));
+                        p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade, sio));
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
@@ -291,6 +302,9 @@ public final class GatewayServer {
     private void closeServices() {
         if (services != null) {
             quietly("services", services::close);
+        }
+        if (socketIo != null) {
+            quietly("socket.io", socketIo::close);
         }
         if (journal != null) {
             quietly("history", journal::close);
