@@ -112,6 +112,11 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
     }
 
     @Override
+    public void send(io.netty.handler.codec.http.websocketx.WebSocketFrame frame) {
+        channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
+    @Override
     public void error(String code) {
         stats.error(code);
     }

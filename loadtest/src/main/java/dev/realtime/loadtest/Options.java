@@ -199,8 +199,8 @@ public record Options(
         if (!codec.equals("json") && !codec.equals("binary")) {
             p.add("--codec must be json or binary");
         }
-        if (!protocol.equals("native")) {
-            p.add("--protocol must be native (socketio arrives with the Socket.IO endpoint)");
+        if (!protocol.equals("native") && !protocol.equals("socketio")) {
+            p.add("--protocol must be native or socketio");
         }
         if (sourceAddresses < 1 || sourceAddresses > 254) {
             p.add("--source-addresses must be 1..254");
