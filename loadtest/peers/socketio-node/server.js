@@ -12,7 +12,7 @@ if (!secret) {
   process.exit(2);
 }
 const server = http.createServer((req, res) => {
-  if (req.url === '/health') {
+  if (req.url.startsWith('/health')) {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"status":"ok"}');
     return;
