@@ -122,6 +122,7 @@ final class FanoutScenario {
             }
             double[] cpuByNode0 = server.cpuSecondsByNode();
             double cpu0 = server.cpuSeconds();
+            double[] split0 = server.cpuSplit();
             double redis0 = Limits.cpuSeconds(o.redisPid());
             double self0 = Limits.cpuSeconds(ProcessHandle.current().pid());
             double[] idle0 = Limits.machineIdleCpuSeconds();
@@ -132,6 +133,7 @@ final class FanoutScenario {
             publish(o, adapter, stats, pubs, members, start, end);
             drain(stats, 15);
             double cpu1 = server.cpuSeconds();
+            double[] split1 = server.cpuSplit();
             double[] cpuByNode1 = server.cpuSecondsByNode();
             double redis1 = Limits.cpuSeconds(o.redisPid());
             double self1 = Limits.cpuSeconds(ProcessHandle.current().pid());
@@ -156,6 +158,11 @@ final class FanoutScenario {
                 report.put("serverCpuSeconds", Report.round(cpu, 2))
                         .put("serverCpuSecondsPerMillionDeliveries", delivered == 0 ? null
                                 : Report.round(cpu / (delivered / 1e6), 3));
+                if (split0 != null && split1 != null && delivered > 0) {
+                    // user (the server's own work) and system (the kernel's socket I/O) apart
+                    report.put("serverCpuUserSecondsPerMillionDeliveries", Report.round((split1[0] - split0[0]) / (delivered / 1e6), 3))
+                            .put("serverCpuSystemSecondsPerMillionDeliveries", Report.round((split1[1] - split0[1]) / (delivered / 1e6), 3));
+                }
                 if (nodes > 1) {
                     double[] byNode = new double[nodes];
                     for (int n = 0; n < nodes; n++) {

@@ -127,6 +127,11 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> impleme
     }
 
     @Override
+    public void send(io.netty.handler.codec.http.websocketx.WebSocketFrame frame) {
+        channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
+    @Override
     public void error(String code) {
         stats.error(code);
     }

@@ -23,7 +23,8 @@ public final class LoadTest {
 
     /** Runs one scenario, prints the table, writes {@code --out}; returns the report (null on failure). */
     public static java.util.Map<String, Object> run(Options o) throws Exception {
-        ProtocolAdapter adapter = new NativeProtocol("binary".equals(o.codec()));
+        ProtocolAdapter adapter = "socketio".equals(o.protocol()) ? new SocketIoProtocol()
+                : new NativeProtocol("binary".equals(o.codec()));
         Stats stats = new Stats();
         ServerProbe server = new ServerProbe(o.urls(), o.serverPids());
         long wall0 = System.nanoTime();
@@ -74,6 +75,9 @@ public final class LoadTest {
                   --warmup S                     seconds not timed at the start (default 3)
                   --ramp C                       connections/s while opening (0 = as fast as possible)
                   --codec json|binary            native codec (default json)
+                  --protocol native|socketio     native protocol (default), or Socket.IO v5 over
+                                                 WebSocket (--url ws://h:p/socket.io/: the gateway's
+                                                 endpoint or a peer server of loadtest/peers/)
                   --source-addresses N           spread client addresses over 127.0.0.1..N
                   --threads T                    harness event loops (default: cpus)
                   --server-pid PID[,PID...]      measure server CPU (one pid per --url node, summed),

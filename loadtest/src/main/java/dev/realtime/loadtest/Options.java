@@ -267,8 +267,8 @@ public record Options(
         if (!codec.equals("json") && !codec.equals("binary")) {
             p.add("--codec must be json or binary");
         }
-        if (!protocol.equals("native")) {
-            p.add("--protocol must be native (socketio arrives with the Socket.IO endpoint)");
+        if (!protocol.equals("native") && !protocol.equals("socketio")) {
+            p.add("--protocol must be native or socketio");
         }
         if (scenario.equals("soak")) {
             p.addAll(soakProblems());

@@ -8,7 +8,7 @@ import java.net.URI;
 
 /**
  * Everything protocol-specific the harness needs, so one harness can measure our native protocol
- * and (later) a Socket.IO server side by side. Implementations are stateless and thread-safe.
+ * and Socket.IO servers side by side ({@link SocketIoProtocol}). Implementations are stateless and thread-safe.
  */
 public interface ProtocolAdapter {
 
@@ -64,6 +64,11 @@ public interface ProtocolAdapter {
         /** An event with its name, for sinks that {@link #wantsEventNames()}. */
         default void event(String name, ByteBuf data) {
             event(data);
+        }
+
+        /** Writes a protocol frame back at once (Socket.IO: CONNECT after OPEN, pong after ping). */
+        default void send(WebSocketFrame frame) {
+            frame.release();
         }
     }
 }

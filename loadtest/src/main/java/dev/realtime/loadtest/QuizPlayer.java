@@ -54,10 +54,10 @@ final class QuizPlayer extends LoadConnection {
         }
         run.joinSentAt.set(index, System.nanoTime());
         joinId = nextId++;
-        send(protocol.emit(channel().alloc(), "matchmaking:join", JOIN, joinId));
+        sendCounted(protocol.emit(channel().alloc(), "matchmaking:join", JOIN, joinId));
     }
 
-    private void send(io.netty.handler.codec.http.websocketx.WebSocketFrame frame) {
+    private void sendCounted(io.netty.handler.codec.http.websocketx.WebSocketFrame frame) {
         counters.sent.increment();
         channel().writeAndFlush(frame, channel().voidPromise());
     }
@@ -165,7 +165,7 @@ final class QuizPlayer extends LoadConnection {
         byte[] body = ("{\"answer\":" + quote(choice) + ",\"timer\":" + timer + "}").getBytes(StandardCharsets.UTF_8);
         submittedAt = System.nanoTime();
         run.answers.increment();
-        send(protocol.emit(channel().alloc(), "match:submitAnswer", body, nextId++));
+        sendCounted(protocol.emit(channel().alloc(), "match:submitAnswer", body, nextId++));
     }
 
     private static String quote(String s) {

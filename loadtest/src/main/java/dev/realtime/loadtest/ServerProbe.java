@@ -101,6 +101,23 @@ final class ServerProbe {
         return sum;
     }
 
+    /** User and system CPU seconds so far, summed over the nodes, or null without {@code --server-pid}. */
+    double[] cpuSplit() {
+        if (pids.isEmpty()) {
+            return null;
+        }
+        double[] sum = new double[2];
+        for (long pid : pids) {
+            double[] s = Limits.cpuSecondsSplit(pid);
+            if (s == null) {
+                return null;
+            }
+            sum[0] += s[0];
+            sum[1] += s[1];
+        }
+        return sum;
+    }
+
     /** CPU seconds so far of each node's process, in {@code --url} order (-1 where unknown). */
     double[] cpuSecondsByNode() {
         double[] out = new double[pids.size()];

@@ -76,6 +76,19 @@ class LoadTestHarnessTest {
     }
 
     @Test
+    void socketIoProtocolFanoutOnTheGatewaysEndpoint() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url",
+                "ws://127.0.0.1:" + server.port() + "/socket.io/", "--secret", SECRET, "--protocol", "socketio",
+                "--connections", "20", "--rooms", "2", "--rate", "100", "--duration", "2", "--warmup", "0",
+                "--threads", "1"}));
+        assertEquals("socketio", r.get("protocol"));
+        assertTrue((long) r.get("sent") >= 150, r.toString());
+        assertEquals(r.get("expectedDeliveries"), r.get("delivered"), r.toString());
+        assertEquals(0L, r.get("lost"));
+        assertEquals(0L, r.get("duplicates"));
+    }
+
+    @Test
     void connectStormAndWrongSecret() throws Exception {
         Map<String, Object> ok = LoadTest.run(Options.parse(new String[] {"connect", "--url", url(), "--secret", SECRET,
                 "--connections", "100"}));
@@ -122,6 +135,7 @@ class LoadTestHarnessTest {
         assertTrue(msg("fanout", "--secret", "s", "--connections", "10", "--rooms", "20").contains("--rooms must be"));
         assertTrue(msg("fanout", "--secret", "s", "--rate", "-1").contains("--rate"));
         assertTrue(msg("fanout", "--secret", "s", "--codec", "xml").contains("--codec"));
+        assertTrue(msg("fanout", "--secret", "s", "--protocol", "mqtt").contains("--protocol must be native or socketio"));
         assertTrue(msg("connect", "--secret", "s", "--connections", "100000000").contains("file descriptors"));
         assertTrue(msg("connect", "--secret", "s", "--bogus", "1").contains("unknown option --bogus"));
         assertTrue(msg("connect", "--secret", "s", "--connections", "ten").contains("not a valid value"));

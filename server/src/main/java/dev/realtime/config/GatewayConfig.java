@@ -98,7 +98,10 @@ public record GatewayConfig(
         long historyLaneMaxBytes,
         int kafkaDlqMaxAttempts,
         // quiz matchmaking and matches
-        GameConfig game) {
+        GameConfig game,
+        // Socket.IO endpoint
+        String socketIoPath,
+        long socketIoRecoveryMs) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -230,7 +233,9 @@ public record GatewayConfig(
                 r.number("SHARD_QUEUE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
                 r.number("HISTORY_LANE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
                 r.integer("KAFKA_DLQ_MAX_ATTEMPTS", 5, 1, 1000),
-                GameConfig.read(r));
+                GameConfig.read(r),
+                socketIoPath(r, wsPath),
+                r.number("SOCKETIO_RECOVERY_MS", 120_000, 0, 86_400_000));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
@@ -249,6 +254,25 @@ public record GatewayConfig(
     /** Each per-loop outbox, shard queue and history lane: a sixteenth of the max heap, at most 64 MiB. */
     static long defaultQueueMaxBytes() {
         return Math.min(defaultHistoryMaxBytes() / 4, 64L << 20);
+    }
+
+    /** {@code SOCKETIO_PATH}: {@code /socket.io/} by default, {@code off} disables the endpoint (null). */
+    private static String socketIoPath(EnvReader r, String wsPath) {
+        String v = r.string("SOCKETIO_PATH", "/socket.io/");
+        if (v.equalsIgnoreCase("off")) {
+            return null;
+        }
+        if (!v.startsWith("/") || v.equals("/")) {
+            r.problem("SOCKETIO_PATH='" + v + "' must start with / (e.g. /socket.io/), or be off");
+        } else if (v.equals(wsPath) || (v + "/").equals(wsPath) || v.equals(wsPath + "/")) {
+            r.problem("SOCKETIO_PATH='" + v + "' must differ from WS_PATH");
+        }
+        return v;
+    }
+
+    /** Whether the Socket.IO endpoint is served. */
+    public boolean socketIoEnabled() {
+        return socketIoPath != null;
     }
 
     private static String offsetReset(EnvReader r) {

@@ -54,7 +54,7 @@ final class MatchEvents {
      * then (a resume) the current state.
      */
     void found(Session s, String userId, Match m, boolean withState) {
-        s.channel().eventLoop().execute(() -> {
+        s.loop().execute(() -> {
             if (s.closing()) {
                 return;
             }

@@ -239,7 +239,7 @@ final class Matchmaker implements AutoCloseable {
             for (String type : gameTypes) {
                 queue.matchesOf(type, part).forEach((user, matchId) -> {
                     for (Session s : batch.get(user)) {
-                        if (s.channel().isActive()) {
+                        if (s.isOpen()) {
                             lanes.resume(s, user, type, matchId);
                         }
                     }

@@ -27,13 +27,25 @@ public final class HttpBodyGate extends ChannelInboundHandlerAdapter {
     private final ApiKeyCheck apiKey;
     private final String wsPath;
     private final GatewayMetrics metrics;
+    /** Paths of another transport whose requests carry bodies of their own (Socket.IO polling POSTs). */
+    private final java.util.function.Predicate<String> transportPaths;
     /** The head was answered: drop its body parts until the connection closes. */
     private boolean discarding;
 
     public HttpBodyGate(ApiKeyCheck apiKey, String wsPath, GatewayMetrics metrics) {
+        this(apiKey, wsPath, metrics, path -> false);
+    }
+
+    /**
+     * @param transportPaths paths served by another transport that reads its own request bodies
+     *                       (bounded by the aggregator like every body): let through unchecked
+     */
+    public HttpBodyGate(ApiKeyCheck apiKey, String wsPath, GatewayMetrics metrics,
+                        java.util.function.Predicate<String> transportPaths) {
         this.apiKey = apiKey;
         this.wsPath = wsPath;
         this.metrics = metrics;
+        this.transportPaths = transportPaths;
     }
 
     @Override
@@ -44,6 +56,10 @@ public final class HttpBodyGate extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpRequest req && req.decoderResult().isSuccess() && hasBody(req)) {
             String path = new QueryStringDecoder(req.uri()).path();
+            if (transportPaths.test(path)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
             HttpEndpoint endpoint = HttpEndpoint.match(path, wsPath);
             if (endpoint == null) {
                 refuse(ctx, msg, "not_found", HttpResponseStatus.NOT_FOUND, "Cannot " + req.method() + " " + path);

@@ -1,6 +1,7 @@
 package dev.realtime.http;
 
 import dev.realtime.server.GatewayContext;
+import dev.realtime.socketio.SocketIoEndpoint;
 import dev.realtime.ws.WebSocketUpgrade;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -25,8 +26,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final ApiRoutes api;
     private final EventRoutes events;
     private final WebSocketUpgrade upgrade;
+    private final SocketIoEndpoint socketIo;
 
     public HttpRouter(GatewayContext ctx, HealthRoutes health, ApiRoutes api, EventRoutes events, WebSocketUpgrade upgrade) {
+        this(ctx, health, api, events, upgrade, null);
+    }
+
+    /** With the Socket.IO endpoint ({@code null}: not served). */
+    public HttpRouter(GatewayContext ctx, HealthRoutes health, ApiRoutes api, EventRoutes events, WebSocketUpgrade upgrade,
+                      SocketIoEndpoint socketIo) {
+        this.socketIo = socketIo;
         this.ctx = ctx;
         this.health = health;
         this.api = api;
@@ -54,6 +63,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
         String path = query.path();
+        if (socketIo != null && socketIo.matches(path)) {
+            socketIo.handle(chc, req, query); // its own transport (Engine.IO): polling and the WebSocket upgrade
+            return;
+        }
         HttpEndpoint endpoint = HttpEndpoint.match(path, ctx.config().wsPath());
         if (endpoint == null) {
             count("not_found", 404);

@@ -317,7 +317,7 @@ public final class NotificationService implements SessionListener, AutoCloseable
         }
         String userId = session.principal().userId();
         boolean queued = tryQueue(() -> {
-            if (!session.channel().isActive()) {
+            if (!session.isOpen()) {
                 return; // gone before its turn: nothing to read for it
             }
             List<InboxStore.Notification> unread;
@@ -349,7 +349,7 @@ public final class NotificationService implements SessionListener, AutoCloseable
             if (skipped > 0) {
                 metrics.notifications.labels("replay_deferred").inc(skipped);
             }
-            session.channel().eventLoop().execute(() -> session.replay(events));
+            session.loop().execute(() -> session.replay(events));
         }, 0, 0);
         if (!queued) {
             metrics.notifications.labels("replay_skipped").inc(); // counted; the next connect replays them

@@ -3,7 +3,6 @@ package dev.realtime.room;
 import dev.realtime.config.GatewayConfig.SlowConsumerPolicy;
 import dev.realtime.metrics.GatewayMetrics;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayList;
@@ -109,8 +108,8 @@ public final class LoopOutbox implements Runnable {
      * Returns whether the frame was written. Must run on this loop.
      */
     public boolean write(Subscriber s, ByteBuf frame) {
-        Channel ch = s.channel();
-        if (!ch.isActive()) {
+        DeliverySink sink = s.sink();
+        if (!sink.isActive()) {
             metrics.droppedDeliveries.labels("closed").inc();
             return false;
         }
@@ -123,11 +122,11 @@ public final class LoopOutbox implements Runnable {
             written++;
             return true;
         }
-        if (!ch.isWritable()) {
+        if (!sink.isWritable()) {
             slow(s);
             return false;
         }
-        s.writeFrame(frame.retainedDuplicate());
+        sink.write(frame.retainedDuplicate());
         written++;
         if (!s.flushPending) {
             s.flushPending = true;
@@ -141,7 +140,7 @@ public final class LoopOutbox implements Runnable {
         if (slowPolicy == SlowConsumerPolicy.DISCONNECT && !s.slowClosed) {
             s.slowClosed = true;
             metrics.slowConsumerDisconnects.inc();
-            s.channel().close();
+            s.sink().abort();
         }
     }
 
@@ -149,7 +148,7 @@ public final class LoopOutbox implements Runnable {
         for (int i = 0, n = touched.size(); i < n; i++) {
             Subscriber s = touched.get(i);
             s.flushPending = false;
-            s.channel().flush();
+            s.sink().flush();
         }
         touched.clear();
         if (written > 0) {

@@ -17,7 +17,8 @@ final class Room {
     final String name;
     private final Map<Subscriber, Member> members = new IdentityHashMap<>();
     private final Map<EventLoop, LoopGroup> groups = new HashMap<>(4);
-    private int binaryMembers;
+    /** Members per encoding ({@link Subscriber#encoding()}); grown on demand. */
+    private int[] byEncoding = new int[2];
     /**
      * Members joining with {@code since}: until their replay is read they get no live events; the
      * events are kept here instead and handed over with the replay (see {@link RoomService#joinSince}).
@@ -175,9 +176,10 @@ final class Room {
         Member m = new Member(s, group);
         group.add(m);
         members.put(s, m);
-        if (s.binary()) {
-            binaryMembers++;
+        if (s.encoding() >= byEncoding.length) {
+            byEncoding = java.util.Arrays.copyOf(byEncoding, s.encoding() + 1);
         }
+        byEncoding[s.encoding()]++;
         return true;
     }
 
@@ -194,18 +196,13 @@ final class Room {
         if (m.group.size() == 0) {
             groups.remove(s.outbox().loop());
         }
-        if (s.binary()) {
-            binaryMembers--;
-        }
+        byEncoding[s.encoding()]--;
         return true;
     }
 
-    boolean hasBinaryMembers() {
-        return binaryMembers > 0;
-    }
-
-    boolean hasJsonMembers() {
-        return members.size() > binaryMembers;
+    /** Whether some member speaks {@code encoding}. */
+    boolean hasMembers(int encoding) {
+        return encoding < byEncoding.length && byEncoding[encoding] > 0;
     }
 
     Iterable<LoopGroup> groups() {

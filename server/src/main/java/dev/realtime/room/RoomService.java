@@ -32,12 +32,12 @@ public final class RoomService {
     private final RoomShard[] shards;
     private final AtomicInteger roomCount = new AtomicInteger();
     private final GatewayMetrics metrics;
-    private final JsonCodec json;
-    private final BinaryCodec binary;
     private final ByteBufAllocator alloc;
     private final int maxRoomMembers;
     private final RoomBridge bridge;
     private final RoomJournal journal;
+    /** Encoders by index: {@link Subscriber#JSON}, {@link Subscriber#BINARY}, then the extra ones. */
+    private final EventEncoder[] encoders;
 
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge) {
@@ -46,16 +46,18 @@ public final class RoomService {
 
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal) {
-        this(shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, journal, Long.MAX_VALUE);
+        this(shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, journal, Long.MAX_VALUE, List.of());
     }
 
     /**
      * @param shardQueueMaxBytes most bytes of events waiting in one shard's queue
      *                           ({@code SHARD_QUEUE_MAX_BYTES}); a publish beyond it is refused
+     * @param extraEncoders      encodings besides the native two (e.g. Socket.IO); the i-th gets index
+     *                           {@code 2 + i}, see {@link #encodingOf}
      */
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal,
-                       long shardQueueMaxBytes) {
+                       long shardQueueMaxBytes, List<EventEncoder> extraEncoders) {
         this.bridge = bridge;
         this.journal = journal;
         this.shards = new RoomShard[shardCount];
@@ -71,11 +73,25 @@ public final class RoomService {
             return sum;
         });
         this.maxRoomMembers = maxRoomMembers;
-        this.json = json;
-        this.binary = binary;
         this.alloc = alloc;
         this.metrics = metrics;
+        this.encoders = new EventEncoder[2 + extraEncoders.size()];
+        encoders[Subscriber.JSON] = (e, a) -> WsFrames.encode(json, e, a);
+        encoders[Subscriber.BINARY] = (e, a) -> WsFrames.encode(binary, e, a);
+        for (int i = 0; i < extraEncoders.size(); i++) {
+            encoders[2 + i] = extraEncoders.get(i);
+        }
         metrics.gauge("realtime_rooms", "Rooms with at least one local member", roomCount::get);
+    }
+
+    /** The encoding index of {@code encoder} (given to the constructor), for its subscribers. */
+    public int encodingOf(EventEncoder encoder) {
+        for (int i = 2; i < encoders.length; i++) {
+            if (encoders[i] == encoder) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("encoder not registered with this room service");
     }
 
     /** Number of rooms that currently have members. */
@@ -102,7 +118,7 @@ public final class RoomService {
         RoomShard shard = shard(room);
         shard.executor().execute(() -> {
             ErrorCode result = null;
-            if (!s.channel().isActive()) {
+            if (!s.isActive()) {
                 result = ErrorCode.UNAVAILABLE;
             } else {
                 Room r = shard.getOrCreate(room);
@@ -255,7 +271,7 @@ public final class RoomService {
         }
         RoomShard shard = shard(room);
         shard.executor().execute(() -> {
-            if (!s.channel().isActive()) {
+            if (!s.isActive()) {
                 s.outbox().submit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
                 return;
             }
@@ -393,24 +409,28 @@ public final class RoomService {
         fanOut(r, event, accepted, null);
     }
 
-    /** Runs on the room's shard: encode once per codec, one task per event loop. */
+    /** Runs on the room's shard: encode once per encoding in use, one task per event loop. */
     private void fanOut(Room r, ServerMessage.Event event, long accepted, java.util.function.Predicate<Subscriber> skip) {
-        ByteBuf jsonFrame = r.hasJsonMembers() ? WsFrames.encode(json, event, alloc) : null;
-        ByteBuf binaryFrame = r.hasBinaryMembers() ? WsFrames.encode(binary, event, alloc) : null;
+        ByteBuf[] frames = new ByteBuf[encoders.length];
         try {
+            for (int i = 0; i < frames.length; i++) {
+                if (r.hasMembers(i)) {
+                    frames[i] = encoders[i].encode(event, alloc);
+                }
+            }
             for (Room.LoopGroup g : r.groups()) {
                 Subscriber[] to = r.recipients(g, event);
                 if (skip != null) {
                     to = without(to, skip);
                 }
                 if (to.length > 0) {
-                    g.outbox.submit(new Delivery(retain(jsonFrame), retain(binaryFrame), to, accepted,
-                            metrics.fanoutLatency));
+                    g.outbox.submit(new Delivery(retainAll(frames), to, accepted, metrics.fanoutLatency));
                 }
             }
         } finally {
-            release(jsonFrame);
-            release(binaryFrame);
+            for (ByteBuf f : frames) {
+                release(f);
+            }
         }
         r.keepForRecovering(event);
     }
@@ -431,8 +451,12 @@ public final class RoomService {
         return to;
     }
 
-    private static ByteBuf retain(ByteBuf b) {
-        return b == null ? null : b.retain();
+    private static ByteBuf[] retainAll(ByteBuf[] frames) {
+        ByteBuf[] out = new ByteBuf[frames.length];
+        for (int i = 0; i < frames.length; i++) {
+            out[i] = frames[i] == null ? null : frames[i].retain();
+        }
+        return out;
     }
 
     private static void release(ByteBuf b) {

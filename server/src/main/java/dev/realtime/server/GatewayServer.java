@@ -36,6 +36,8 @@ import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
 import dev.realtime.session.ConnectionRegistry;
 import dev.realtime.session.SessionListener;
+import dev.realtime.socketio.SocketIoEndpoint;
+import dev.realtime.socketio.SocketIoServer;
 import dev.realtime.store.Stores;
 import dev.realtime.ws.ConnectionSweeper;
 import dev.realtime.ws.WebSocketUpgrade;
@@ -97,6 +99,7 @@ public final class GatewayServer {
     private Stores stores;
     private RoomService rooms;
     private QuizGame game;
+    private SocketIoServer socketIo;
 
     private final Backends backends;
 
@@ -187,9 +190,10 @@ public final class GatewayServer {
         journal = config.roomHistorySize() == 0 ? null
                 : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId(),
                         config.historyReadMaxBytes(), config.historyLaneMaxBytes());
+        socketIo = config.socketIoEnabled() ? new SocketIoServer(config.socketIoRecoveryMs() > 0) : null;
         rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
                 busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal,
-                config.shardQueueMaxBytes());
+                config.shardQueueMaxBytes(), socketIo == null ? List.of() : List.of(socketIo.encoder()));
         metrics.queueBytes("outbox", () -> outboxes.values().stream().mapToLong(o -> o.budget().used()).sum());
         Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {
@@ -217,6 +221,12 @@ public final class GatewayServer {
                 SessionListener.of(List.of(services.sessionListener, features.listener(), game.sessionListener())),
                 deps.build());
         services.start();
+        SocketIoEndpoint socketIoEndpoint = null;
+        if (socketIo != null) {
+            socketIo.start(context, stores.keyValue(), emits);
+            socketIoEndpoint = new SocketIoEndpoint(socketIo);
+        }
+        SocketIoEndpoint sio = socketIoEndpoint;
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
         metrics.gauge("realtime_ready", "1 when the node accepts traffic, 0 while draining",
@@ -258,9 +268,10 @@ public final class GatewayServer {
                         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
                         p.addLast(HttpPhase.HEADS_HANDLER, phase.heads());
                         p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
-                        p.addLast(HttpBodyGate.NAME, new HttpBodyGate(context.apiKey(), config.wsPath(), metrics));
+                        p.addLast(HttpBodyGate.NAME, new HttpBodyGate(context.apiKey(), config.wsPath(), metrics,
+                                socketIoPaths()));
                         p.addLast("http-aggregator", new BoundedBodyAggregator(config.httpMaxBodyBytes()));
-                        p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade));
+                        p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade, sio));
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
@@ -276,6 +287,16 @@ public final class GatewayServer {
             }
         }
         return sum;
+    }
+
+    /** Socket.IO's path (with or without its trailing slash), whose polling POSTs carry bodies. */
+    private java.util.function.Predicate<String> socketIoPaths() {
+        String p = config.socketIoPath();
+        if (p == null) {
+            return path -> false;
+        }
+        String bare = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+        return path -> path.equals(p) || path.equals(bare);
     }
 
     /** The route table, refused when a routed Redis pattern could match this cluster's bus channels. */
@@ -339,6 +360,9 @@ public final class GatewayServer {
         }
         if (features != null) {
             quietly("room features", features::close);
+        }
+        if (socketIo != null) {
+            quietly("socket.io", socketIo::close);
         }
         if (journal != null) {
             quietly("history", journal::close);

@@ -35,8 +35,10 @@ public final class Session {
     static final long REPLY_ORDER_MAX_WAIT_MS = 10_000;
     private final GatewayContext ctx;
     private final String sid;
+    /** The native WebSocket channel; {@code null} when another wire carries the session. */
     private final Channel channel;
     private final MessageCodec codec;
+    private final SessionWire wire;
     private final String ip;
     private final RateLimiter limiter;
     /** Answers to messages with an id, in the order the messages arrived. */
@@ -53,7 +55,7 @@ public final class Session {
     private boolean connectedReported;
 
     private Principal principal;
-    private Subscriber subscriber;
+    private volatile Subscriber subscriber; // written once on the loop (activate); read as a hint by isOpen()
     /** The user id counted in the registry for this connection, released on close. */
     private String countedUser;
     private boolean anonymousCounted;
@@ -70,11 +72,22 @@ public final class Session {
     /** Position in its loop's {@code ConnectionSweeper}; owned by the loop. */
     public int sweepIndex = -1;
 
+    /** A native WebSocket connection speaking {@code codec} on {@code channel}. */
     public Session(GatewayContext ctx, String sid, Channel channel, MessageCodec codec, String ip) {
+        this(ctx, sid, channel, codec, null, ip);
+    }
+
+    /** A connection carried by another transport's {@code wire} (e.g. Socket.IO). */
+    public Session(GatewayContext ctx, String sid, SessionWire wire, String ip) {
+        this(ctx, sid, null, null, wire, ip);
+    }
+
+    private Session(GatewayContext ctx, String sid, Channel channel, MessageCodec codec, SessionWire wire, String ip) {
         this.ctx = ctx;
         this.sid = sid;
         this.channel = channel;
         this.codec = codec;
+        this.wire = wire != null ? wire : new WebSocketWire();
         this.ip = ip;
         long now = System.nanoTime();
         this.limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
@@ -88,8 +101,26 @@ public final class Session {
         return sid;
     }
 
+    /** The native WebSocket channel; {@code null} for a session on another wire. */
     public Channel channel() {
         return channel;
+    }
+
+    /**
+     * Whether the connection is still open. Safe from any thread, as a hint (it may close right
+     * after): services on their own threads skip work for connections that are gone.
+     */
+    public boolean isOpen() {
+        if (channel != null) {
+            return channel.isActive();
+        }
+        Subscriber s = subscriber;
+        return s != null && s.isActive();
+    }
+
+    /** The event loop that owns this session. */
+    public io.netty.channel.EventLoop loop() {
+        return wire.loop();
     }
 
     public GatewayContext context() {
@@ -134,10 +165,10 @@ public final class Session {
      * replies cannot grow server memory.
      */
     public void send(ServerMessage message) {
-        if (!channel.isActive()) {
+        if (!wire.isActive()) {
             return;
         }
-        if (subscriber != null && subscriber.holding()) {
+        if (subscriber != null && subscriber.holding() && codec != null) {
             // A replay is draining: this goes out after it, in order (a join's reply after its events).
             if (subscriber.holdLive(WsFrames.encode(codec, message, ctx.alloc()))) {
                 ctx.metrics().messagesOut.labels(message.op()).inc();
@@ -150,7 +181,7 @@ public final class Session {
             return;
         }
         ctx.metrics().messagesOut.labels(message.op()).inc();
-        channel.writeAndFlush(WsFrames.encode(codec, message, ctx.alloc()), channel.voidPromise());
+        wire.send(message);
     }
 
     /**
@@ -159,7 +190,7 @@ public final class Session {
      * the connection is closed. Every reply path (messages, pongs) asks this first.
      */
     public boolean writableOrSlow() {
-        if (channel.isWritable()) {
+        if (wire.isWritable()) {
             return true;
         }
         slowConsumer();
@@ -168,9 +199,9 @@ public final class Session {
 
     private void slowConsumer() {
         ctx.metrics().droppedDeliveries.labels("slow_consumer").inc();
-        if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT && channel.isActive()) {
+        if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT && wire.isActive()) {
             ctx.metrics().slowConsumerDisconnects.inc();
-            channel.close();
+            wire.abort();
         }
     }
 
@@ -183,7 +214,12 @@ public final class Session {
      * queues behind it by {@code WS_WRITE_BUFFER_HIGH}, past which the slow-consumer policy applies.
      */
     public void replay(List<? extends ServerMessage> messages) {
-        if (messages.isEmpty() || !channel.isActive() || subscriber == null) {
+        if (messages.isEmpty() || !wire.isActive() || subscriber == null) {
+            return;
+        }
+        if (codec == null) {
+            // Another transport (Socket.IO) queues and bounds what it sends on its own wire.
+            messages.forEach(this::send);
             return;
         }
         subscriber.hold(ctx.config().writeBufferHighBytes());
@@ -247,15 +283,7 @@ public final class Session {
         }
         closing = true;
         ctx.metrics().closes.labels(Integer.toString(code)).inc();
-        if (channel.isActive()) {
-            channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
-            // A peer that stopped reading never lets the close frame out: do not wait for it forever.
-            channel.eventLoop().schedule(() -> {
-                channel.close();
-            }, CLOSE_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } else {
-            channel.close();
-        }
+        wire.close(code, reason);
     }
 
     /**
@@ -292,7 +320,7 @@ public final class Session {
             anonymousCounted = true;
             ctx.connections().anonymousJoined();
         }
-        subscriber = new Subscriber(sid, who.userId(), channel, codec.binaryFrames(), ctx.outboxes().get(channel.eventLoop()));
+        subscriber = wire.subscriber(sid, who.userId(), ctx.outboxes().get(wire.loop()));
         List<String> autoRooms = who.anonymous() ? List.of(RoomPolicy.GLOBAL)
                 : List.of(RoomPolicy.userRoom(who.userId()), RoomPolicy.GLOBAL);
         rooms.addAll(autoRooms);
@@ -366,7 +394,11 @@ public final class Session {
 
     /** Periodic check from the loop's sweeper: auth timeout, token expiry, heartbeat. */
     public void sweep(long nowNanos, long nowMillis) {
-        if (closing || !channel.isActive()) {
+        if (closing || !wire.isActive()) {
+            return;
+        }
+        boolean ownHeartbeat = wire.heartbeat(nowNanos);
+        if (closing || !wire.isActive()) {
             return;
         }
         replies.expire(nowNanos);
@@ -390,6 +422,9 @@ public final class Session {
                 send(new ServerMessage.Event(null, "auth:expiring", Payload.json(
                         "{\"exp\":" + exp / 1000 + ",\"expiresInMs\":" + (exp - nowMillis) + "}"), null, null));
             }
+        }
+        if (ownHeartbeat || closing) {
+            return;
         }
         long interval = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingIntervalMs());
         long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingTimeoutMs());
@@ -461,5 +496,51 @@ public final class Session {
         reportedRooms.clear();
         rooms.clear();
         replies.clear();
+    }
+
+    /** The native wire: frames of the negotiated codec on the WebSocket channel. */
+    private final class WebSocketWire implements SessionWire {
+        @Override
+        public io.netty.channel.EventLoop loop() {
+            return channel.eventLoop();
+        }
+
+        @Override
+        public boolean isActive() {
+            return channel.isActive();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return channel.isWritable();
+        }
+
+        @Override
+        public void send(ServerMessage message) {
+            channel.writeAndFlush(WsFrames.encode(codec, message, ctx.alloc()), channel.voidPromise());
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            if (channel.isActive()) {
+                channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+                // A peer that stopped reading never lets the close frame out: do not wait for it forever.
+                channel.eventLoop().schedule(() -> {
+                    channel.close();
+                }, CLOSE_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } else {
+                channel.close();
+            }
+        }
+
+        @Override
+        public void abort() {
+            channel.close();
+        }
+
+        @Override
+        public Subscriber subscriber(String sid, String userId, dev.realtime.room.LoopOutbox outbox) {
+            return new Subscriber(sid, userId, channel, codec.binaryFrames(), outbox);
+        }
     }
 }

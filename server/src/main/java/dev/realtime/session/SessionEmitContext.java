@@ -96,7 +96,7 @@ final class SessionEmitContext implements EmitContext {
 
     @Override
     public void join(String room, java.util.function.Consumer<ErrorInfo> done) {
-        roomOperation |= session.channel().eventLoop().inEventLoop();
+        roomOperation |= session.loop().inEventLoop();
         onLoop(() -> {
             if (session.closing()) {
                 done.accept(ErrorInfo.of(ErrorCode.UNAVAILABLE, "the connection is closing"));
@@ -108,7 +108,7 @@ final class SessionEmitContext implements EmitContext {
 
     @Override
     public void join(String room, String epoch, long offset, java.util.function.BiConsumer<ErrorInfo, Payload> done) {
-        roomOperation |= session.channel().eventLoop().inEventLoop();
+        roomOperation |= session.loop().inEventLoop();
         onLoop(() -> {
             if (session.closing()) {
                 done.accept(ErrorInfo.of(ErrorCode.UNAVAILABLE, "the connection is closing"), null);
@@ -120,7 +120,7 @@ final class SessionEmitContext implements EmitContext {
 
     @Override
     public void leave(String room, java.util.function.Consumer<ErrorInfo> done) {
-        roomOperation |= session.channel().eventLoop().inEventLoop();
+        roomOperation |= session.loop().inEventLoop();
         onLoop(() -> Membership.leave(session, room, (error, data) -> done.accept(error)));
     }
 
@@ -131,10 +131,10 @@ final class SessionEmitContext implements EmitContext {
 
     @Override
     public void onLoop(Runnable r) {
-        if (session.channel().eventLoop().inEventLoop()) {
+        if (session.loop().inEventLoop()) {
             r.run();
         } else {
-            session.channel().eventLoop().execute(r);
+            session.loop().execute(r);
         }
     }
 }

@@ -42,6 +42,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             chc.fireChannelRead(msg);
             return;
         }
+        handle(m);
+    }
+
+    /**
+     * Executes one client message (rate limit, auth gate, the operation), exactly as if it had
+     * arrived on the native endpoint. For transports that decode their own wire format into
+     * {@link ClientMessage}s (the Socket.IO endpoint). Event loop only.
+     */
+    public void handle(ClientMessage m) {
         if (session.closing()) {
             return;
         }

@@ -27,7 +27,7 @@ class ShardBudgetTest {
     void publishesBeyondTheShardBudgetAreRefusedAndCounted() throws Exception {
         GatewayMetrics metrics = new GatewayMetrics();
         RoomService rooms = new RoomService(1, 0, new JsonCodec(32, 100), new BinaryCodec(100), ByteBufAllocator.DEFAULT,
-                metrics, RoomBridge.LOCAL, RoomJournal.NONE, 350_000);
+                metrics, RoomBridge.LOCAL, RoomJournal.NONE, 350_000, java.util.List.of());
         CountDownLatch release = new CountDownLatch(1);
         try {
             rooms.shard("r").executor().execute(() -> {
