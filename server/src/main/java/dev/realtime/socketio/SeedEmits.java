@@ -21,13 +21,12 @@ import java.util.Map;
  *   <li>{@code room:message {room, ...}} (seed 002): every member of {@code room} (the sender must
  *       be one) receives {@code room:message} with the object, {@code userId} set from the token and
  *       {@code timestamp} added. Reply data: none.</li>
- *   <li>{@code subscribe:orders} (seed 001): order events reach a user through {@code user:{id}},
- *       which every connection is in already; the reply says so: {@code {"room":"user:<id>"}}.</li>
  * </ul>
  * Threading: stateless; handlers run on the connection's loop and publish through the room service.
  */
 final class SeedEmits {
     static final String ROOM_MESSAGE = "room:message";
+    /** Seed 001's {@code subscribe:orders}: {@code admin/AdminEmits} handles it for every transport. */
     static final String SUBSCRIBE_ORDERS = "subscribe:orders";
 
     private SeedEmits() {
@@ -37,17 +36,6 @@ final class SeedEmits {
         if (emits.find(ROOM_MESSAGE) == null) {
             emits.register(ROOM_MESSAGE, ctx -> roomMessage(ctx, rooms));
         }
-        if (emits.find(SUBSCRIBE_ORDERS) == null) {
-            emits.register(SUBSCRIBE_ORDERS, SeedEmits::subscribeOrders);
-        }
-    }
-
-    private static void subscribeOrders(EmitContext ctx) {
-        if (ctx.principal().anonymous()) {
-            ctx.fail(ErrorCode.FORBIDDEN, "orders need a signed-in user");
-            return;
-        }
-        ctx.reply(Json.payload(Map.of("room", RoomPolicy.userRoom(ctx.principal().userId()))));
     }
 
     private static void roomMessage(EmitContext ctx, RoomService rooms) {

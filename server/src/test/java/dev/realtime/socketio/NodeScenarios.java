@@ -19,11 +19,7 @@ final class NodeScenarios {
     }
 
     static String run(String scenario, Map<String, String> env) {
-        File modules = new File(DIR, "node_modules/socket.io-client/package.json");
-        if (!modules.isFile()) {
-            throw new AssertionError("socket.io-client is not installed in " + DIR.getAbsolutePath()
-                    + ": run `npm ci --prefix server/src/test/node` (.ci/run does)");
-        }
+        ensureInstalled();
         ProcessBuilder pb = new ProcessBuilder(node(), "scenarios.js", scenario).directory(DIR).redirectErrorStream(true);
         pb.environment().putAll(env);
         try {
@@ -40,6 +36,35 @@ final class NodeScenarios {
             return text;
         } catch (IOException e) {
             throw new AssertionError("cannot run node: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Installs the locked socket.io-client with {@code npm ci} the first time it is missing, so
+     * {@code mvn verify} alone works on a fresh clone (.ci/run installs it beforehand too).
+     */
+    private static synchronized void ensureInstalled() {
+        File modules = new File(DIR, "node_modules/socket.io-client/package.json");
+        if (modules.isFile()) {
+            return;
+        }
+        String npm = new File(new File(node()).getParentFile(), "npm").getPath();
+        ProcessBuilder pb = new ProcessBuilder(new File(npm).canExecute() ? npm : "npm", "ci", "--no-audit", "--no-fund")
+                .directory(DIR).redirectErrorStream(true);
+        try {
+            Process p = pb.start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0 || !modules.isFile()) {
+                p.destroyForcibly();
+                throw new AssertionError("socket.io-client could not be installed in " + DIR.getAbsolutePath()
+                        + " (`npm ci --prefix server/src/test/node`):\n" + new String(out, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run npm to install socket.io-client: " + e.getMessage()
+                    + " (install Node.js 18+ with npm; .ci/run does)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
