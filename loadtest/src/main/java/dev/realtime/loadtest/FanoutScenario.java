@@ -126,6 +126,12 @@ final class FanoutScenario {
             double redis0 = Limits.cpuSeconds(o.redisPid());
             double self0 = Limits.cpuSeconds(ProcessHandle.current().pid());
             double[] idle0 = Limits.machineIdleCpuSeconds();
+            Map<String, long[]> threads0 = server.threads();
+            Map<String, long[]> switches0 = server.contextSwitches();
+            server.resetGcWindow();
+            if (stats.self != null) {
+                stats.self.resetPauses();
+            }
             long wall0 = System.nanoTime();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
             measureFrom.set(start + TimeUnit.SECONDS.toNanos(o.warmupSeconds()));
@@ -138,6 +144,8 @@ final class FanoutScenario {
             double redis1 = Limits.cpuSeconds(o.redisPid());
             double self1 = Limits.cpuSeconds(ProcessHandle.current().pid());
             double[] idle1 = Limits.machineIdleCpuSeconds();
+            Map<String, long[]> switches1 = server.contextSwitches();
+            Map<String, long[]> threads1 = server.threads();
             long wall1 = System.nanoTime();
             long measuredNanos = end - measureFrom.get();
             long delivered = stats.delivered.sum();
@@ -171,6 +179,17 @@ final class FanoutScenario {
                     report.put("serverCpuSecondsByNode", Arrays.stream(byNode).boxed().toList());
                 }
             }
+            long sentCount = stats.sent.sum();
+            // Per delivery and per published message, over the whole publishing window (warm-up included):
+            // what the server allocates (by thread group), how often its threads block or are preempted.
+            if (server.hasJvm()) {
+                report.put("serverAllocatedBytesPerDelivery", JvmProbe.allocatedPer(threads0, threads1, delivered))
+                        .put("serverAllocatedBytesPerMessage", JvmProbe.allocatedPer(threads0, threads1, sentCount))
+                        .put("serverCpuByThread", JvmProbe.cpuByGroup(threads0, threads1));
+            }
+            report.put("serverContextSwitchesPerMessage", Limits.contextSwitchesPer(switches0, switches1, sentCount))
+                    .put("serverGc", server.gcReport())
+                    .put("harnessGc", harnessGc(stats));
             if (redis0 >= 0 && redis1 >= 0) {
                 double cpu = redis1 - redis0;
                 long sent = stats.sent.sum();
@@ -194,6 +213,17 @@ final class FanoutScenario {
             }
             return report.put("errors", stats.errors());
         }
+    }
+
+    /** The harness's own GC pauses in the publishing window and over the whole run. */
+    static Map<String, Object> harnessGc(Stats stats) {
+        if (stats.self == null) {
+            return null;
+        }
+        Map<String, Object> m = JvmProbe.pauseReport(stats.self.pauses());
+        m.put("maxPauseMsWholeRun", stats.self.allPauses()[2] / 1000.0);
+        m.put("collectors", JvmProbe.localCollectors());
+        return m;
     }
 
     private static void publish(Options o, ProtocolAdapter adapter, Stats stats, Channel[] pubs, int[] members,

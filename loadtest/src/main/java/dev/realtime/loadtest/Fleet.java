@@ -14,10 +14,6 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -142,23 +138,17 @@ final class Fleet implements AutoCloseable {
         InetSocketAddress server = servers[conn.node];
         boolean tls = "wss".equals(base.getScheme());
         URI uri = adapter.handshakeUri(base, token);
-        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
-                .webSocketUri(uri)
-                .subprotocol(adapter.subprotocol())
-                .customHeaders(adapter.handshakeHeaders(token))
-                .maxFramePayloadLength(16 * 1024 * 1024)
-                .handshakeTimeoutMillis(30_000)
-                .dropPongFrames(true)
-                .handleCloseFrames(false)
-                .build();
+        String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 if (tls) {
                     ch.pipeline().addLast(ssl.newHandler(ch.alloc(), server.getHostString(), server.getPort()));
                 }
-                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                        new WebSocketClientProtocolHandler(config), conn);
+                // One lean handler does the upgrade and the frames (no per-frame objects), then the connection.
+                ch.pipeline().addLast(new RawWebSocket(uri.getHost(), server.getPort(), target, adapter.subprotocol(),
+                        adapter.handshakeHeaders(token), conn, 30_000), conn);
             }
         });
         var future = options.sourceAddresses() > 1
