@@ -105,7 +105,7 @@ final class RouteTableLoader {
 
     // ---------------------------------------------------------------- policies
 
-    private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "clientPublish", "description");
+    private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "clientPublish", "writeDelayMs", "description");
 
     /** {@code {"video:*": {"presenceEvents": false}, "lobby": {...}}}: settings by room name or prefix. */
     private List<dev.realtime.room.PrefixPolicies.Policy> roomPolicies(JsonNode policies) {
@@ -136,8 +136,9 @@ final class RouteTableLoader {
             optionalText(settings, path, "description");
             Boolean presence = settings.has("presenceEvents") ? bool(settings, path, "presenceEvents", true) : null;
             Boolean publish = settings.has("clientPublish") ? bool(settings, path, "clientPublish", true) : null;
+            Integer delay = settings.has("writeDelayMs") ? writeDelay(settings, path) : null;
             if (problems.size() == before) {
-                out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence, publish));
+                out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence, publish, delay));
             }
         }
         return out;
@@ -654,6 +655,17 @@ final class RouteTableLoader {
         if (v != null && !v.isTextual()) {
             problem(path.isEmpty() ? key : path + "." + key, "must be a string");
         }
+    }
+
+    /** {@code writeDelayMs}: whole milliseconds from 0 to {@code LoopOutbox.MAX_WRITE_DELAY_MS}. */
+    private Integer writeDelay(JsonNode settings, String path) {
+        JsonNode v = settings.get("writeDelayMs");
+        int max = dev.realtime.room.LoopOutbox.MAX_WRITE_DELAY_MS;
+        if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > max) {
+            problem(path + ".writeDelayMs", "must be a whole number of milliseconds from 0 to " + max);
+            return null;
+        }
+        return v.asInt();
     }
 
     private boolean bool(JsonNode obj, String path, String key, boolean dflt) {

@@ -1,24 +1,34 @@
 package dev.realtime.room;
 
 import dev.realtime.protocol.ServerMessage;
-import io.netty.channel.EventLoop;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One room's membership. Members are grouped by event loop so a publish hands each loop one task.
+ * One room's membership. Members are grouped by event loop so a publish hands each other loop one
+ * task and writes to the members on its own loop at once.
  *
- * <p>Threading: owned by exactly one {@link RoomShard} thread; never touched elsewhere.
+ * <p>Threading: owned by exactly one {@link RoomShard} thread (an I/O event loop by default, see
+ * {@link RoomShard}); never touched elsewhere.
  */
 final class Room {
     final String name;
-    private final Map<Subscriber, Member> members = new IdentityHashMap<>();
-    private final Map<EventLoop, LoopGroup> groups = new HashMap<>(4);
+    /** The room policy's {@code writeDelayMs}: how long deliveries may wait to be coalesced (0: none). */
+    final int writeDelayMs;
+    /**
+     * The only member of a one-member room (a user's own room, most of the time), kept without any of
+     * the structures below, which exist only from the second member on: an idle connection's own
+     * room costs a few dozen bytes instead of several hundred. Null otherwise.
+     */
+    private Subscriber solo;
+    /** Members of a room that has had two at once; null before (see {@link #solo}). */
+    private Map<Subscriber, Member> members;
+    /** One group per event loop with members; few (at most the I/O threads), so a list. Null with {@link #members}. */
+    private ArrayList<LoopGroup> groups;
     /** Members per encoding ({@link Subscriber#encoding()}); grown on demand. */
-    private int[] byEncoding = new int[2];
+    private int[] byEncoding;
     /**
      * Members joining with {@code since}: until their replay is read they get no live events; the
      * events are kept here instead and handed over with the replay (see {@link RoomService#joinSince}).
@@ -38,11 +48,16 @@ final class Room {
     }
 
     Room(String name) {
+        this(name, 0);
+    }
+
+    Room(String name, int writeDelayMs) {
         this.name = name;
+        this.writeDelayMs = writeDelayMs;
     }
 
     int size() {
-        return members.size() + (recovering == null ? 0 : recovering.size());
+        return (solo != null ? 1 : members == null ? 0 : members.size()) + (recovering == null ? 0 : recovering.size());
     }
 
     boolean isEmpty() {
@@ -51,7 +66,7 @@ final class Room {
 
     /** A member, or one that is recovering (it may publish already). */
     boolean contains(Subscriber s) {
-        return members.containsKey(s) || recovering != null && recovering.containsKey(s);
+        return isMember(s) || recovering != null && recovering.containsKey(s);
     }
 
     /**
@@ -167,12 +182,64 @@ final class Room {
         return out == null ? all : out.toArray(Subscriber[]::new);
     }
 
-    /** Adds {@code s}; returns false if it was already a member. */
-    boolean add(Subscriber s) {
-        if (members.containsKey(s)) {
+    private boolean isMember(Subscriber s) {
+        return s == solo || members != null && members.containsKey(s);
+    }
+
+    /** The only member while the room has exactly one (and no other structure); else null. */
+    Subscriber solo() {
+        return solo;
+    }
+
+    /**
+     * Whether {@code s} gets {@code event}: false only while {@code s} has a floor at or above the
+     * event's position (see {@link #setFloor}); for the {@link #solo} path.
+     */
+    boolean receives(Subscriber s, ServerMessage.Event event) {
+        if (floors == null || event.offset() == null) {
+            return true;
+        }
+        Position floor = floors.get(s);
+        if (floor == null) {
+            return true;
+        }
+        if (floor.epoch().equals(event.epoch()) && event.offset() <= floor.offset()) {
             return false;
         }
-        LoopGroup group = groups.computeIfAbsent(s.outbox().loop(), l -> new LoopGroup(s.outbox()));
+        floors.remove(s);
+        if (floors.isEmpty()) {
+            floors = null;
+        }
+        return true;
+    }
+
+    /** Adds {@code s}; returns false if it was already a member. */
+    boolean add(Subscriber s) {
+        if (isMember(s)) {
+            return false;
+        }
+        if (solo == null && members == null) {
+            solo = s;
+            return true;
+        }
+        if (members == null) { // the second member: from now on the full structures
+            members = new IdentityHashMap<>(4);
+            groups = new ArrayList<>(2);
+            byEncoding = new int[Math.max(2, Math.max(solo.encoding(), s.encoding()) + 1)];
+            Subscriber first = solo;
+            solo = null;
+            addMember(first);
+        }
+        addMember(s);
+        return true;
+    }
+
+    private void addMember(Subscriber s) {
+        LoopGroup group = group(s.outbox());
+        if (group == null) {
+            group = new LoopGroup(s.outbox());
+            groups.add(group);
+        }
         Member m = new Member(s, group);
         group.add(m);
         members.put(s, m);
@@ -180,7 +247,6 @@ final class Room {
             byEncoding = java.util.Arrays.copyOf(byEncoding, s.encoding() + 1);
         }
         byEncoding[s.encoding()]++;
-        return true;
     }
 
     /** Removes {@code s} (also a recovering one); returns false if it was not a member. */
@@ -188,25 +254,52 @@ final class Room {
         if (floors != null && floors.remove(s) != null && floors.isEmpty()) {
             floors = null;
         }
-        Member m = members.remove(s);
+        if (s == solo) {
+            solo = null;
+            return true;
+        }
+        Member m = members == null ? null : members.remove(s);
         if (m == null) {
             return dropRecovering(s);
         }
         m.group.remove(m);
         if (m.group.size() == 0) {
-            groups.remove(s.outbox().loop());
+            groups.remove(m.group);
         }
         byEncoding[s.encoding()]--;
+        if (members.isEmpty()) { // back to nothing: the next member starts light again
+            members = null;
+            groups = null;
+            byEncoding = null;
+        }
         return true;
     }
 
     /** Whether some member speaks {@code encoding}. */
     boolean hasMembers(int encoding) {
-        return encoding < byEncoding.length && byEncoding[encoding] > 0;
+        if (solo != null) {
+            return solo.encoding() == encoding;
+        }
+        return byEncoding != null && encoding < byEncoding.length && byEncoding[encoding] > 0;
     }
 
-    Iterable<LoopGroup> groups() {
-        return groups.values();
+    /** The groups by event loop; index with {@link #groupCount()} (no iterator on the publish path). */
+    LoopGroup group(int i) {
+        return groups.get(i);
+    }
+
+    /** Loop groups of a room with the full structures (0 for an empty or {@link #solo} room). */
+    int groupCount() {
+        return groups == null ? 0 : groups.size();
+    }
+
+    private LoopGroup group(LoopOutbox outbox) {
+        for (int i = 0, n = groups.size(); i < n; i++) {
+            if (groups.get(i).outbox == outbox) {
+                return groups.get(i);
+            }
+        }
+        return null;
     }
 
     /** A membership: the subscriber and where it sits in its loop group. Shard-owned. */
@@ -228,7 +321,7 @@ final class Room {
      */
     static final class LoopGroup {
         final LoopOutbox outbox;
-        private Member[] members = new Member[4];
+        private Member[] members = new Member[1];
         private int size;
         private Subscriber[] snapshot;
 
@@ -242,7 +335,7 @@ final class Room {
 
         void add(Member m) {
             if (size == members.length) {
-                members = java.util.Arrays.copyOf(members, size * 2);
+                members = java.util.Arrays.copyOf(members, Math.max(4, size * 2));
             }
             m.index = size;
             members[size++] = m;

@@ -1,9 +1,8 @@
 package dev.realtime.room;
 
+import dev.realtime.ws.FrameWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 
 /**
  * The delivery endpoint of one connection, as rooms see it. Its identity is the membership key.
@@ -30,6 +29,8 @@ public final class Subscriber {
     // owned by the outbox's loop
     boolean flushPending;
     boolean slowClosed;
+    /** When a delayed flush is due ({@code System.nanoTime()}), 0 when none is (see {@link LoopOutbox}). */
+    long flushDueNanos;
     /** Frames held behind a replay that is still draining; null when none (the common case). */
     HeldFrames held;
 
@@ -40,7 +41,8 @@ public final class Subscriber {
         this.channel = channel;
         this.encoding = binary ? BINARY : JSON;
         this.outbox = outbox;
-        this.sink = new ChannelSink(channel);
+        FrameWriter writer = FrameWriter.of(channel);
+        this.sink = writer != null ? writer : new ChannelSink(channel); // the writer is the sink (no extra object)
     }
 
     /** A connection with its own sink and encoding ({@code outbox} must be the sink's loop). */
@@ -154,16 +156,12 @@ public final class Subscriber {
         return "Subscriber[" + sid + "]";
     }
 
-    /** The native sink: pre-framed buffers go straight past the WebSocket encoder. */
+    /** A channel without a {@link FrameWriter} (a handler test): frames go straight to the channel. */
     private static final class ChannelSink implements DeliverySink {
         private final Channel channel;
-        private final ChannelHandlerContext writeContext;
 
         ChannelSink(Channel channel) {
             this.channel = channel;
-            // Pre-framed buffers need no encoding: writing from the frame encoder's own context sends
-            // them straight to the transport, skipping the encoder's per-message type check.
-            this.writeContext = channel.pipeline().context(WebSocketFrameEncoder.class);
         }
 
         @Override
@@ -178,11 +176,7 @@ public final class Subscriber {
 
         @Override
         public void write(ByteBuf frame) {
-            if (writeContext != null) {
-                writeContext.write(frame, writeContext.voidPromise());
-            } else {
-                channel.write(frame, channel.voidPromise());
-            }
+            channel.write(frame, channel.voidPromise());
         }
 
         @Override

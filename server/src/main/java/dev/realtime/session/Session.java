@@ -40,17 +40,18 @@ public final class Session {
     private final MessageCodec codec;
     private final SessionWire wire;
     private final String ip;
-    private final RateLimiter limiter;
-    /** Answers to messages with an id, in the order the messages arrived. */
-    private final ReplyOrder replies;
-    private final Set<String> rooms = new LinkedHashSet<>();
+    /** Created by the first message (an idle connection never needs one). */
+    private RateLimiter limiter;
+    /** Answers to messages with an id, in the order the messages arrived; created by the first such message. */
+    private ReplyOrder replies;
+    private final Set<String> rooms = new RoomSet();
     /**
      * Joins in flight, by room, with a token per attempt: a leave cancels it, so the answer of a
      * join that was overtaken (join, leave, join again) cannot undo the newer state (loop-owned).
      */
-    private final java.util.Map<String, Object> joining = new java.util.HashMap<>();
+    private java.util.Map<String, Object> joining; // created on the first client join (idle connections have none)
     /** Rooms reported to the {@code SessionListener} as joined and not yet left (loop-owned). */
-    private final Set<String> reportedRooms = new LinkedHashSet<>();
+    private Set<String> reportedRooms; // created on the first report
     /** Whether the listener was told {@code connected}; only then does it hear joins and the disconnect. */
     private boolean connectedReported;
 
@@ -90,10 +91,7 @@ public final class Session {
         this.wire = wire != null ? wire : new WebSocketWire();
         this.ip = ip;
         long now = System.nanoTime();
-        this.limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
-                ctx.config().rateLimitStrikes(), now);
         this.lastInboundNanos = now;
-        this.replies = new ReplyOrder(this::send, TimeUnit.MILLISECONDS.toNanos(REPLY_ORDER_MAX_WAIT_MS));
         this.authDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs());
     }
 
@@ -150,6 +148,10 @@ public final class Session {
     }
 
     RateLimiter limiter() {
+        if (limiter == null) {
+            limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
+                    ctx.config().rateLimitStrikes(), System.nanoTime());
+        }
         return limiter;
     }
 
@@ -171,7 +173,7 @@ public final class Session {
         if (subscriber != null && subscriber.holding() && codec != null) {
             // A replay is draining: this goes out after it, in order (a join's reply after its events).
             if (subscriber.holdLive(WsFrames.encode(codec, message, ctx.alloc()))) {
-                ctx.metrics().messagesOut.labels(message.op()).inc();
+                ctx.metrics().messagesOut(message.op()).inc();
             } else {
                 slowConsumer();
             }
@@ -180,7 +182,7 @@ public final class Session {
         if (!writableOrSlow()) {
             return;
         }
-        ctx.metrics().messagesOut.labels(message.op()).inc();
+        ctx.metrics().messagesOut(message.op()).inc();
         wire.send(message);
     }
 
@@ -224,7 +226,7 @@ public final class Session {
         }
         subscriber.hold(ctx.config().writeBufferHighBytes());
         for (ServerMessage m : messages) {
-            ctx.metrics().messagesOut.labels(m.op()).inc();
+            ctx.metrics().messagesOut(m.op()).inc();
             subscriber.addReplay(WsFrames.encode(codec, m, ctx.alloc()));
         }
         subscriber.drainHeld();
@@ -259,17 +261,26 @@ public final class Session {
      * to every earlier message of this connection.
      */
     void expectAnswer(long id) {
+        if (replies == null) {
+            replies = new ReplyOrder(this::send, TimeUnit.MILLISECONDS.toNanos(REPLY_ORDER_MAX_WAIT_MS));
+        }
         replies.expect(id, System.nanoTime());
     }
 
     /** Message {@code id} is answered when ready, without holding back the answers to later messages. */
     void detachAnswer(long id) {
-        replies.detach(id);
+        if (replies != null) {
+            replies.detach(id);
+        }
     }
 
     /** Sends the answer to message {@code id} ({@code reply}, or {@code pong}) in arrival order. */
     void answer(long id, ServerMessage message) {
-        replies.answer(id, message);
+        if (replies != null) {
+            replies.answer(id, message);
+        } else {
+            send(message); // nothing is waiting: no order to keep
+        }
     }
 
     public void fail(Long id, ErrorCode code, String message) {
@@ -373,7 +384,7 @@ public final class Session {
         // leaves would be unbalanced. Rooms joined while anonymous are the user's now.
         connectedReported = true;
         ctx.sessionListener().connected(this);
-        for (String joined : List.copyOf(reportedRooms)) {
+        for (String joined : reportedRooms == null ? List.<String>of() : List.copyOf(reportedRooms)) {
             ctx.sessionListener().joined(this, joined);
         }
         String own = RoomPolicy.userRoom(who.userId());
@@ -401,7 +412,9 @@ public final class Session {
         if (closing || !wire.isActive()) {
             return;
         }
-        replies.expire(nowNanos);
+        if (replies != null) {
+            replies.expire(nowNanos);
+        }
         if (principal == null) {
             if (nowNanos - authDeadlineNanos >= 0) {
                 ctx.metrics().authFailures.labels("timeout").inc();
@@ -442,18 +455,23 @@ public final class Session {
     /** Starts a join of {@code room}; returns its token. */
     Object beginJoin(String room) {
         Object attempt = new Object();
+        if (joining == null) {
+            joining = new java.util.HashMap<>(4);
+        }
         joining.put(room, attempt);
         return attempt;
     }
 
     /** Ends the join {@code attempt}; false when a leave (or a newer join) overtook it. */
     boolean endJoin(String room, Object attempt) {
-        return joining.remove(room, attempt);
+        return joining != null && joining.remove(room, attempt);
     }
 
     /** A leave: whatever join of {@code room} is in flight is stale from now on. */
     void cancelJoin(String room) {
-        joining.remove(room);
+        if (joining != null) {
+            joining.remove(room);
+        }
     }
 
     /**
@@ -461,12 +479,18 @@ public final class Session {
      * it once, and never a room whose join had not completed).
      */
     boolean reportJoined(String room) {
-        return connectedReported && reportedRooms.add(room);
+        if (!connectedReported) {
+            return false;
+        }
+        if (reportedRooms == null) {
+            reportedRooms = new LinkedHashSet<>(4);
+        }
+        return reportedRooms.add(room);
     }
 
     /** Whether listeners knew of {@code room}; forgets it. */
     boolean reportLeft(String room) {
-        return reportedRooms.remove(room);
+        return reportedRooms != null && reportedRooms.remove(room);
     }
 
     /** Releases everything this connection holds; called once when the channel closes. */
@@ -476,6 +500,9 @@ public final class Session {
         }
         released = true;
         closing = true;
+        if (sweepIndex >= 0) {
+            ctx.sweepers().get(loop()).remove(this);
+        }
         ctx.connections().release(ip);
         if (countedUser != null) {
             ctx.connections().releaseUser(countedUser);
@@ -491,11 +518,11 @@ public final class Session {
             }
         }
         if (connectedReported) {
-            ctx.sessionListener().disconnected(this, Set.copyOf(reportedRooms));
+            ctx.sessionListener().disconnected(this, reportedRooms == null ? Set.of() : Set.copyOf(reportedRooms));
         }
-        reportedRooms.clear();
+        reportedRooms = null;
         rooms.clear();
-        replies.clear();
+        replies = null;
     }
 
     /** The native wire: frames of the negotiated codec on the WebSocket channel. */

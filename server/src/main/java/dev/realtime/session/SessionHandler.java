@@ -23,9 +23,12 @@ import org.slf4j.LoggerFactory;
  * auth/join/leave/publish/emit/ping. Validation and permissions run here on the event loop; room
  * state changes run on the room's shard via {@code RoomService}.
  *
+ * <p>Not final: the native endpoint's frame reader ({@code ws.WsReader}) is a session handler that
+ * also reads the frames, so a connection holds one object for both.
+ *
  * <p>Threading: one instance per channel, event-loop confined (state lives in {@link Session}).
  */
-public final class SessionHandler extends ChannelInboundHandlerAdapter {
+public class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
     private final Session session;
@@ -34,6 +37,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     public SessionHandler(Session session) {
         this.session = session;
         this.ctx = session.context();
+    }
+
+    /** The session this handler executes messages for. */
+    protected final Session session() {
+        return session;
     }
 
     @Override
@@ -54,7 +62,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (session.closing()) {
             return;
         }
-        ctx.metrics().messagesIn.labels(m.op()).inc();
+        ctx.metrics().messagesIn(m.op()).inc();
         if (m.id() != null) {
             session.expectAnswer(m.id()); // answers leave in the order the messages came
         }

@@ -178,6 +178,7 @@ public final class SocketIoEndpoint {
 
     private void installPipeline(ChannelHandlerContext chc, EngineSession engine) {
         ChannelPipeline p = chc.pipeline();
+        dev.realtime.ws.FrameWriter.install(p); // coalesces a tick's frames into one write
         if (p.get(HttpServerKeepAliveHandler.class) != null) {
             p.remove(HttpServerKeepAliveHandler.class);
         }

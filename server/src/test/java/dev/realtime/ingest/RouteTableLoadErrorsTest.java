@@ -242,6 +242,21 @@ class RouteTableLoadErrorsTest {
         assertTrue(only("{\"policies\": {\"lobby\": {\"clientPublish\": 0}}}").contains("clientPublish: must be true or false"));
     }
 
+    /** {@code writeDelayMs} (issue 12): whole milliseconds 0-50, most specific key wins, 0 by default. */
+    @Test
+    void writeDelayIsAWholeNumberOfMillisecondsUpToFifty() {
+        for (String bad : new String[] {"51", "-1", "2.5", "\"10\"", "true"}) {
+            assertTrue(only("{\"policies\": {\"counts:*\": {\"writeDelayMs\": " + bad + "}}}")
+                    .contains("policies.counts:*.writeDelayMs: must be a whole number of milliseconds from 0 to 50"), bad);
+        }
+        RouteTable t = RouteTable.load("{\"policies\": {\"counts:*\": {\"writeDelayMs\": 20}, "
+                + "\"counts:vip\": {\"writeDelayMs\": 0}}}", "d.json");
+        assertEquals(20, t.roomPolicies().writeDelayMs("counts:1"));
+        assertEquals(0, t.roomPolicies().writeDelayMs("counts:vip"), "an exact name wins");
+        assertEquals(0, t.roomPolicies().writeDelayMs("lobby"), "no delay by default");
+        assertTrue(t.roomPolicies().clientPublish("counts:1"), "other settings keep their defaults");
+    }
+
     private static String route(String target) {
         return "{\"routes\":[{\"kafka\":\"k\",\"event\":\"e\",\"targets\":[" + target + "]}]}";
     }
