@@ -16,6 +16,7 @@ final class ConnectScenario {
         double cpu0 = server.cpuSeconds();
         double[] split0 = server.cpuSplit();
         java.util.Map<String, long[]> threads0 = server.threads();
+        java.util.Map<String, double[]> cpuThreads0 = server.threadCpu();
         server.resetGcWindow();
         try (Fleet fleet = new Fleet(o, adapter, stats); Progress progress = new Progress(stats, o.connections())) {
             fleet.open(o.connections(), i -> {
@@ -28,6 +29,7 @@ final class ConnectScenario {
             double cpu1 = server.cpuSeconds();
             double[] split1 = server.cpuSplit();
             java.util.Map<String, long[]> threads1 = server.threads();
+            java.util.Map<String, double[]> cpuThreads1 = server.threadCpu();
             long ok = fleet.ready().size();
             double seconds = (lastReady.get() - firstStart.get()) / 1e9;
             report.put("connected", ok).put("failed", o.connections() - ok)
@@ -45,7 +47,7 @@ final class ConnectScenario {
             }
             if (server.hasJvm()) {
                 report.put("serverAllocatedBytesPerHandshake", JvmProbe.allocatedPer(threads0, threads1, ok))
-                        .put("serverCpuByThread", JvmProbe.cpuByGroup(threads0, threads1))
+                        .put("serverCpuByThread", Limits.threadCpuDelta(cpuThreads0, cpuThreads1))
                         .put("serverGc", server.gcReport());
             }
             report.put("harnessGc", FanoutScenario.harnessGc(stats));

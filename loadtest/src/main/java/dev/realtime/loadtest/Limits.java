@@ -152,4 +152,52 @@ final class Limits {
         }
         return m;
     }
+
+    /**
+     * CPU seconds of every thread of process {@code pid} so far (all of them, the JVM's GC, JIT and
+     * VM threads included), by thread group as {@link JvmProbe#group}: {@code [user, system]} from
+     * {@code /proc/<pid>/task/<tid>/stat}; empty when unreadable. Threads that ended are not counted.
+     */
+    static java.util.Map<String, double[]> threadCpu(long pid) {
+        java.util.Map<String, double[]> out = new java.util.TreeMap<>();
+        if (pid <= 0) {
+            return out;
+        }
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double[] sum = out.computeIfAbsent(JvmProbe.group(name), k -> new double[2]);
+                    sum[0] += Long.parseLong(f[11]) / 100.0;
+                    sum[1] += Long.parseLong(f[12]) / 100.0;
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /** CPU seconds per thread group between two {@link #threadCpu} readings, user and system apart (groups with at least 1 % of the total). */
+    static java.util.Map<String, Object> threadCpuDelta(java.util.Map<String, double[]> before, java.util.Map<String, double[]> after) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        double total = 0;
+        for (java.util.Map.Entry<String, double[]> e : after.entrySet()) {
+            double[] b = before.getOrDefault(e.getKey(), new double[2]);
+            total += e.getValue()[0] - b[0] + e.getValue()[1] - b[1];
+        }
+        for (java.util.Map.Entry<String, double[]> e : after.entrySet()) {
+            double[] b = before.getOrDefault(e.getKey(), new double[2]);
+            double user = e.getValue()[0] - b[0];
+            double sys = e.getValue()[1] - b[1];
+            if (user + sys > 0 && (user + sys) * 100 >= total) {
+                m.put(e.getKey(), java.util.Map.of("userSeconds", Report.round(user, 2), "systemSeconds", Report.round(sys, 2)));
+            }
+        }
+        return m;
+    }
 }

@@ -66,6 +66,19 @@ final class ServerProbe {
         return out;
     }
 
+    /** CPU per thread group from {@code /proc}, summed over the nodes ({@link Limits#threadCpu}). */
+    Map<String, double[]> threadCpu() {
+        Map<String, double[]> out = new java.util.TreeMap<>();
+        for (long pid : pids) {
+            Limits.threadCpu(pid).forEach((k, v) -> {
+                double[] sum = out.computeIfAbsent(k, x -> new double[2]);
+                sum[0] += v[0];
+                sum[1] += v[1];
+            });
+        }
+        return out;
+    }
+
     /** Whether some node's JVM figures are available. */
     boolean hasJvm() {
         return !jvms.isEmpty();

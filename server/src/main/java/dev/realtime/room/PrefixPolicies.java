@@ -36,8 +36,8 @@ public final class PrefixPolicies {
         }
 
         boolean matches(String room) {
-            return pattern.endsWith("*") ? room.startsWith(pattern.substring(0, pattern.length() - 1))
-                    : pattern.equals(room);
+            int n = pattern.length() - 1;
+            return n >= 0 && pattern.charAt(n) == '*' ? room.regionMatches(0, pattern, 0, n) : pattern.equals(room);
         }
 
         /** Exact names first, then longer prefixes. */

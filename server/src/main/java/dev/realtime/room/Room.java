@@ -23,12 +23,9 @@ final class Room {
      * room costs a few dozen bytes instead of several hundred. Null otherwise.
      */
     private Subscriber solo;
-    /** Members of a room that has had two at once; null before (see {@link #solo}). */
-    private Map<Subscriber, Member> members;
-    /** One group per event loop with members; few (at most the I/O threads), so a list. Null with {@link #members}. */
-    private ArrayList<LoopGroup> groups;
+    /** The structures of a room with two members or more; null before (see {@link #solo}). */
+    private Many many;
     /** Members per encoding ({@link Subscriber#encoding()}); grown on demand. */
-    private int[] byEncoding;
     /**
      * Members joining with {@code since}: until their replay is read they get no live events; the
      * events are kept here instead and handed over with the replay (see {@link RoomService#joinSince}).
@@ -57,7 +54,7 @@ final class Room {
     }
 
     int size() {
-        return (solo != null ? 1 : members == null ? 0 : members.size()) + (recovering == null ? 0 : recovering.size());
+        return (solo != null ? 1 : many == null ? 0 : many.members.size()) + (recovering == null ? 0 : recovering.size());
     }
 
     boolean isEmpty() {
@@ -183,7 +180,7 @@ final class Room {
     }
 
     private boolean isMember(Subscriber s) {
-        return s == solo || members != null && members.containsKey(s);
+        return s == solo || many != null && many.members.containsKey(s);
     }
 
     /** The only member while the room has exactly one (and no other structure); else null. */
@@ -218,14 +215,12 @@ final class Room {
         if (isMember(s)) {
             return false;
         }
-        if (solo == null && members == null) {
+        if (solo == null && many == null) {
             solo = s;
             return true;
         }
-        if (members == null) { // the second member: from now on the full structures
-            members = new IdentityHashMap<>(4);
-            groups = new ArrayList<>(2);
-            byEncoding = new int[Math.max(2, Math.max(solo.encoding(), s.encoding()) + 1)];
+        if (many == null) { // the second member: from now on the full structures
+            many = new Many(Math.max(2, Math.max(solo.encoding(), s.encoding()) + 1));
             Subscriber first = solo;
             solo = null;
             addMember(first);
@@ -238,15 +233,15 @@ final class Room {
         LoopGroup group = group(s.outbox());
         if (group == null) {
             group = new LoopGroup(s.outbox());
-            groups.add(group);
+            many.groups.add(group);
         }
         Member m = new Member(s, group);
         group.add(m);
-        members.put(s, m);
-        if (s.encoding() >= byEncoding.length) {
-            byEncoding = java.util.Arrays.copyOf(byEncoding, s.encoding() + 1);
+        many.members.put(s, m);
+        if (s.encoding() >= many.byEncoding.length) {
+            many.byEncoding = java.util.Arrays.copyOf(many.byEncoding, s.encoding() + 1);
         }
-        byEncoding[s.encoding()]++;
+        many.byEncoding[s.encoding()]++;
     }
 
     /** Removes {@code s} (also a recovering one); returns false if it was not a member. */
@@ -258,19 +253,17 @@ final class Room {
             solo = null;
             return true;
         }
-        Member m = members == null ? null : members.remove(s);
+        Member m = many == null ? null : many.members.remove(s);
         if (m == null) {
             return dropRecovering(s);
         }
         m.group.remove(m);
         if (m.group.size() == 0) {
-            groups.remove(m.group);
+            many.groups.remove(m.group);
         }
-        byEncoding[s.encoding()]--;
-        if (members.isEmpty()) { // back to nothing: the next member starts light again
-            members = null;
-            groups = null;
-            byEncoding = null;
+        many.byEncoding[s.encoding()]--;
+        if (many.members.isEmpty()) { // back to nothing: the next member starts light again
+            many = null;
         }
         return true;
     }
@@ -280,26 +273,40 @@ final class Room {
         if (solo != null) {
             return solo.encoding() == encoding;
         }
-        return byEncoding != null && encoding < byEncoding.length && byEncoding[encoding] > 0;
+        return many != null && encoding < many.byEncoding.length && many.byEncoding[encoding] > 0;
     }
 
     /** The groups by event loop; index with {@link #groupCount()} (no iterator on the publish path). */
     LoopGroup group(int i) {
-        return groups.get(i);
+        return many.groups.get(i);
     }
 
     /** Loop groups of a room with the full structures (0 for an empty or {@link #solo} room). */
     int groupCount() {
-        return groups == null ? 0 : groups.size();
+        return many == null ? 0 : many.groups.size();
     }
 
     private LoopGroup group(LoopOutbox outbox) {
+        ArrayList<LoopGroup> groups = many.groups;
         for (int i = 0, n = groups.size(); i < n; i++) {
             if (groups.get(i).outbox == outbox) {
                 return groups.get(i);
             }
         }
         return null;
+    }
+
+    /** Membership of a room with two members or more. Shard-owned. */
+    private static final class Many {
+        final Map<Subscriber, Member> members = new IdentityHashMap<>(4);
+        /** One group per event loop with members; few (at most the I/O threads), so a list. */
+        final ArrayList<LoopGroup> groups = new ArrayList<>(2);
+        /** Members per encoding ({@link Subscriber#encoding()}); grown on demand. */
+        int[] byEncoding;
+
+        Many(int encodings) {
+            byEncoding = new int[encodings];
+        }
     }
 
     /** A membership: the subscriber and where it sits in its loop group. Shard-owned. */

@@ -21,7 +21,6 @@ public final class Subscriber {
 
     private final String sid;
     private final String userId;
-    private final Channel channel;
     private final int encoding;
     private final LoopOutbox outbox;
     private final DeliverySink sink;
@@ -38,7 +37,6 @@ public final class Subscriber {
     public Subscriber(String sid, String userId, Channel channel, boolean binary, LoopOutbox outbox) {
         this.sid = sid;
         this.userId = userId;
-        this.channel = channel;
         this.encoding = binary ? BINARY : JSON;
         this.outbox = outbox;
         FrameWriter writer = FrameWriter.of(channel);
@@ -49,7 +47,6 @@ public final class Subscriber {
     public Subscriber(String sid, String userId, DeliverySink sink, int encoding, LoopOutbox outbox) {
         this.sid = sid;
         this.userId = userId;
-        this.channel = null;
         this.encoding = encoding;
         this.outbox = outbox;
         this.sink = sink;
@@ -125,7 +122,7 @@ public final class Subscriber {
 
     /** The WebSocket channel of a native connection; {@code null} for one with its own sink. */
     public Channel channel() {
-        return channel;
+        return sink instanceof FrameWriter w ? w.channel() : sink instanceof ChannelSink c ? c.channel : null;
     }
 
     /** Whether this connection speaks the native binary codec. */

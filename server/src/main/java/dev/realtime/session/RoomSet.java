@@ -6,19 +6,37 @@ import java.util.LinkedHashSet;
 import java.util.NoSuchElementException;
 
 /**
- * A connection's rooms, in the order they were joined: an array searched linearly while there are
- * few (an idle connection has two: {@code user:{id}} and {@code global}), a {@link LinkedHashSet}
- * from {@value #SMALL} on. A {@code LinkedHashSet} of two costs about 230 bytes, this about 56, and
- * every connection has one (issue 12: heap per idle connection).
+ * A connection's rooms, in the order they were joined: the first two in fields, the next few in an
+ * array, all searched linearly while there are few (an idle connection has two: {@code user:{id}}
+ * and {@code global}), a {@link LinkedHashSet} from {@value #SMALL} on. A {@code LinkedHashSet} of
+ * two costs about 230 bytes, this 32, and every connection has one (issue 12: heap per idle
+ * connection).
  *
  * <p>Threading: owned by the connection's event loop, like its {@link Session}.
  */
 final class RoomSet extends AbstractSet<String> {
     static final int SMALL = 8;
-    private String[] small = new String[4];
+    private String first;
+    private String second;
+    /** Elements 2 and up while small; null until needed. */
+    private String[] rest;
     private int size;
     /** Non-null once the set outgrew {@link #SMALL}; then the only storage. */
     private LinkedHashSet<String> large;
+
+    private String get(int i) {
+        return i == 0 ? first : i == 1 ? second : rest[i - 2];
+    }
+
+    private void set(int i, String v) {
+        if (i == 0) {
+            first = v;
+        } else if (i == 1) {
+            second = v;
+        } else {
+            rest[i - 2] = v;
+        }
+    }
 
     @Override
     public boolean contains(Object o) {
@@ -30,7 +48,7 @@ final class RoomSet extends AbstractSet<String> {
 
     private int indexOf(Object o) {
         for (int i = 0; i < size; i++) {
-            if (small[i].equals(o)) {
+            if (get(i).equals(o)) {
                 return i;
             }
         }
@@ -48,16 +66,18 @@ final class RoomSet extends AbstractSet<String> {
         if (size == SMALL) {
             large = new LinkedHashSet<>(SMALL * 4);
             for (int i = 0; i < size; i++) {
-                large.add(small[i]);
+                large.add(get(i));
             }
-            small = null;
+            first = null;
+            second = null;
+            rest = null;
             size = 0;
             return large.add(room);
         }
-        if (size == small.length) {
-            small = java.util.Arrays.copyOf(small, SMALL);
+        if (size >= 2 && rest == null) {
+            rest = new String[SMALL - 2];
         }
-        small[size++] = room;
+        set(size++, room);
         return true;
     }
 
@@ -75,8 +95,10 @@ final class RoomSet extends AbstractSet<String> {
     }
 
     private void removeAt(int i) {
-        System.arraycopy(small, i + 1, small, i, size - i - 1);
-        small[--size] = null;
+        for (int k = i; k < size - 1; k++) {
+            set(k, get(k + 1));
+        }
+        set(--size, null);
     }
 
     @Override
@@ -87,7 +109,9 @@ final class RoomSet extends AbstractSet<String> {
     @Override
     public void clear() {
         large = null;
-        small = new String[4];
+        first = null;
+        second = null;
+        rest = null;
         size = 0;
     }
 
@@ -111,7 +135,7 @@ final class RoomSet extends AbstractSet<String> {
                     throw new NoSuchElementException();
                 }
                 removable = true;
-                return small[next++];
+                return get(next++);
             }
 
             @Override

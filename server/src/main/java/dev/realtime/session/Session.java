@@ -63,9 +63,12 @@ public final class Session {
     private boolean closing;
     private boolean released;
 
-    private final long authDeadlineNanos;
+    /**
+     * Before authentication, when the auth deadline passes; after, when the outstanding ping was
+     * sent (one field for both: an idle connection has one fewer long).
+     */
+    private long timerNanos;
     private long lastInboundNanos;
-    private long pingSentNanos;
     private boolean pingOutstanding;
     private boolean expiryWarned;
     /** {@code connected} has gone out; events about the session (auth:expiring) wait for it. */
@@ -92,7 +95,7 @@ public final class Session {
         this.ip = ip;
         long now = System.nanoTime();
         this.lastInboundNanos = now;
-        this.authDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs());
+        this.timerNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs()); // the auth deadline
     }
 
     public String sid() {
@@ -416,7 +419,7 @@ public final class Session {
             replies.expire(nowNanos);
         }
         if (principal == null) {
-            if (nowNanos - authDeadlineNanos >= 0) {
+            if (nowNanos - timerNanos >= 0) { // the auth deadline
                 ctx.metrics().authFailures.labels("timeout").inc();
                 fail(null, ErrorCode.UNAUTHORIZED, "no auth message within " + ctx.config().authTimeoutMs() + " ms");
                 close(CloseCodes.UNAUTHORIZED, "auth timeout");
@@ -442,12 +445,12 @@ public final class Session {
         long interval = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingIntervalMs());
         long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingTimeoutMs());
         if (pingOutstanding) {
-            if (nowNanos - pingSentNanos >= timeout) {
+            if (nowNanos - timerNanos >= timeout) { // since the ping went
                 close(CloseCodes.POLICY_VIOLATION, "ping timeout");
             }
         } else if (nowNanos - lastInboundNanos >= interval) {
             pingOutstanding = true;
-            pingSentNanos = nowNanos;
+            timerNanos = nowNanos; // when the ping went
             channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
         }
     }

@@ -32,11 +32,14 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
     private final Session session;
-    private final GatewayContext ctx;
 
     public SessionHandler(Session session) {
         this.session = session;
-        this.ctx = session.context();
+    }
+
+    /** The node's services (through the session: one field fewer per connection). */
+    private GatewayContext ctx() {
+        return session.context();
     }
 
     /** The session this handler executes messages for. */
@@ -62,7 +65,7 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
         if (session.closing()) {
             return;
         }
-        ctx.metrics().messagesIn(m.op()).inc();
+        ctx().metrics().messagesIn(m.op()).inc();
         if (m.id() != null) {
             session.expectAnswer(m.id()); // answers leave in the order the messages came
         }
@@ -94,7 +97,7 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
             if (m instanceof ClientMessage.Auth a) {
                 firstAuth(a);
             } else {
-                ctx.metrics().authFailures.labels("no_auth_frame").inc();
+                ctx().metrics().authFailures.labels("no_auth_frame").inc();
                 String why = m instanceof ClientMessage.Invalid i ? i.error().message() : "the first message must be auth";
                 refuseFirstFrame(m.id(), why);
             }
@@ -123,11 +126,11 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private void firstAuth(ClientMessage.Auth a) {
         try {
-            Principal who = ctx.tokens().verify(a.token());
-            ctx.metrics().handshakes.labels("ok_frame_auth").inc();
+            Principal who = ctx().tokens().verify(a.token());
+            ctx().metrics().handshakes.labels("ok_frame_auth").inc();
             session.activate(who, a.id());
         } catch (AuthException e) {
-            ctx.metrics().authFailures.labels(e.reason()).inc();
+            ctx().metrics().authFailures.labels(e.reason()).inc();
             refuseFirstFrame(a.id(), e.getMessage());
         }
     }
@@ -147,9 +150,9 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
     private void reauth(ClientMessage.Auth a) {
         Principal who;
         try {
-            who = ctx.tokens().verify(a.token());
+            who = ctx().tokens().verify(a.token());
         } catch (AuthException e) {
-            ctx.metrics().authFailures.labels(e.reason()).inc();
+            ctx().metrics().authFailures.labels(e.reason()).inc();
             session.fail(a.id(), ErrorCode.UNAUTHORIZED, e.getMessage());
             return;
         }
@@ -192,7 +195,7 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
             problem = RoomPolicy.validateEventName(p.event());
         }
         if (problem == null) {
-            problem = ctx.policy().checkPublish(session.principal(), room, p.event());
+            problem = ctx().policy().checkPublish(session.principal(), room, p.event());
         }
         if (problem != null) {
             session.fail(p.id(), problem);
@@ -203,7 +206,7 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ServerMessage.Event event = new ServerMessage.Event(room, p.event(), p.data(), null, null);
-        ctx.rooms().publish(session.subscriber(), room, event, "client", error -> {
+        ctx().rooms().publish(session.subscriber(), room, event, "client", error -> {
             if (error == null) {
                 session.reply(p.id(), null);
             } else {
@@ -219,8 +222,8 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
             session.fail(e.id(), problem);
             return;
         }
-        EmitHandler handler = ctx.emits().find(e.event());
-        boolean forwarded = ctx.forwarding() != null && ctx.forwarding().forwardEmit(session, e.event(), e.data());
+        EmitHandler handler = ctx().emits().find(e.event());
+        boolean forwarded = ctx().forwarding() != null && ctx().forwarding().forwardEmit(session, e.event(), e.data());
         if (handler == null) {
             if (forwarded) {
                 session.reply(e.id(), null); // queued for Kafka: the route table's consumers handle it

@@ -111,6 +111,11 @@ public final class FrameWriter extends ChannelOutboundHandlerAdapter implements 
         return ctx.channel().isActive();
     }
 
+    /** The connection this writer writes to. */
+    public Channel channel() {
+        return ctx.channel();
+    }
+
     /** A frame this connection owns (a held replay frame): written through the pipeline, unflushed. */
     @Override
     public void write(ByteBuf frame) {

@@ -348,9 +348,11 @@ public final class WsReader extends SessionHandler implements io.netty.channel.C
         ctx.close();
     }
 
+    /** The connection closed: the session releases everything it holds (its counts, rooms, listeners). */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseBuffers();
+        session().onClosed();
         ctx.fireChannelInactive();
     }
 

@@ -36,6 +36,7 @@ class WsReaderTest {
 
     private static EmbeddedChannel channel() {
         EmbeddedChannel ch = new EmbeddedChannel();
+        node.server().context().connections().admit("127.0.0.1"); // as the upgrade does: the session releases it
         Session s = new Session(node.server().context(), "sid", ch, node.server().context().json(), "127.0.0.1");
         ch.pipeline().addLast(WsReader.NAME, new WsReader(s));
         return ch;
