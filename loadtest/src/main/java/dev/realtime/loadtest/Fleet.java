@@ -14,6 +14,9 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -51,11 +54,16 @@ final class Fleet implements AutoCloseable {
         this.options = options;
         this.adapter = adapter;
         this.stats = stats;
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        // -Dharness.transport=io_uring|epoll|nio (default epoll where available): the harness's own sockets.
+        String transport = System.getProperty("harness.transport", "epoll");
+        boolean uring = transport.equals("io_uring") && IoUring.isAvailable();
+        boolean epoll = !uring && !transport.equals("nio") && Epoll.isAvailable();
+        IoHandlerFactory io = uring ? IoUringIoHandler.newFactory()
+                : epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(options.threads(), new DefaultThreadFactory("load", true), io);
         this.bootstrap = new Bootstrap().group(group)
-                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .channel(uring ? IoUringSocketChannel.class
+                        : epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
