@@ -5,7 +5,6 @@ import dev.realtime.server.Json;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -42,7 +41,7 @@ public final class HealthRoutes {
         body.put("service", ctx.config().serviceName());
         body.put("node", ctx.config().nodeId());
         body.put("version", ctx.version());
-        body.put("timestamp", Instant.now().toString());
+        body.put("timestamp", Json.isoMillis(System.currentTimeMillis()));
         body.put("uptime", (System.currentTimeMillis() - ctx.startedAtMillis()) / 1000.0);
         body.put("connections", ctx.connections().total());
         body.put("cluster", ctx.bus() == null ? "single" : ctx.bus().name());

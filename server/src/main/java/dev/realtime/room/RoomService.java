@@ -111,6 +111,16 @@ public final class RoomService {
     }
 
     /**
+     * Whether {@code MAX_ROOM_MEMBERS} refuses another member. The rooms every connection is put in
+     * ({@code global}, {@code user:{id}}) are exempt: a cap there would silently cut connections off
+     * broadcasts and their own notifications. Shard thread.
+     */
+    private boolean full(String room, Room r) {
+        return maxRoomMembers > 0 && r.size() >= maxRoomMembers
+                && !RoomPolicy.GLOBAL.equals(room) && !room.startsWith(RoomPolicy.USER_PREFIX);
+    }
+
+    /**
      * Adds {@code s} to {@code room}. {@code done} gets {@code null} on success (also when already a
      * member) or the refusal code, on the subscriber's loop.
      */
@@ -124,7 +134,7 @@ public final class RoomService {
                 Room r = shard.getOrCreate(room);
                 if (r.contains(s)) {
                     // already a member (or recovering: it becomes one when its replay is read)
-                } else if (maxRoomMembers > 0 && r.size() >= maxRoomMembers) {
+                } else if (full(room, r)) {
                     result = ErrorCode.ROOM_FULL;
                 } else {
                     r.add(s);
@@ -276,7 +286,7 @@ public final class RoomService {
                 return;
             }
             Room r = shard.getOrCreate(room);
-            if (r.contains(s) || maxRoomMembers > 0 && r.size() >= maxRoomMembers) {
+            if (r.contains(s) || full(room, r)) {
                 boolean member = r.contains(s);
                 shard.removeIfEmpty(r);
                 s.outbox().submit(o -> done.accept(member ? null : ErrorCode.ROOM_FULL,

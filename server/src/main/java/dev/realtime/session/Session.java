@@ -69,6 +69,8 @@ public final class Session {
     private boolean expiryWarned;
     /** {@code connected} has gone out; events about the session (auth:expiring) wait for it. */
     private boolean connectedSent;
+    /** Holds messages that arrive after authentication until {@code connected} is out. */
+    private final ConnectedGate connectedGate;
     /** Position in its loop's {@code ConnectionSweeper}; owned by the loop. */
     public int sweepIndex = -1;
 
@@ -95,6 +97,16 @@ public final class Session {
         this.lastInboundNanos = now;
         this.replies = new ReplyOrder(this::send, TimeUnit.MILLISECONDS.toNanos(REPLY_ORDER_MAX_WAIT_MS));
         this.authDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs());
+        this.connectedGate = new ConnectedGate(channel);
+    }
+
+    /**
+     * While the connection is authenticated but {@code connected} is not out yet (its auto-joins are
+     * on their way), queues {@code work} to run right after {@code connected} and returns true, so no
+     * answer can precede {@code connected}. Otherwise returns false: run it now.
+     */
+    boolean deferUntilConnected(Runnable work) {
+        return principal != null && !connectedSent && !closing && connectedGate.defer(work);
     }
 
     public String sid() {
@@ -342,6 +354,7 @@ public final class Session {
                         connectedReported = true;
                         ctx.sessionListener().connected(this);
                     }
+                    connectedGate.open(); // what the client sent meanwhile, now that connected is out
                 }
             });
         }

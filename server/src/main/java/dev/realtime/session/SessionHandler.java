@@ -51,7 +51,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
      * {@link ClientMessage}s (the Socket.IO endpoint). Event loop only.
      */
     public void handle(ClientMessage m) {
-        if (session.closing()) {
+        if (session.closing() || session.deferUntilConnected(() -> handle(m))) {
             return;
         }
         ctx.metrics().messagesIn.labels(m.op()).inc();
