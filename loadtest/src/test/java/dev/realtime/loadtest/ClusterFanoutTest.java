@@ -28,7 +28,7 @@ class ClusterFanoutTest {
     static void start() throws Exception {
         redis = RedisProcess.start();
         for (String id : List.of("a", "b")) {
-            Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", SECRET,
+            Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "SHUTDOWN_DELAY_MS", "0", "JWT_SECRET", SECRET,
                     "IO_THREADS", "1", "ROOM_SHARDS", "2", "RATE_LIMIT_MAX_MESSAGES", "100000",
                     "RATE_LIMIT_MAX_CONNECTIONS", "0", "SHUTDOWN_GRACE_MS", "500",
                     // the servers' delivery counters must hold the harness's messages only

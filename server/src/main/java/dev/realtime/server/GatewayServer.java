@@ -323,8 +323,8 @@ public final class GatewayServer {
 
     /**
      * Graceful shutdown: report not-ready, wait {@code SHUTDOWN_DELAY_MS} (load balancers notice),
-     * stop accepting, close every WebSocket with 1001, wait up to {@code SHUTDOWN_GRACE_MS} for them
-     * to go, then stop the threads. Idempotent.
+     * close every WebSocket with 1001 (new upgrades get 503), wait up to {@code SHUTDOWN_GRACE_MS} for
+     * them to go, stop accepting, then stop the threads. Idempotent.
      */
     public void shutdown() {
         if (!stopped.compareAndSet(false, true) || context == null) {
@@ -333,12 +333,15 @@ public final class GatewayServer {
         draining.set(true);
         log.info("draining: not ready, closing connections");
         sleep(config.shutdownDelayMs());
-        serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // The listener stays open while connections drain: /health/ready answers 503 and new WebSocket
+        // upgrades are refused with 503 (so a load balancer or a client sees "draining", not a refused
+        // connection), then it closes.
         context.sweepers().values().forEach(s -> s.loop().execute(() -> s.closeAll(CloseCodes.GOING_AWAY, "server shutting down")));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownGraceMs());
         while (context.connections().total() > 0 && System.nanoTime() < deadline) {
             sleep(20);
         }
+        serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         context.sweepers().values().forEach(ConnectionSweeper::stop);
         closeServices();
