@@ -11,6 +11,7 @@ import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -18,8 +19,10 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * Helpers shared by the Redis stores: a pool with timeouts, Jedis-exception translation, key
  * building and Lua scripts run by SHA with a fallback to EVAL. Stateless and thread-safe.
  *
- * <p>The stores target a single Redis server (or a primary with replicas), not Redis Cluster: some
- * scripts touch keys derived from their arguments.
+ * <p>The stores work on a single Redis server (or a primary with replicas) and on Redis Cluster
+ * alike: they take a {@link UnifiedJedis} ({@link JedisPooled}, or the cluster client of
+ * {@link RedisClusterClient}); every script and multi-key command touches keys of one hash tag
+ * ({@link RedisKeys}), and every key a script touches is passed in {@code KEYS}.
  */
 final class RedisSupport {
     /** Key prefix used when none is given. */
@@ -107,7 +110,7 @@ final class RedisSupport {
             }
         }
 
-        Object run(JedisPooled redis, String what, List<byte[]> keys, List<byte[]> args) {
+        Object run(UnifiedJedis redis, String what, List<byte[]> keys, List<byte[]> args) {
             return call(what, () -> {
                 try {
                     return redis.evalsha(sha, keys, args);

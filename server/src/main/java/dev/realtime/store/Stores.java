@@ -1,12 +1,16 @@
 package dev.realtime.store;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.function.Consumer;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The four stores a node runs with, built together: in memory for a node that is alone, or over one
- * Redis connection pool shared by all four (the pool is owned here and closed by {@link #close()}).
+ * Redis client shared by all four (a pool for one Redis server, or the cluster client for Redis
+ * Cluster; owned here and closed by {@link #close()}).
  *
  * <p>Threading: immutable; the stores are thread-safe.
  */
@@ -34,10 +38,10 @@ public final class Stores implements AutoCloseable {
     private final HistoryStore history;
     private final InboxStore inbox;
     private final KeyValueStore keyValue;
-    private final JedisPooled pool;
+    private final UnifiedJedis pool;
 
     private Stores(PresenceStore presence, HistoryStore history, InboxStore inbox, KeyValueStore keyValue,
-                   JedisPooled pool) {
+                   UnifiedJedis pool) {
         this.presence = presence;
         this.history = history;
         this.inbox = inbox;
@@ -60,7 +64,23 @@ public final class Stores implements AutoCloseable {
      * @param prefix key prefix, e.g. {@code rt:}
      */
     public static Stores redis(HostAndPort address, String password, String prefix, int maxConnections, Settings s) {
-        JedisPooled pool = RedisSupport.pool(address, password, maxConnections);
+        return redis(RedisSupport.pool(address, password, maxConnections), prefix, s);
+    }
+
+    /**
+     * Redis stores over a Redis Cluster reached through {@code seeds} (the rest is discovered; see
+     * {@link RedisClusterClient}). Connecting is lazy: this never fails because the cluster is down.
+     *
+     * @param maxConnections per cluster node
+     * @param onRedirect told {@code "moved"} or {@code "ask"} for every redirection (metrics)
+     */
+    public static Stores redisCluster(Set<HostAndPort> seeds, String password, String prefix, int maxConnections,
+                                      Settings s, Consumer<String> onRedirect) {
+        return redis(RedisClusterClient.create(seeds, password, maxConnections, onRedirect), prefix, s);
+    }
+
+    /** Redis stores over {@code client} (a pool or a cluster client), which they own and close. */
+    public static Stores redis(UnifiedJedis pool, String prefix, Settings s) {
         return new Stores(new RedisPresenceStore(pool, prefix, s.presenceTimeout()),
                 new RedisHistoryStore(pool, prefix, s.historyCapacity(), s.historyTtl()),
                 new RedisInboxStore(pool, prefix, s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),

@@ -30,8 +30,11 @@ class RedisPresenceStoreTest extends PresenceStoreContract {
         a.online("n1", "u1", "s1");
         a.joined("lobby", "u1", "n1");
         Set<String> keys = REDIS.fixture().keys();
-        assertTrue(keys.contains(REDIS.fixture().prefix + "presence:alive:n1"), keys.toString());
-        assertTrue(keys.contains(REDIS.fixture().prefix + "presence:room:lobby"), keys.toString());
+        assertTrue(keys.contains(REDIS.fixture().prefix + "presence:nodes"), keys.toString());
+        assertTrue(keys.contains(REDIS.fixture().prefix + "presence:room:{lobby}"), keys.toString());
+        assertTrue(keys.contains(REDIS.fixture().prefix + "presence:user:{u1}"), keys.toString());
+        assertTrue(keys.stream().anyMatch(k -> k.matches(java.util.regex.Pattern.quote(REDIS.fixture().prefix)
+                + "presence:\\{n1@[0-9a-f]{8}\\}:sessions")), keys.toString());
         a.forgetNode("n1");
         assertEquals(Set.of(), REDIS.fixture().keys());
     }
