@@ -62,6 +62,7 @@ final class BusPublisher {
     static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     static final long RECENT_NANOS = TimeUnit.SECONDS.toNanos(2);
     static final int COUNTS_KEPT = 65_536;
+    static final long LOWER_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Per message bookkeeping counted against the budget besides its bytes. */
     static final int OVERHEAD = 96;
 
@@ -78,6 +79,7 @@ final class BusPublisher {
         long holdSince;
         long retryAt;
         long ackedAt;
+        long receivers;
 
         Msg(String channel, byte[] channelBytes, byte[] frame, int slot) {
             this.channel = channel;
@@ -113,9 +115,14 @@ final class BusPublisher {
     private final Map<HostAndPort, long[]> failing = new HashMap<>(); // node -> {retryAt, backoffNanos}
     private final Map<HostAndPort, Long> reachableSince = new HashMap<>();
     private long lastUpCheck;
-    private final LinkedHashMap<String, Integer> lastCount = new LinkedHashMap<>(1024, 0.75f, true) {
+    /**
+     * Channel -> {receivers, when that many were last seen}: how many subscribers a replay must find
+     * again. A lower count replaces it only once it lasted {@link #LOWER_AFTER_NANOS} (a node really
+     * left the room), so the drop a failing or demoted primary shows (0 receivers) never lowers it.
+     */
+    private final LinkedHashMap<String, long[]> receivers = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
             return size() > COUNTS_KEPT;
         }
     };
@@ -245,7 +252,17 @@ final class BusPublisher {
         }
         left += intake.size();
         if (left > 0) {
-            log.warn("redis bus closed with {} messages unsent", left);
+            long now = System.nanoTime();
+            StringBuilder why = new StringBuilder();
+            queues.values().stream().limit(3).forEach(q -> {
+                Msg h = q.peek();
+                HostAndPort node = h.askTarget != null ? h.askTarget : topology.snapshot().owner(sharded ? h.slot : 0);
+                why.append(" [").append(h.channel).append(" x").append(q.size()).append(" to ").append(node)
+                        .append(node != null && blocked(node, now) ? " (unreachable)" : "")
+                        .append(h.holdSince != 0 ? " waiting for receivers " + (now - h.holdSince) / 1_000_000 + " ms" : "")
+                        .append(h.resend ? " resent" : "").append(']');
+            });
+            log.warn("redis bus closed with {} messages unsent:{}", left, why);
             metrics.redis.busDrainDropped.inc(left);
             metrics.busDropped.inc(left);
         }
@@ -292,11 +309,11 @@ final class BusPublisher {
                 }
                 continue;
             }
+            if (head.retryAt - now > 0) {
+                continue;
+            }
             boolean suspect = head.resend || suspectUntil[sharded ? head.slot : 0] - now > 0;
             if (suspect) {
-                if (head.retryAt - now > 0) {
-                    continue;
-                }
                 byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(head);
                 batch++;
             } else {
@@ -354,6 +371,7 @@ final class BusPublisher {
                 continue;
             }
             int r = 0;
+            List<Msg> fewer = new ArrayList<>();
             for (Msg m : msgs) {
                 if (m.askTarget != null) {
                     r++; // ASKING's +OK
@@ -364,37 +382,56 @@ final class BusPublisher {
                     buffered(m);
                     continue;
                 }
-                progressed |= answer(m, reply, now);
+                Outcome o = answer(m, reply, now);
+                progressed |= o == Outcome.ACKED;
+                if (o == Outcome.FEWER) {
+                    fewer.add(m);
+                }
+            }
+            if (!fewer.isEmpty()) {
+                progressed |= verify(e.getKey(), e.getValue(), fewer, now);
             }
         }
         return progressed;
     }
 
-    /** Handles Redis's answer for {@code m}; true when it left its queue. */
-    private boolean answer(Msg m, Object reply, long now) {
+    /** What became of a message after Redis answered. */
+    private enum Outcome { ACKED, KEPT, FEWER }
+
+    /** Handles Redis's answer for {@code m}. */
+    private Outcome answer(Msg m, Object reply, long now) {
         ArrayDeque<Msg> q = queues.get(m.channel);
         if (q == null || q.peek() != m) {
-            return false; // an earlier message of its channel is still queued: it is sent again after it
+            return Outcome.KEPT; // an earlier message of its channel is still queued: it is sent again after it
         }
         if (reply instanceof Long count) {
-            Integer before = lastCount.get(m.channel);
+            long[] before = receivers.get(m.channel);
             boolean checked = m.resend || suspectUntil[sharded ? m.slot : 0] - now > 0;
             if (checked) {
                 if (m.holdSince == 0) {
                     m.holdSince = now;
                 }
-                boolean enough = before == null ? settled(m, now) : count >= before;
+                boolean enough = before == null ? settled(m, now) : count >= before[0];
                 if (!enough && now - m.holdSince < HOLD_NANOS) {
                     m.retryAt = now + RETRY_NANOS;
                     buffered(m);
-                    return false;
+                    return Outcome.KEPT;
                 }
-            } else if (before != null && count < before) {
-                topology.requestRefresh(); // fewer receivers: a node left the room, or the slot moved
+                if (!enough) {
+                    before[0] = count; // waited long enough: they left for good
+                }
+            } else if (sharded && before != null && count < before[0]) {
+                m.receivers = count; // fewer receivers: a node left the room, or this node was demoted
+                return Outcome.FEWER;
             }
-            lastCount.put(m.channel, count.intValue());
+            if (before == null) {
+                receivers.put(m.channel, new long[] {count, now});
+            } else if (count >= before[0] || now - before[1] > LOWER_AFTER_NANOS) {
+                before[0] = count;
+                before[1] = now;
+            }
             acked(q, m, now);
-            return true;
+            return Outcome.ACKED;
         }
         if (reply instanceof JedisMovedDataException moved) {
             metrics.redis.redirections.labels("moved").inc();
@@ -402,14 +439,14 @@ final class BusPublisher {
             suspect(m.slot, now);
             m.askTarget = null;
             buffered(m);
-            return false;
+            return Outcome.KEPT;
         }
         if (reply instanceof JedisAskDataException ask) {
             metrics.redis.redirections.labels("ask").inc();
             suspect(m.slot, now);
             m.askTarget = ask.getTargetNode();
             buffered(m);
-            return false;
+            return Outcome.KEPT;
         }
         String error = reply instanceof JedisDataException d ? d.getMessage() : String.valueOf(reply);
         if (transientError(error)) {
@@ -418,7 +455,7 @@ final class BusPublisher {
             m.retryAt = now + TimeUnit.MILLISECONDS.toNanos(100);
             m.askTarget = null;
             buffered(m);
-            return false;
+            return Outcome.KEPT;
         }
         log.warn("redis refused a bus message for {}: {}", m.channel, error);
         metrics.busErrors.labels("publisher").inc();
@@ -428,7 +465,54 @@ final class BusPublisher {
         if (q.isEmpty()) {
             queues.remove(m.channel);
         }
-        return true;
+        return Outcome.ACKED;
+    }
+
+    /**
+     * Some messages reached fewer receivers than before. A demoted primary (after a manual failover)
+     * still accepts {@code SPUBLISH} and delivers it to nobody, so ask the node its role: a primary
+     * tells the truth (a node left the room: accept the lower count), a replica means its slots moved
+     * (keep the messages and replay what it took lately, to the new primary, once the map says where).
+     */
+    private boolean verify(HostAndPort node, Connection c, List<Msg> fewer, long now) {
+        boolean primary;
+        try {
+            Object role = c.executeCommand(new CommandArguments(Protocol.Command.ROLE));
+            primary = role instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof byte[] b
+                    && "master".equals(new String(b, StandardCharsets.UTF_8));
+        } catch (JedisConnectionException e) {
+            nodeFailed(node, e, now);
+            fewer.forEach(this::buffered);
+            return false;
+        } catch (JedisDataException e) {
+            primary = true; // ROLE refused (renamed, ACL): trust the count
+        }
+        if (primary) {
+            for (Msg m : fewer) {
+                ArrayDeque<Msg> q = queues.get(m.channel);
+                if (q != null && q.peek() == m) {
+                    receivers.put(m.channel, new long[] {m.receivers, now});
+                    acked(q, m, now);
+                }
+            }
+            return true;
+        }
+        log.warn("redis bus: {} was demoted to replica; replaying its recent messages to the new primary", node);
+        topology.requestRefresh();
+        BusTopology.Snapshot snap = topology.snapshot();
+        IntPredicate slots = s -> node.equals(snap.owner(s));
+        for (int s = 0; s < suspectUntil.length; s++) {
+            if (slots.test(s)) {
+                suspectUntil[s] = now + SUSPECT_NANOS;
+            }
+        }
+        resendRecent(slots, now);
+        for (Msg m : fewer) {
+            m.resend = true;
+            m.retryAt = now + RETRY_NANOS;
+            buffered(m);
+        }
+        return false;
     }
 
     static boolean transientError(String error) {

@@ -89,6 +89,8 @@ public final class RedisBus implements Bus {
     private final Map<HostAndPort, PubSubLink> links = new HashMap<>();
     /** Channel -> the node it is subscribed (or being subscribed) on. */
     private final Map<String, HostAndPort> placed = new HashMap<>();
+    /** Channel -> the node it is moving away from: unsubscribed there once the new node confirms. */
+    private final Map<String, HostAndPort> leaving = new HashMap<>();
     private boolean reconcileWanted = true;
     private long lastRefreshNanos;
     private long lastPingNanos = System.nanoTime();
@@ -325,8 +327,10 @@ public final class RedisBus implements Bus {
             if (owner == null || owner.equals(at)) {
                 continue;
             }
-            if (at != null && links.containsKey(at)) {
-                links.get(at).unsubscribe(bytes);
+            if (owner.equals(leaving.get(ch))) {
+                leaving.remove(ch); // back where it was: still subscribed there
+            } else if (at != null && links.containsKey(at) && links.get(at).up()) {
+                leaving.put(ch, at); // make before break: a copy from both is dropped, a gap would be a loss
             }
             placed.put(ch, owner);
             subscribe.computeIfAbsent(owner, k -> new ArrayList<>()).add(bytes);
@@ -334,7 +338,8 @@ public final class RedisBus implements Bus {
         subscribe.forEach((node, channels) -> link(node).subscribe(channels));
         // Links to nodes that serve nothing any more (a demoted or removed primary).
         links.entrySet().removeIf(e -> {
-            if (!snap.primaries().contains(e.getKey()) && !placed.containsValue(e.getKey())) {
+            if (!snap.primaries().contains(e.getKey()) && !placed.containsValue(e.getKey())
+                    && !leaving.containsValue(e.getKey())) {
                 e.getValue().close();
                 return true;
             }
@@ -365,6 +370,10 @@ public final class RedisBus implements Bus {
         HostAndPort at = placed.remove(channel);
         if (at != null && links.containsKey(at)) {
             links.get(at).unsubscribe(bytes(channel));
+        }
+        HostAndPort old = leaving.remove(channel);
+        if (old != null && links.containsKey(old)) {
+            links.get(old).unsubscribe(bytes(channel));
         }
     }
 
@@ -416,13 +425,25 @@ public final class RedisBus implements Bus {
             if (name.startsWith(roomPrefix)) {
                 confirmed(name.substring(roomPrefix.length()));
             }
+            onControl(() -> {
+                HostAndPort old = leaving.get(name);
+                if (old != null && link.node().equals(placed.get(name)) && !old.equals(link.node())) {
+                    leaving.remove(name);
+                    PubSubLink l = links.get(old);
+                    if (l != null) {
+                        l.unsubscribe(channel);
+                    }
+                }
+            });
         }
 
         @Override
         public void unsubscribed(PubSubLink link, byte[] channel) {
             String name = new String(channel, StandardCharsets.UTF_8);
             onControl(() -> {
-                if (wanted(name) && link.node().equals(placed.get(name))) {
+                if (link.node().equals(leaving.get(name))) {
+                    leaving.remove(name);
+                } else if (wanted(name) && link.node().equals(placed.get(name))) {
                     // Not asked for: the slot left this node (migrated, or the node was demoted).
                     placed.remove(name);
                     topology.requestRefresh();

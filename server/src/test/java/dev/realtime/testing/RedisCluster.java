@@ -298,12 +298,18 @@ public final class RedisCluster implements AutoCloseable {
 
     /** Restarts killed nodes and waits until the cluster is ok with 3 primaries that each have a replica. */
     public void heal() {
+        long t0 = System.nanoTime();
+        boolean restarted = false;
         for (Node n : nodes) {
             if (!n.alive()) {
                 n.restart();
+                restarted = true;
             }
         }
         awaitHealthy();
+        if (restarted) {
+            System.out.println("redis cluster healed in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
     }
 
     /** Waits until every live node says cluster_state:ok and agrees, and every primary has a synced replica. */
