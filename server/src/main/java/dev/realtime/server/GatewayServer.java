@@ -176,7 +176,7 @@ public final class GatewayServer {
         stores = backends.storesOrInMemory(config);
         // A blocking (Redis) history store gets lanes so shards never wait on the network.
         journal = config.roomHistorySize() == 0 ? null
-                : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId());
+                : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId(), config.busOutageBufferBytes());
         rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
                 busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal);
         Dependencies.Builder deps = Dependencies.builder();
