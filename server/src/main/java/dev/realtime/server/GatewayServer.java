@@ -184,6 +184,9 @@ public final class GatewayServer {
             busBridge.start(rooms);
             metrics.gauge("realtime_bus_up", "1 while the cluster bus reaches its backend", () -> bus.healthy() ? 1 : 0);
             deps.add(bus.name(), bus::healthy);
+            if (bus instanceof dev.realtime.cluster.RedisBus redisBus) {
+                deps.detail("redis", redisBus::details);
+            }
         }
         services = new NodeServices(config, stores, routes, rooms, metrics);
         services.addChecks(deps, metrics);
