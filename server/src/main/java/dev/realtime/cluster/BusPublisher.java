@@ -635,6 +635,8 @@ final class BusPublisher {
     private void connectAll() {
         long now = System.nanoTime();
         Set<HostAndPort> primaries = topology.snapshot().primaries();
+        failing.keySet().retainAll(primaries); // a dead primary replaced by its replica is no concern any more
+        failingNodes = failing.size();
         boolean all = !primaries.isEmpty();
         for (HostAndPort node : primaries) {
             if (!blocked(node, now)) {
