@@ -14,6 +14,9 @@ import java.util.Locale;
  * <p>{@code --url} may list several nodes of one cluster, comma-separated; connections are spread
  * over them (see {@link FanoutScenario#nodeOf}). {@link #url()} is the first node, {@link #urls()}
  * all of them. {@code --server-pid} likewise takes one pid per node; their CPU is summed.
+ * {@code --redis-pid} takes one pid per Redis process (a Redis Cluster's primaries): CPU is reported
+ * in total and per process. {@code --kill-pid P --kill-after S} kills process P (SIGKILL, e.g. a Redis
+ * primary) S seconds into publishing and reports how long each room went without a cross-node delivery.
  */
 public record Options(
         String scenario,
@@ -34,7 +37,10 @@ public record Options(
         int threads,
         List<Long> serverPids,
         long redisPid,
-        String out) {
+        String out,
+        List<Long> redisPids,
+        long killPid,
+        double killAfterSeconds) {
 
     static final List<String> SCENARIOS = List.of("connect", "fanout", "idle");
 
@@ -63,6 +69,9 @@ public record Options(
         int threads = Runtime.getRuntime().availableProcessors();
         List<Long> pids = List.of();
         long redisPid = -1;
+        List<Long> redisPids = List.of();
+        long killPid = -1;
+        double killAfter = 0;
         String out = null;
         List<String> problems = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
@@ -100,7 +109,12 @@ public record Options(
                     case "--source-addresses" -> sources = Integer.parseInt(v);
                     case "--threads" -> threads = Integer.parseInt(v);
                     case "--server-pid" -> pids = parsePids(v);
-                    case "--redis-pid" -> redisPid = Long.parseLong(v);
+                    case "--redis-pid" -> {
+                        redisPids = parsePids(v);
+                        redisPid = redisPids.get(0);
+                    }
+                    case "--kill-pid" -> killPid = Long.parseLong(v);
+                    case "--kill-after" -> killAfter = Double.parseDouble(v);
                     case "--out" -> out = v;
                     default -> problems.add("unknown option " + name);
                 }
@@ -112,7 +126,8 @@ public record Options(
             publishers = Math.min(rooms, 16);
         }
         Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
-                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out);
+                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out, redisPids, killPid,
+                killAfter);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -192,6 +207,12 @@ public record Options(
         }
         if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && scenario.equals("fanout")) {
             p.add("--warmup must be >= 0 and shorter than --duration");
+        }
+        if (killPid > 0 && (killAfterSeconds <= 0 || killAfterSeconds >= durationSeconds)) {
+            p.add("--kill-after must be between 0 and --duration (seconds into publishing)");
+        }
+        if (killPid <= 0 && killAfterSeconds != 0) {
+            p.add("--kill-after needs --kill-pid");
         }
         if (ramp < 0) {
             p.add("--ramp must be >= 0 (0 = as fast as possible)");
