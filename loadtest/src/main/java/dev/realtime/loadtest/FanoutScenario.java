@@ -182,6 +182,17 @@ final class FanoutScenario {
                     report.put("serverCpuSecondsByNode", Arrays.stream(byNode).boxed().toList());
                 }
             }
+            if (o.redisPids().size() > 1) {
+                // A cluster's primaries: the total over those that lived through the run.
+                redis0 = 0;
+                redis1 = 0;
+                for (int i = 0; i < shards0.length; i++) {
+                    if (shards0[i] >= 0 && shards1[i] >= 0) {
+                        redis0 += shards0[i];
+                        redis1 += shards1[i];
+                    }
+                }
+            }
             if (redis0 >= 0 && redis1 >= 0) {
                 double cpu = redis1 - redis0;
                 long sent = stats.sent.sum();

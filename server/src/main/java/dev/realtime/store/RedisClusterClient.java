@@ -26,16 +26,18 @@ import redis.clients.jedis.providers.ClusterConnectionProvider;
  * the seed nodes are contacted on the first command (and again, at most once a second, until one
  * answers), so a node whose Redis is down at startup starts degraded and recovers by itself.
  *
- * <p>Bounds: 2 s to connect and per reply, at most 5 attempts and 3 s per command (a failover in
- * progress answers {@code CLUSTERDOWN} or refuses connections until the replica is promoted, which
- * the callers' breakers cover). Every redirection is reported to {@code onRedirect} ({@code "moved"}
+ * <p>Bounds: 2 s to connect and per reply, at most 3 attempts and 1 s of retrying per command: a
+ * failover in progress refuses connections or answers {@code CLUSTERDOWN} until the replica is
+ * promoted, and a caller is better off failing fast into its own outage handling (the history keeps
+ * the append for later, presence defers, the callers' breakers skip the store for a while) than
+ * holding its thread for the whole failover. Every redirection is reported to {@code onRedirect} ({@code "moved"}
  * or {@code "ask"}) for the metrics.
  *
  * <p>Threading: thread-safe; the executor is created once under a lock, then read without one.
  */
 public final class RedisClusterClient {
-    static final int MAX_ATTEMPTS = 5;
-    static final Duration MAX_RETRY = Duration.ofSeconds(3);
+    static final int MAX_ATTEMPTS = 3;
+    static final Duration MAX_RETRY = Duration.ofSeconds(1);
     private static final long RETRY_INIT_NANOS = 1_000_000_000L;
 
     private RedisClusterClient() {
