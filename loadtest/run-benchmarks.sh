@@ -277,7 +277,7 @@ ladder() {
     echo "== $name rate $rate msg/s"
     harness fanout --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" \
       --duration "$DURATION" --warmup 3 --out "$f" > "${f%.json}.txt" || true
-    if [[ $name == w5* ]]; then
+    if [[ $name == w5* || $name == w6* ]]; then
       summary "$f"
     else
       grep -E "deliveriesPerSec|lost|p50|p99 |serverCpuSecondsPer" "${f%.json}.txt" | tr -s ' ' | paste -sd' '
