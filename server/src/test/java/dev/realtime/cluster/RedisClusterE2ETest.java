@@ -115,6 +115,17 @@ class RedisClusterE2ETest {
         JsonNode stats = a.getWithKey("/api/stats?scope=cluster").json();
         assertEquals(2, stats.path("nodeCount").asInt(), stats.toString());
         assertEquals(2, stats.path("uniqueUsers").asInt(), stats.toString());
+
+        // A routed Redis channel: a plain PUBLISH on any cluster node reaches the user's node (the
+        // ingest's one PSUBSCRIBE connection hears it over the cluster bus), once.
+        WsClient guest = client(b, "guest-7");
+        for (RedisCluster.Node n : CLUSTER.cluster().nodes()) {
+            try (Jedis j = n.jedis()) {
+                j.publish("booking:confirmed", "{\"userId\":\"guest-7\",\"bookingId\":\"bk-" + n.port() + "\"}");
+            }
+            assertEquals("bk-" + n.port(), guest.expectEvent("booking:confirmed").path("data").path("bookingId").asText());
+        }
+        guest.expectNone(m -> "booking:confirmed".equals(m.path("event").asText()), Duration.ofMillis(300));
     }
 
     @Test
