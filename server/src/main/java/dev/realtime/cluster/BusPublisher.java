@@ -4,7 +4,7 @@ import dev.realtime.metrics.GatewayMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,19 +39,19 @@ import redis.clients.jedis.exceptions.JedisMovedDataException;
  *   <li><b>In order per room.</b> Each channel has its own queue; a message leaves it only once Redis
  *       answered for it, and nothing of a channel overtakes an earlier message of that channel.</li>
  *   <li><b>Replay without loss.</b> When a node fails (connection lost, timeout), answers
- *       {@code MOVED}/{@code ASK}/{@code CLUSTERDOWN}, or the topology moves a slot to another
- *       primary, the slot is <em>suspect</em> for {@link #SUSPECT_NANOS}: what was in flight stays
- *       queued, what the node acknowledged in the last {@link #RECENT_NANOS} is queued again in front
- *       (a dying primary may acknowledge a message it never delivered; a demoted one accepts
- *       {@code SPUBLISH} and delivers it to nobody), and each channel of the slot is sent one message
- *       at a time, each held until Redis reports at least as many receivers as before the trouble
- *       (subscribers are back) or {@link #HOLD_NANOS} passed (they left for good). Copies this
- *       creates are dropped by the receivers ({@link SeqFilter}).</li>
+ *       {@code MOVED}/{@code ASK}/{@code CLUSTERDOWN}, is found demoted, or the topology moves a slot
+ *       to another primary, the slot is <em>suspect</em> for {@link #SUSPECT_NANOS}: what was in
+ *       flight stays queued, what the node acknowledged lately is queued again in front
+ *       ({@link RecentlyAcked}), and each channel of the slot is sent one message at a time, each
+ *       held until Redis reports at least as many receivers as before the trouble
+ *       ({@link ReceiverCounts}: the subscribers are back) or {@link #HOLD_NANOS} passed (they left
+ *       for good). Copies this creates are dropped by the receivers ({@link SeqFilter}).</li>
  *   <li><b>Drain on close.</b> {@link #close} sends what is queued until a deadline and counts the rest.</li>
  * </ul>
  *
- * <p>Threading: {@link #offer} from any thread (a lock-free queue and an atomic byte count); all the
- * other state belongs to the publisher thread; {@link #up()} and the gauges read volatile fields.
+ * <p>Threading: {@link #offer} from any thread (a lock-free queue and an atomic byte count);
+ * {@link #moved} hands a task to the publisher thread; all the other state belongs to the publisher
+ * thread; {@link #up()} and the gauges read volatile fields.
  */
 final class BusPublisher {
     private static final Logger log = LoggerFactory.getLogger(BusPublisher.class);
@@ -61,8 +61,6 @@ final class BusPublisher {
     static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     static final long RECENT_NANOS = TimeUnit.SECONDS.toNanos(2);
-    static final int COUNTS_KEPT = 65_536;
-    static final long LOWER_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Per message bookkeeping counted against the budget besides its bytes. */
     static final int OVERHEAD = 96;
 
@@ -71,6 +69,7 @@ final class BusPublisher {
         final String channel;
         final byte[] channelBytes;
         final byte[] frame;
+        /** The channel's slot; 0 on one server. */
         final int slot;
         final int size;
         HostAndPort askTarget;
@@ -90,8 +89,10 @@ final class BusPublisher {
         }
     }
 
+    /** What became of a message after Redis answered. */
+    private enum Outcome { ACKED, KEPT, FEWER }
+
     private final BusTopology topology;
-    private final JedisClientConfig config;
     private final GatewayMetrics metrics;
     private final long budget;
     private final boolean sharded;
@@ -103,29 +104,14 @@ final class BusPublisher {
     private volatile boolean running = true;
     private volatile long drainDeadline;
     private volatile boolean up;
-    private volatile int failingNodes;
 
     // Publisher thread only.
     private final LinkedHashMap<String, ArrayDeque<Msg>> queues = new LinkedHashMap<>();
-    private final ArrayDeque<Msg> recent = new ArrayDeque<>();
-    private long recentBytes;
-    private final long recentBudget;
+    private final RecentlyAcked recent;
+    private final ReceiverCounts receivers = new ReceiverCounts();
+    private final PublishConnections connections;
     private final long[] suspectUntil;
-    private final Map<HostAndPort, Connection> connections = new HashMap<>();
-    private final Map<HostAndPort, long[]> failing = new HashMap<>(); // node -> {retryAt, backoffNanos}
-    private final Map<HostAndPort, Long> reachableSince = new HashMap<>();
     private long lastUpCheck;
-    /**
-     * Channel -> {receivers, when that many were last seen}: how many subscribers a replay must find
-     * again. A lower count replaces it only once it lasted {@link #LOWER_AFTER_NANOS} (a node really
-     * left the room), so the drop a failing or demoted primary shows (0 receivers) never lowers it.
-     */
-    private final LinkedHashMap<String, long[]> receivers = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-            return size() > COUNTS_KEPT;
-        }
-    };
 
     /**
      * @param budget bytes held at most ({@code BUS_OUTAGE_BUFFER_BYTES}); 0 keeps nothing for an
@@ -133,17 +119,16 @@ final class BusPublisher {
      */
     BusPublisher(BusTopology topology, JedisClientConfig config, GatewayMetrics metrics, long budget, String threadName) {
         this.topology = topology;
-        this.config = config;
         this.metrics = metrics;
         this.budget = budget;
         this.sharded = topology.sharded();
         this.publish = sharded ? Protocol.Command.SPUBLISH : Protocol.Command.PUBLISH;
+        this.connections = new PublishConnections(config);
+        this.recent = new RecentlyAcked(Math.max(1 << 20, budget / 8), RECENT_NANOS);
         this.suspectUntil = new long[sharded ? BusTopology.SLOTS : 1];
-        this.recentBudget = Math.max(1 << 20, budget / 8);
+        Arrays.fill(suspectUntil, System.nanoTime());
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
-        long now = System.nanoTime();
-        java.util.Arrays.fill(suspectUntil, now);
     }
 
     void start() {
@@ -157,7 +142,7 @@ final class BusPublisher {
 
     /** Nodes the publisher cannot reach now. */
     int failingNodes() {
-        return failingNodes;
+        return connections.failingCount();
     }
 
     /** Bytes held (queued, waiting or being replayed). */
@@ -186,25 +171,12 @@ final class BusPublisher {
         return true;
     }
 
-    /** The topology moved {@code slots} to other primaries (control thread): treat them as suspect. */
+    /** The topology moved the slots {@code slots} accepts to other primaries (control thread). */
     void moved(IntPredicate slots) {
         tasks.add(() -> {
             long now = System.nanoTime();
-            for (int s = 0; s < suspectUntil.length; s++) {
-                if (slots.test(s)) {
-                    suspectUntil[s] = now + SUSPECT_NANOS;
-                }
-            }
-            resendRecent(slots, now);
-            Set<HostAndPort> primaries = topology.snapshot().primaries();
-            connections.keySet().removeIf(node -> {
-                if (!primaries.contains(node)) {
-                    close(connections.get(node));
-                    failing.remove(node);
-                    return true;
-                }
-                return false;
-            });
+            trouble(slots, now);
+            connections.retain(topology.snapshot().primaries());
         });
     }
 
@@ -225,9 +197,7 @@ final class BusPublisher {
                     break;
                 }
                 if (first == null) {
-                    lastUpCheck = System.nanoTime();
-                    connectAll();
-                    trimRecent(lastUpCheck);
+                    checkUp(System.nanoTime());
                     continue;
                 }
                 enqueue(first);
@@ -239,38 +209,25 @@ final class BusPublisher {
             boolean progressed = round();
             long now = System.nanoTime();
             if (now - lastUpCheck > TimeUnit.MILLISECONDS.toNanos(500)) {
-                lastUpCheck = now;
-                connectAll();
+                checkUp(now);
             }
             if (!progressed) {
                 sleep(5);
             }
         }
-        int left = 0;
+        int left = intake.size();
         for (ArrayDeque<Msg> q : queues.values()) {
             left += q.size();
         }
-        left += intake.size();
         if (left > 0) {
-            long now = System.nanoTime();
-            StringBuilder why = new StringBuilder();
-            queues.values().stream().limit(3).forEach(q -> {
-                Msg h = q.peek();
-                HostAndPort node = h.askTarget != null ? h.askTarget : topology.snapshot().owner(sharded ? h.slot : 0);
-                why.append(" [").append(h.channel).append(" x").append(q.size()).append(" to ").append(node)
-                        .append(node != null && blocked(node, now) ? " (unreachable)" : "")
-                        .append(h.holdSince != 0 ? " waiting for receivers " + (now - h.holdSince) / 1_000_000 + " ms" : "")
-                        .append(h.resend ? " resent" : "").append(']');
-            });
-            log.warn("redis bus closed with {} messages unsent:{}", left, why);
+            log.warn("redis bus closed with {} messages unsent", left);
             metrics.redis.busDrainDropped.inc(left);
             metrics.busDropped.inc(left);
         }
         queues.clear();
         intake.clear();
         held.set(0);
-        connections.values().forEach(BusPublisher::close);
-        connections.clear();
+        connections.closeAll();
         up = false;
     }
 
@@ -280,12 +237,16 @@ final class BusPublisher {
         if (head != null && head.buffered) {
             buffered(m); // waits behind a message that is waiting
         } else if (head == null) {
-            HostAndPort node = topology.snapshot().owner(sharded ? m.slot : 0);
-            if (node == null || blocked(node, System.nanoTime())) {
+            HostAndPort node = topology.snapshot().owner(m.slot);
+            if (node == null || connections.blocked(node, System.nanoTime())) {
                 buffered(m);
             }
         }
         q.add(m);
+    }
+
+    private boolean suspect(Msg m, long now) {
+        return m.resend || suspectUntil[m.slot] - now > 0;
     }
 
     /** One pipelined round over every node; false when nothing could be sent. */
@@ -299,8 +260,8 @@ final class BusPublisher {
             Map.Entry<String, ArrayDeque<Msg>> e = it.next();
             ArrayDeque<Msg> q = e.getValue();
             Msg head = q.peek();
-            HostAndPort node = head.askTarget != null ? head.askTarget : snap.owner(sharded ? head.slot : 0);
-            if (node == null || blocked(node, now)) {
+            HostAndPort node = head.askTarget != null ? head.askTarget : snap.owner(head.slot);
+            if (node == null || connections.blocked(node, now)) {
                 if (budget == 0) {
                     drop(q); // no outage buffer: at most once
                     it.remove();
@@ -312,18 +273,13 @@ final class BusPublisher {
             if (head.retryAt - now > 0) {
                 continue;
             }
-            boolean suspect = head.resend || suspectUntil[sharded ? head.slot : 0] - now > 0;
-            if (suspect) {
-                byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(head);
+            List<Msg> list = byNode.computeIfAbsent(node, k -> new ArrayList<>());
+            if (suspect(head, now)) {
+                list.add(head); // one at a time while suspect
                 batch++;
             } else {
-                List<Msg> list = byNode.computeIfAbsent(node, k -> new ArrayList<>());
-                for (Msg m : q) {
-                    if (batch >= MAX_BATCH) {
-                        break;
-                    }
-                    list.add(m);
-                    batch++;
+                for (Iterator<Msg> mi = q.iterator(); mi.hasNext() && batch < MAX_BATCH; batch++) {
+                    list.add(mi.next());
                 }
             }
             served.add(e.getKey());
@@ -332,13 +288,23 @@ final class BusPublisher {
             return false;
         }
         for (String channel : served) { // rotate: served channels go to the back
-            ArrayDeque<Msg> q = queues.remove(channel);
-            queues.put(channel, q);
+            queues.put(channel, queues.remove(channel));
         }
+        Map<HostAndPort, Connection> sent = send(byNode, now);
+        boolean progressed = false;
+        for (Map.Entry<HostAndPort, Connection> e : sent.entrySet()) {
+            progressed |= read(e.getKey(), e.getValue(), byNode.get(e.getKey()), now);
+        }
+        return progressed;
+    }
+
+    /** Writes each node's messages; returns the connections written to (a node that fails is skipped). */
+    private Map<HostAndPort, Connection> send(Map<HostAndPort, List<Msg>> byNode, long now) {
         Map<HostAndPort, Connection> sent = new LinkedHashMap<>();
         for (Map.Entry<HostAndPort, List<Msg>> e : byNode.entrySet()) {
-            Connection c = connection(e.getKey(), now);
+            Connection c = connections.get(e.getKey(), now);
             if (c == null) {
+                nodeFailed(e.getKey(), "cannot connect", now);
                 e.getValue().forEach(this::buffered);
                 continue;
             }
@@ -351,52 +317,51 @@ final class BusPublisher {
                 }
                 sent.put(e.getKey(), c);
             } catch (JedisConnectionException ex) {
-                nodeFailed(e.getKey(), ex, now);
+                nodeFailed(e.getKey(), ex.getMessage(), now);
                 e.getValue().forEach(this::buffered);
             }
         }
+        return sent;
+    }
+
+    /** Reads a node's replies; true when some message left its queue. */
+    private boolean read(HostAndPort node, Connection c, List<Msg> msgs, long now) {
+        int expected = msgs.size();
+        for (Msg m : msgs) {
+            expected += m.askTarget != null ? 1 : 0;
+        }
+        List<Object> replies;
+        try {
+            replies = c.getMany(expected);
+        } catch (JedisConnectionException ex) {
+            nodeFailed(node, ex.getMessage(), now);
+            msgs.forEach(this::buffered); // in doubt: kept, sent again later (receivers drop copies)
+            return false;
+        }
         boolean progressed = false;
-        for (Map.Entry<HostAndPort, Connection> e : sent.entrySet()) {
-            List<Msg> msgs = byNode.get(e.getKey());
-            int expected = msgs.size();
-            for (Msg m : msgs) {
-                expected += m.askTarget != null ? 1 : 0;
+        List<Msg> fewer = new ArrayList<>();
+        int r = 0;
+        for (Msg m : msgs) {
+            if (m.askTarget != null) {
+                r++; // ASKING's +OK
             }
-            List<Object> replies;
-            try {
-                replies = e.getValue().getMany(expected);
-            } catch (JedisConnectionException ex) {
-                nodeFailed(e.getKey(), ex, now);
-                msgs.forEach(this::buffered); // in doubt: kept, sent again later (receivers drop copies)
+            Object reply = replies.get(r++);
+            if (reply instanceof JedisConnectionException ex) {
+                nodeFailed(node, ex.getMessage(), now);
+                buffered(m);
                 continue;
             }
-            int r = 0;
-            List<Msg> fewer = new ArrayList<>();
-            for (Msg m : msgs) {
-                if (m.askTarget != null) {
-                    r++; // ASKING's +OK
-                }
-                Object reply = replies.get(r++);
-                if (reply instanceof JedisConnectionException ex) {
-                    nodeFailed(e.getKey(), ex, now);
-                    buffered(m);
-                    continue;
-                }
-                Outcome o = answer(m, reply, now);
-                progressed |= o == Outcome.ACKED;
-                if (o == Outcome.FEWER) {
-                    fewer.add(m);
-                }
+            Outcome o = answer(m, reply, now);
+            progressed |= o == Outcome.ACKED;
+            if (o == Outcome.FEWER) {
+                fewer.add(m);
             }
-            if (!fewer.isEmpty()) {
-                progressed |= verify(e.getKey(), e.getValue(), fewer, now);
-            }
+        }
+        if (!fewer.isEmpty()) {
+            progressed |= verify(node, c, fewer, now);
         }
         return progressed;
     }
-
-    /** What became of a message after Redis answered. */
-    private enum Outcome { ACKED, KEPT, FEWER }
 
     /** Handles Redis's answer for {@code m}. */
     private Outcome answer(Msg m, Object reply, long now) {
@@ -405,52 +370,46 @@ final class BusPublisher {
             return Outcome.KEPT; // an earlier message of its channel is still queued: it is sent again after it
         }
         if (reply instanceof Long count) {
-            long[] before = receivers.get(m.channel);
-            boolean checked = m.resend || suspectUntil[sharded ? m.slot : 0] - now > 0;
-            if (checked) {
+            long before = receivers.expected(m.channel);
+            if (suspect(m, now)) {
                 if (m.holdSince == 0) {
                     m.holdSince = now;
                 }
-                boolean enough = before == null ? settled(m, now) : count >= before[0];
+                boolean enough = before < 0 ? settled(m, now) : count >= before;
                 if (!enough && now - m.holdSince < HOLD_NANOS) {
-                    m.retryAt = now + RETRY_NANOS;
+                    m.retryAt = now + RETRY_NANOS; // the receivers are not all back yet: again shortly
                     buffered(m);
                     return Outcome.KEPT;
                 }
                 if (!enough) {
-                    before[0] = count; // waited long enough: they left for good
+                    receivers.settle(m.channel, count, now); // waited long enough: they left for good
                 }
-            } else if (sharded && before != null && count < before[0]) {
+            } else if (sharded && before >= 0 && count < before) {
                 m.receivers = count; // fewer receivers: a node left the room, or this node was demoted
                 return Outcome.FEWER;
             }
-            if (before == null) {
-                receivers.put(m.channel, new long[] {count, now});
-            } else if (count >= before[0] || now - before[1] > LOWER_AFTER_NANOS) {
-                before[0] = count;
-                before[1] = now;
-            }
+            receivers.seen(m.channel, count, now);
             acked(q, m, now);
             return Outcome.ACKED;
         }
         if (reply instanceof JedisMovedDataException moved) {
             metrics.redis.redirections.labels("moved").inc();
             topology.moved(moved.getSlot(), moved.getTargetNode());
-            suspect(m.slot, now);
+            suspectUntil[m.slot] = now + SUSPECT_NANOS;
             m.askTarget = null;
             buffered(m);
             return Outcome.KEPT;
         }
         if (reply instanceof JedisAskDataException ask) {
             metrics.redis.redirections.labels("ask").inc();
-            suspect(m.slot, now);
+            suspectUntil[m.slot] = now + SUSPECT_NANOS;
             m.askTarget = ask.getTargetNode();
             buffered(m);
             return Outcome.KEPT;
         }
         String error = reply instanceof JedisDataException d ? d.getMessage() : String.valueOf(reply);
         if (transientError(error)) {
-            suspect(m.slot, now);
+            suspectUntil[m.slot] = now + SUSPECT_NANOS;
             topology.requestRefresh();
             m.retryAt = now + TimeUnit.MILLISECONDS.toNanos(100);
             m.askTarget = null;
@@ -468,6 +427,12 @@ final class BusPublisher {
         return Outcome.ACKED;
     }
 
+    static boolean transientError(String error) {
+        return error != null && (error.startsWith("CLUSTERDOWN") || error.startsWith("TRYAGAIN")
+                || error.startsWith("LOADING") || error.startsWith("MASTERDOWN") || error.startsWith("READONLY")
+                || error.startsWith("NOREPLICAS") || error.startsWith("BUSY"));
+    }
+
     /**
      * Some messages reached fewer receivers than before. A demoted primary (after a manual failover)
      * still accepts {@code SPUBLISH} and delivers it to nobody, so ask the node its role: a primary
@@ -481,7 +446,7 @@ final class BusPublisher {
             primary = role instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof byte[] b
                     && "master".equals(new String(b, StandardCharsets.UTF_8));
         } catch (JedisConnectionException e) {
-            nodeFailed(node, e, now);
+            nodeFailed(node, e.getMessage(), now);
             fewer.forEach(this::buffered);
             return false;
         } catch (JedisDataException e) {
@@ -491,7 +456,7 @@ final class BusPublisher {
             for (Msg m : fewer) {
                 ArrayDeque<Msg> q = queues.get(m.channel);
                 if (q != null && q.peek() == m) {
-                    receivers.put(m.channel, new long[] {m.receivers, now});
+                    receivers.settle(m.channel, m.receivers, now);
                     acked(q, m, now);
                 }
             }
@@ -500,13 +465,7 @@ final class BusPublisher {
         log.warn("redis bus: {} was demoted to replica; replaying its recent messages to the new primary", node);
         topology.requestRefresh();
         BusTopology.Snapshot snap = topology.snapshot();
-        IntPredicate slots = s -> node.equals(snap.owner(s));
-        for (int s = 0; s < suspectUntil.length; s++) {
-            if (slots.test(s)) {
-                suspectUntil[s] = now + SUSPECT_NANOS;
-            }
-        }
-        resendRecent(slots, now);
+        trouble(s -> node.equals(snap.owner(s)), now);
         for (Msg m : fewer) {
             m.resend = true;
             m.retryAt = now + RETRY_NANOS;
@@ -515,16 +474,9 @@ final class BusPublisher {
         return false;
     }
 
-    static boolean transientError(String error) {
-        return error != null && (error.startsWith("CLUSTERDOWN") || error.startsWith("TRYAGAIN")
-                || error.startsWith("LOADING") || error.startsWith("MASTERDOWN") || error.startsWith("READONLY")
-                || error.startsWith("NOREPLICAS") || error.startsWith("BUSY"));
-    }
-
     /** Without an earlier count to compare: the slot's node has answered for a while (subscribers had time to return). */
     private boolean settled(Msg m, long now) {
-        HostAndPort node = topology.snapshot().owner(sharded ? m.slot : 0);
-        Long since = node == null ? null : reachableSince.get(node);
+        Long since = connections.reachableSince(topology.snapshot().owner(m.slot));
         return since != null && now - since >= SETTLE_NANOS;
     }
 
@@ -542,35 +494,24 @@ final class BusPublisher {
         m.resend = false;
         m.askTarget = null;
         m.holdSince = 0;
-        m.ackedAt = now;
-        recent.addLast(m);
-        recentBytes += m.size;
-        trimRecent(now);
+        recent.add(m, now);
     }
 
-    private void trimRecent(long now) {
-        while (!recent.isEmpty() && (recentBytes > recentBudget || now - recent.peekFirst().ackedAt > RECENT_NANOS)) {
-            recentBytes -= recent.pollFirst().size;
-        }
-    }
-
-    /** Queues again, in front of their channels, what the slots' old primary acknowledged lately. */
-    private void resendRecent(IntPredicate slots, long now) {
-        trimRecent(now);
-        Map<String, List<Msg>> again = new LinkedHashMap<>();
-        for (Iterator<Msg> it = recent.iterator(); it.hasNext(); ) {
-            Msg m = it.next();
-            if (slots.test(sharded ? m.slot : 0)) {
-                it.remove();
-                recentBytes -= m.size;
-                again.computeIfAbsent(m.channel, k -> new ArrayList<>()).add(m);
+    /**
+     * Trouble on the slots {@code slots} accepts: suspect for a while, and what their node took lately
+     * is queued again in front of each channel's queue.
+     */
+    private void trouble(IntPredicate slots, long now) {
+        for (int s = 0; s < suspectUntil.length; s++) {
+            if (slots.test(s)) {
+                suspectUntil[s] = now + SUSPECT_NANOS;
             }
         }
-        for (Map.Entry<String, List<Msg>> e : again.entrySet()) {
+        for (Map.Entry<String, List<Msg>> e : recent.take(slots, now).entrySet()) {
             ArrayDeque<Msg> q = queues.computeIfAbsent(e.getKey(), k -> new ArrayDeque<>());
-            List<Msg> msgs = e.getValue();
-            for (int i = msgs.size() - 1; i >= 0; i--) {
-                Msg m = msgs.get(i);
+            List<Msg> again = e.getValue();
+            for (int i = again.size() - 1; i >= 0; i--) {
+                Msg m = again.get(i);
                 m.resend = true;
                 m.holdSince = 0;
                 m.retryAt = now;
@@ -580,8 +521,34 @@ final class BusPublisher {
         }
     }
 
-    private void suspect(int slot, long now) {
-        suspectUntil[sharded ? slot : 0] = now + SUSPECT_NANOS;
+    private void nodeFailed(HostAndPort node, String why, long now) {
+        if (connections.failed(node, now)) {
+            metrics.busErrors.labels("publisher").inc();
+            log.warn("redis bus publisher lost {} ({}); keeping messages for it (up to {} bytes)", node, why,
+                    Math.max(budget, 1 << 20));
+        }
+        up = false;
+        topology.requestRefresh();
+        BusTopology.Snapshot snap = topology.snapshot();
+        trouble(sharded ? s -> node.equals(snap.owner(s)) : s -> true, now);
+    }
+
+    /** Keeps a connection to every primary, so health reflects reachability before any publish. */
+    private void checkUp(long now) {
+        lastUpCheck = now;
+        recent.trim(now);
+        Set<HostAndPort> primaries = topology.snapshot().primaries();
+        connections.retain(primaries);
+        boolean all = !primaries.isEmpty();
+        for (HostAndPort node : primaries) {
+            if (connections.blocked(node, now)) {
+                all = false;
+            } else if (connections.get(node, now) == null) {
+                nodeFailed(node, "cannot connect", now);
+                all = false;
+            }
+        }
+        up = all && !connections.anyFailing();
     }
 
     private void buffered(Msg m) {
@@ -601,85 +568,6 @@ final class BusPublisher {
         }
         metrics.busDropped.inc(q.size());
         q.clear();
-    }
-
-    private boolean blocked(HostAndPort node, long now) {
-        long[] f = failing.get(node);
-        return f != null && f[0] - now > 0;
-    }
-
-    /** The connection to {@code node}, connecting if needed; null (and the node marked failing) when it cannot. */
-    private Connection connection(HostAndPort node, long now) {
-        Connection c = connections.get(node);
-        if (c != null && !c.isBroken()) {
-            return c;
-        }
-        close(c);
-        connections.remove(node);
-        try {
-            c = new Connection(node, config);
-        } catch (RuntimeException e) {
-            nodeFailed(node, e, now);
-            return null;
-        }
-        connections.put(node, c);
-        if (failing.remove(node) != null) {
-            log.info("redis bus publisher reaches {} again", node);
-        }
-        reachableSince.putIfAbsent(node, now);
-        failingNodes = failing.size();
-        return c;
-    }
-
-    /** While idle: keep a connection to every primary, so health reflects reachability before any publish. */
-    private void connectAll() {
-        long now = System.nanoTime();
-        Set<HostAndPort> primaries = topology.snapshot().primaries();
-        failing.keySet().retainAll(primaries); // a dead primary replaced by its replica is no concern any more
-        failingNodes = failing.size();
-        boolean all = !primaries.isEmpty();
-        for (HostAndPort node : primaries) {
-            if (!blocked(node, now)) {
-                all &= connection(node, now) != null;
-            } else {
-                all = false;
-            }
-        }
-        up = all && failing.isEmpty();
-    }
-
-    private void nodeFailed(HostAndPort node, RuntimeException e, long now) {
-        close(connections.remove(node));
-        reachableSince.remove(node);
-        long[] f = failing.get(node);
-        long backoff = f == null ? TimeUnit.MILLISECONDS.toNanos(100) : Math.min(f[1] * 2, TimeUnit.SECONDS.toNanos(1));
-        if (f == null) {
-            metrics.busErrors.labels("publisher").inc();
-            log.warn("redis bus publisher lost {} ({}); keeping messages for it (up to {} bytes)", node,
-                    e.getMessage(), budget);
-        }
-        failing.put(node, new long[] {now + backoff, backoff});
-        failingNodes = failing.size();
-        up = false;
-        topology.requestRefresh();
-        BusTopology.Snapshot snap = topology.snapshot();
-        IntPredicate slots = sharded ? s -> node.equals(snap.owner(s)) : s -> true;
-        for (int s = 0; s < suspectUntil.length; s++) {
-            if (slots.test(s)) {
-                suspectUntil[s] = now + SUSPECT_NANOS;
-            }
-        }
-        resendRecent(slots, now);
-    }
-
-    private static void close(Connection c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (RuntimeException ignored) {
-                // already broken
-            }
-        }
     }
 
     private static void sleep(long ms) {
