@@ -4,7 +4,6 @@ import dev.realtime.metrics.GatewayMetrics;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,11 +85,7 @@ public final class RedisBus implements Bus {
     private volatile boolean linksUp;
     private volatile boolean closed;
     // Control thread only.
-    private final Map<HostAndPort, PubSubLink> links = new HashMap<>();
-    /** Channel -> the node it is subscribed (or being subscribed) on. */
-    private final Map<String, HostAndPort> placed = new HashMap<>();
-    /** Channel -> the node it is moving away from: unsubscribed there once the new node confirms. */
-    private final Map<String, HostAndPort> leaving = new HashMap<>();
+    private final ChannelPlacement placement;
     private boolean reconcileWanted = true;
     private long lastRefreshNanos;
     private long lastPingNanos = System.nanoTime();
@@ -119,6 +114,7 @@ public final class RedisBus implements Bus {
         this.pingEveryMs = pingEveryMs;
         this.linkConfig = clientConfig(password, 5_000);
         this.publisher = new BusPublisher(topology, linkConfig, metrics, bufferBytes, "bus-redis-pub");
+        this.placement = new ChannelPlacement(topology, linkConfig, events);
     }
 
     /** A bus over one Redis server (or a primary with replicas behind one address). */
@@ -179,7 +175,11 @@ public final class RedisBus implements Bus {
     public void subscribe(String room) {
         if (rooms.add(room)) {
             confirmations.putIfAbsent(room, new CompletableFuture<>());
-            onControl(() -> place(channel(room)));
+            onControl(() -> {
+                if (!placement.place(channel(room))) {
+                    reconcileWanted = true; // placed once the topology is known
+                }
+            });
         }
     }
 
@@ -201,7 +201,11 @@ public final class RedisBus implements Bus {
         if (rooms.remove(room)) {
             confirmed(room); // nobody waits for a room this node left
             seen.forget(room);
-            onControl(() -> unplace(channel(room)));
+            onControl(() -> {
+                if (!rooms.contains(room)) { // not subscribed again meanwhile
+                    placement.unplace(channel(room));
+                }
+            });
         }
     }
 
@@ -275,11 +279,7 @@ public final class RedisBus implements Bus {
             }
             if (now - lastPingNanos >= TimeUnit.MILLISECONDS.toNanos(pingEveryMs)) {
                 lastPingNanos = now;
-                for (PubSubLink link : links.values()) {
-                    if (!link.ping(pingEveryMs)) {
-                        metrics.busErrors.labels("subscriber").inc();
-                    }
-                }
+                metrics.busErrors.labels("subscriber").inc(placement.ping(pingEveryMs));
             }
             updateHealth();
         } catch (RuntimeException e) {
@@ -289,15 +289,11 @@ public final class RedisBus implements Bus {
 
     private void updateHealth() {
         Set<HostAndPort> primaries = topology.snapshot().primaries();
-        boolean all = !primaries.isEmpty();
         for (HostAndPort p : primaries) {
-            PubSubLink link = links.get(p);
-            boolean up = link != null && link.up();
-            linkUp.put(p, up);
-            all &= up;
+            linkUp.put(p, placement.up(p));
         }
         linkUp.keySet().retainAll(primaries);
-        linksUp = all;
+        linksUp = placement.allUp(primaries);
     }
 
     /** Topology listener (control thread, inside refresh): move what the new map puts elsewhere. */
@@ -307,79 +303,15 @@ public final class RedisBus implements Bus {
         reconcile();
     }
 
-    /** Control thread: every wanted channel subscribed on the node that serves it; links for every primary. */
+    /** Control thread: every wanted channel subscribed on the node that serves it. */
     private void reconcile() {
         reconcileWanted = false;
-        BusTopology.Snapshot snap = topology.snapshot();
-        for (HostAndPort p : snap.primaries()) {
-            link(p);
-        }
         List<String> wanted = new ArrayList<>(rooms.size() + 1);
         wanted.add(nodeChannel);
         for (String room : rooms) {
             wanted.add(channel(room));
         }
-        Map<HostAndPort, List<byte[]>> subscribe = new HashMap<>();
-        for (String ch : wanted) {
-            byte[] bytes = bytes(ch);
-            HostAndPort owner = snap.owner(topology.slot(bytes));
-            HostAndPort at = placed.get(ch);
-            if (owner == null || owner.equals(at)) {
-                continue;
-            }
-            if (owner.equals(leaving.get(ch))) {
-                leaving.remove(ch); // back where it was: still subscribed there
-            } else if (at != null && links.containsKey(at) && links.get(at).up()) {
-                leaving.put(ch, at); // make before break: a copy from both is dropped, a gap would be a loss
-            }
-            placed.put(ch, owner);
-            subscribe.computeIfAbsent(owner, k -> new ArrayList<>()).add(bytes);
-        }
-        subscribe.forEach((node, channels) -> link(node).subscribe(channels));
-        // Links to nodes that serve nothing any more (a demoted or removed primary).
-        links.entrySet().removeIf(e -> {
-            if (!snap.primaries().contains(e.getKey()) && !placed.containsValue(e.getKey())
-                    && !leaving.containsValue(e.getKey())) {
-                e.getValue().close();
-                return true;
-            }
-            return false;
-        });
-    }
-
-    /** Control thread: subscribe {@code channel} where it lives now. */
-    private void place(String channel) {
-        byte[] bytes = bytes(channel);
-        HostAndPort owner = topology.snapshot().owner(topology.slot(bytes));
-        if (owner == null) {
-            reconcileWanted = true; // placed once the topology is known
-            return;
-        }
-        if (owner.equals(placed.get(channel))) {
-            return;
-        }
-        placed.put(channel, owner);
-        link(owner).subscribe(List.of(bytes));
-    }
-
-    /** Control thread. */
-    private void unplace(String channel) {
-        if (rooms.contains(channel.substring(roomPrefix.length()))) {
-            return; // subscribed again meanwhile
-        }
-        HostAndPort at = placed.remove(channel);
-        if (at != null && links.containsKey(at)) {
-            links.get(at).unsubscribe(bytes(channel));
-        }
-        HostAndPort old = leaving.remove(channel);
-        if (old != null && links.containsKey(old)) {
-            links.get(old).unsubscribe(bytes(channel));
-        }
-    }
-
-    private PubSubLink link(HostAndPort node) {
-        return links.computeIfAbsent(node, n -> new PubSubLink(n, linkConfig, topology.sharded(), events,
-                topology.sharded() ? "bus-redis-sub-" + n.getPort() : "bus-redis-sub").start());
+        placement.reconcile(wanted);
     }
 
     private boolean wanted(String channel) {
@@ -399,13 +331,7 @@ public final class RedisBus implements Bus {
                 log.info("redis bus connected to {}", link.node());
             }
             onControl(() -> {
-                List<byte[]> channels = new ArrayList<>();
-                placed.forEach((ch, node) -> {
-                    if (node.equals(link.node())) {
-                        channels.add(bytes(ch));
-                    }
-                });
-                link.subscribe(channels);
+                placement.connected(link);
                 updateHealth();
             });
         }
@@ -425,27 +351,15 @@ public final class RedisBus implements Bus {
             if (name.startsWith(roomPrefix)) {
                 confirmed(name.substring(roomPrefix.length()));
             }
-            onControl(() -> {
-                HostAndPort old = leaving.get(name);
-                if (old != null && link.node().equals(placed.get(name)) && !old.equals(link.node())) {
-                    leaving.remove(name);
-                    PubSubLink l = links.get(old);
-                    if (l != null) {
-                        l.unsubscribe(channel);
-                    }
-                }
-            });
+            onControl(() -> placement.confirmed(link, name));
         }
 
         @Override
         public void unsubscribed(PubSubLink link, byte[] channel) {
             String name = new String(channel, StandardCharsets.UTF_8);
             onControl(() -> {
-                if (link.node().equals(leaving.get(name))) {
-                    leaving.remove(name);
-                } else if (wanted(name) && link.node().equals(placed.get(name))) {
+                if (placement.ended(link, name, wanted(name))) {
                     // Not asked for: the slot left this node (migrated, or the node was demoted).
-                    placed.remove(name);
                     topology.requestRefresh();
                     reconcileWanted = true;
                 }
@@ -485,15 +399,14 @@ public final class RedisBus implements Bus {
                 metrics.redis.redirections.labels("moved").inc();
                 topology.moved(moved.getSlot(), moved.getTargetNode());
                 onControl(() -> {
-                    placed.entrySet().removeIf(e -> e.getValue().equals(link.node())
-                            && topology.slot(bytes(e.getKey())) == moved.getSlot());
+                    placement.refusedBy(link, moved.getSlot());
                     reconcileWanted = true;
                 });
             } else {
                 log.debug("redis bus subscriber on {} refused: {}", link.node(), error.getMessage());
                 topology.requestRefresh();
                 onControl(() -> {
-                    placed.values().removeIf(node -> node.equals(link.node()));
+                    placement.refusedBy(link, -1);
                     reconcileWanted = true;
                 });
             }
@@ -521,8 +434,7 @@ public final class RedisBus implements Bus {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        links.values().forEach(PubSubLink::close);
-        links.clear();
+        placement.closeAll();
         topology.close();
         linksUp = false;
     }
