@@ -7,7 +7,6 @@ import redis.clients.jedis.CommandObject;
 import redis.clients.jedis.ClusterCommandObjects;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.UnifiedJedis;
@@ -51,18 +50,8 @@ public final class RedisClusterClient {
      */
     public static UnifiedJedis create(Set<HostAndPort> seeds, String password, int maxConnections,
                                       Consumer<String> onRedirect) {
-        DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(2000).socketTimeoutMillis(2000).clientName("realtime-store");
-        if (password != null) {
-            client.password(password);
-        }
-        ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        pool.setMaxTotal(maxConnections);
-        pool.setMaxIdle(maxConnections);
-        pool.setMaxWait(Duration.ofSeconds(2));
-        pool.setBlockWhenExhausted(true);
-        pool.setTestWhileIdle(true);
-        return new UnifiedJedis(new LazyExecutor(Set.copyOf(seeds), client.build(), pool, onRedirect), null,
+        return new UnifiedJedis(new LazyExecutor(Set.copyOf(seeds), RedisSupport.clientConfig(password),
+                RedisSupport.poolConfig(maxConnections), onRedirect), null,
                 new ClusterCommandObjects());
     }
 

@@ -36,18 +36,28 @@ final class RedisSupport {
      * connection. None of the stores uses blocking commands.
      */
     static JedisPooled pool(HostAndPort address, String password, int maxConnections) {
+        return new JedisPooled(address, clientConfig(password), poolConfig(maxConnections));
+    }
+
+    /** 2 s to connect and per command, named {@code realtime-store}. */
+    static DefaultJedisClientConfig clientConfig(String password) {
         DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(2000).socketTimeoutMillis(2000).clientName("realtime-store");
         if (password != null) {
             client.password(password);
         }
+        return client.build();
+    }
+
+    /** Up to {@code maxConnections}, 2 s to borrow one, idle ones tested. */
+    static ConnectionPoolConfig poolConfig(int maxConnections) {
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(maxConnections);
         pool.setMaxIdle(maxConnections);
         pool.setMaxWait(Duration.ofSeconds(2));
         pool.setBlockWhenExhausted(true);
         pool.setTestWhileIdle(true);
-        return new JedisPooled(address, client.build(), pool);
+        return pool;
     }
 
     /** Runs one Redis interaction, turning any Jedis failure into {@link StoreUnavailableException}. */

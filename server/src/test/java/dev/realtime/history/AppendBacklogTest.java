@@ -8,15 +8,10 @@ import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.protocol.Payload;
 import dev.realtime.protocol.ServerMessage;
 import dev.realtime.room.RoomJournal;
-import dev.realtime.store.HistoryStore;
-import dev.realtime.store.InMemoryHistoryStore;
-import dev.realtime.store.StoreUnavailableException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -26,52 +21,6 @@ import org.junit.jupiter.api.Test;
  * counted when lost.
  */
 class AppendBacklogTest {
-
-    /** An in-memory store that can be switched off. */
-    private static final class SwitchableStore implements HistoryStore {
-        final HistoryStore real = new InMemoryHistoryStore(1000, Duration.ofMinutes(1));
-        final AtomicBoolean down = new AtomicBoolean();
-
-        private void check() {
-            if (down.get()) {
-                throw new StoreUnavailableException("down", null);
-            }
-        }
-
-        @Override
-        public Appended append(String room, byte[] event) {
-            check();
-            return real.append(room, event);
-        }
-
-        @Override
-        public Recovery since(String room, String epoch, long offset, int limit) {
-            check();
-            return real.since(room, epoch, offset, limit);
-        }
-
-        @Override
-        public List<Entry> latest(String room, int limit) {
-            check();
-            return real.latest(room, limit);
-        }
-
-        @Override
-        public Appended head(String room) {
-            check();
-            return real.head(room);
-        }
-
-        @Override
-        public void clear(String room) {
-            real.clear(room);
-        }
-
-        @Override
-        public int capacity() {
-            return real.capacity();
-        }
-    }
 
     private static ServerMessage.Event event(String name) {
         return new ServerMessage.Event("r", name, Payload.json("1"), null, null);
@@ -97,7 +46,7 @@ class AppendBacklogTest {
 
     @Test
     void appendsDuringAnOutageAreWrittenInOrderBeforeTheNextOne() {
-        SwitchableStore store = new SwitchableStore();
+        SwitchableHistoryStore store = new SwitchableHistoryStore(1000);
         GatewayMetrics metrics = new GatewayMetrics();
         StoreJournal journal = new StoreJournal(store, metrics, 2, "t", 1 << 20);
         try {
@@ -137,7 +86,7 @@ class AppendBacklogTest {
 
     @Test
     void keptAppendsAreWrittenWithoutANewPublish() throws Exception {
-        SwitchableStore store = new SwitchableStore();
+        SwitchableHistoryStore store = new SwitchableHistoryStore(1000);
         GatewayMetrics metrics = new GatewayMetrics();
         StoreJournal journal = new StoreJournal(store, metrics, 2, "t", 1 << 20);
         try {
@@ -156,7 +105,7 @@ class AppendBacklogTest {
 
     @Test
     void aReadWritesTheKeptAppendsOfItsLaneFirst() {
-        SwitchableStore store = new SwitchableStore();
+        SwitchableHistoryStore store = new SwitchableHistoryStore(1000);
         StoreJournal journal = new StoreJournal(store, new GatewayMetrics(), 1, "t", 1 << 20);
         try {
             store.down.set(true);
@@ -180,7 +129,7 @@ class AppendBacklogTest {
 
     @Test
     void theBudgetBoundsTheBacklogAndLossesAreCounted() {
-        SwitchableStore store = new SwitchableStore();
+        SwitchableHistoryStore store = new SwitchableHistoryStore(1000);
         GatewayMetrics metrics = new GatewayMetrics();
         StoreJournal journal = new StoreJournal(store, metrics, 1, "t", 10_000);
         store.down.set(true);
