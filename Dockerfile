@@ -3,6 +3,9 @@
 # Realtime Gateway container image.
 #
 #   docker build -t realtime-gateway .
+#
+# Needs BuildKit (RUN --mount=type=cache below): the default builder of Docker Engine 23+ and of
+# `docker compose` v2. With an older engine: DOCKER_BUILDKIT=1 docker build -t realtime-gateway .
 #   docker run --rm -p 8080:8080 -e JWT_SECRET=... -e INTERNAL_API_KEY=... realtime-gateway
 #
 # Every setting is an environment variable (docs/configuration.md). JVM flags go in JAVA_OPTS.

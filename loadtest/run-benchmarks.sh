@@ -7,15 +7,26 @@
 #   loadtest/run-benchmarks.sh w1 w3      # a subset
 #   loadtest/run-benchmarks.sh w5         # two nodes over Redis (about 4 minutes; needs redis-server)
 #   loadtest/run-benchmarks.sh w5ref      # W5's ladders on one node, without and with Redis (7 minutes)
-#   loadtest/run-benchmarks.sh w6         # W5 over a 3-primary Redis Cluster (REDIS_MODE=cluster; ~4 minutes)
-#   loadtest/run-benchmarks.sh failover   # W6 traffic, a primary killed mid-run: blackout, loss, duplicates
+#   loadtest/run-benchmarks.sh w6         # seed 004 live video: 10,000 viewers, chat 50/s, 100 joins/s (1 minute)
+#   loadtest/run-benchmarks.sh w6cluster  # the same over two nodes and Redis (needs redis-server)
+#   loadtest/run-benchmarks.sh w8         # quiz matchmaking + matches: 1 node, 1 node on Redis, 2 nodes (about 3 minutes)
+#   loadtest/run-benchmarks.sh compare    # W1 and W2 on four servers side by side (about 40 minutes):
+#                                         # our native JSON, our Socket.IO endpoint, socket.io 4.8 (Node)
+#                                         # and netty-socketio 2.0.14, each alone on SERVER_CORE
+#   loadtest/run-benchmarks.sh w9         # W5 over a 3-primary Redis Cluster (REDIS_MODE=cluster; ~4 minutes)
+#   loadtest/run-benchmarks.sh failover   # W9 traffic, a primary killed mid-run: blackout, loss, duplicates
 #   loadtest/run-benchmarks.sh scale      # 1..4 nodes over a 3-shard cluster, 20,000 connections spread
 #
-# W6/failover/scale start a Redis Cluster (3 primaries + 3 replicas, `redis-cli --cluster create`,
+# W9/failover/scale start a Redis Cluster (3 primaries + 3 replicas, `redis-cli --cluster create`,
 # cluster-node-timeout CLUSTER_NODE_TIMEOUT ms, default 2000) pinned to REDIS_CORES (default
 # SERVER_CORE). scale starts SCALE_NODES nodes (default "1 2 3 4"), node i pinned to the i-th entry of
 # NODE_CORES (default: all on SERVER_CORE), SCALE_CONNECTIONS (20000) over SCALE_ROOMS (1000) rooms at
 # SCALE_RATE (2000) messages/s for SCALE_DURATION (20) s, NODE_HEAP (2g) each.
+#
+# compare needs node/npm (the socket.io peer is installed with npm ci) and builds the
+# netty-socketio peer (a standalone pom, not part of the reactor). Rates: COMPARE_RATES_W1 and
+# COMPARE_RATES_W2 (messages/s; the first is the equal-rate point, 20k deliveries/s), rest a ladder;
+# COMPARE_W1_CONNECTIONS and COMPARE_W2_ROOMS shrink the workloads for a quick check that it all runs.
 #
 # W5 starts redis-server and two nodes (NODE_ID a and b on PORT and PORT+1, REDIS_URL set), all
 # three pinned to SERVER_CORE: the cluster gets the same one core the single node of W1 had, and
@@ -61,8 +72,11 @@ PIDS=""
 # $1 log name, $2 port, rest: extra environment (NODE_ID=..., REDIS_URL=...); prints nothing, sets LAST_PID
 launch_node() {
   local name=$1 port=$2; shift 2
+  # PRESENCE_EVENTS_MAX_MEMBERS=0: the harness's joins are not announced (W1-W5 stay comparable with
+  # runs before presence events existed; W6's rooms are above the default limit in steady state).
   env JWT_SECRET="$SECRET" PORT="$port" HOST=127.0.0.1 IO_THREADS=1 ROOM_SHARDS=1 \
       RATE_LIMIT_MAX_MESSAGES=10000000 RATE_LIMIT_MAX_CONNECTIONS=0 WS_MAX_CONNECTIONS=1000000 \
+      PRESENCE_EVENTS_MAX_MEMBERS=0 \
       WS_PING_INTERVAL=600000 WS_PING_TIMEOUT=600000 "$@" \
       taskset -c "${NODE_CORE:-$SERVER_CORE}" java -Xms"${NODE_HEAP:-2g}" -Xmx"${NODE_HEAP:-2g}" -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=1g \
       -XX:ActiveProcessorCount=1 -Dio.netty.leakDetection.level=disabled \
@@ -211,6 +225,34 @@ start_cluster_nodes() {
 start_cluster3() {
   start_cluster_nodes "$1" 2
 }
+# compare: the peers of loadtest/peers/ ($1 log name); each sets SPID and URLS like start_server.
+PEER_NODE_DIR="$ROOT/loadtest/peers/socketio-node"
+PEER_NSIO_JAR="$ROOT/loadtest/peers/netty-socketio/target/netty-socketio-peer.jar"
+start_peer_node() {
+  stop_server
+  env PORT="$PORT" JWT_SECRET="$SECRET" PING_INTERVAL=600000 PING_TIMEOUT=600000 \
+    taskset -c "$SERVER_CORE" node "$PEER_NODE_DIR/server.js" > "$OUT/server-$1.log" 2>&1 &
+  SPID=$!; PIDS="$SPID"; URLS="ws://127.0.0.1:$PORT/socket.io/"
+  wait_ready "$PORT" "$1"
+}
+start_peer_nsio() {
+  stop_server
+  env PORT="$PORT" JWT_SECRET="$SECRET" PING_INTERVAL=600000 PING_TIMEOUT=600000 WORKER_THREADS=1 \
+    taskset -c "$SERVER_CORE" java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:ActiveProcessorCount=1 \
+    -Dio.netty.leakDetection.level=disabled -jar "$PEER_NSIO_JAR" > "$OUT/server-$1.log" 2>&1 &
+  SPID=$!; PIDS="$SPID"; URLS="ws://127.0.0.1:$PORT/socket.io/"
+  # netty-socketio has no health route: wait for its port
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/socket.io/?EIO=4&transport=polling" && return 0
+    sleep 0.2
+  done
+  echo "netty-socketio peer did not start; see $OUT/server-$1.log" >&2; exit 1
+}
+# our node, serving both endpoints: native JSON on /ws, Socket.IO on /socket.io/
+start_gateway_sio() {
+  start_server "$1"
+  URLS="ws://127.0.0.1:$PORT/socket.io/"
+}
 trap 'stop_server; rm -f "$SERVER_JAR" "$HARNESS_JAR"' EXIT
 
 harness() {
@@ -265,6 +307,132 @@ print(" | ".join(out))
 PY
 }
 
+# One line per W6 run: chat deliveries, latency, and what the viewer counts cost.
+video_summary() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+if "aborted" in r:
+    print("aborted:", r["aborted"]); sys.exit(0)
+l = r["latencyMs"]
+print(" | ".join([f'viewers {r["viewers"]} chat {r["chatRate"]}/s churn {r["churnJoinsPerSec"]} joins/s',
+    f'deliveries/s {r["deliveriesPerSec"]:.0f}', f'p50 {l["p50"]} p99 {l["p99"]} p99.9 {l["p999"]} max {l["max"]} ms',
+    f'lost {r["lost"]} dup {r["duplicates"]}', f'count events/s {r["countEventsPerSec"]}',
+    f'server CPU {r.get("serverCpuSeconds")} s, counting {r.get("viewerCountCpuSeconds")} s '
+    f'({r.get("viewerCountCpuPercentOfServer")} %)', f'harness {r["harnessCpuUtilization"]:.0%}',
+    f'errors {r["errors"]}' if r["errors"] else "no errors"]))
+PY
+}
+
+# W6: seed 004's live stream; $1 name. W6_VIEWERS (default 10000), W6_CHAT (50 msg/s), W6_CHURN (100 joins/s).
+video_run() {
+  local name=$1 viewers=${W6_VIEWERS:-10000} chat=${W6_CHAT:-50} churn=${W6_CHURN:-100}
+  "${START:-start_server}" "$name"
+  harness video --connections "$viewers" --rate "$chat" --churn "$churn" --duration 8 --warmup 4 \
+    --out "$OUT/$name-warmup.json" > "$OUT/$name-warmup.txt" || true
+  harness video --connections "$viewers" --rate "$chat" --churn "$churn" --duration "$DURATION" --warmup 3 \
+    --out "$OUT/$name.json" > "$OUT/$name.txt" || true
+  video_summary "$OUT/$name.json"
+  stop_server
+}
+
+# One line per quiz run (W8).
+quiz_summary() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+if "aborted" in r:
+    print("aborted:", r["aborted"]); sys.exit(0)
+f, s = r["matchFoundAfterSecondJoinMs"], r["stateUpdateAfterSubmitMs"]
+out = [f'matches/s {r["matchesPerSec"]}', f'match:found p50/p99 {f["p50"]}/{f["p99"]} ms',
+       f'stateUpdate p50/p99 {s["p50"]}/{s["p99"]} ms', f'server CPU ms/match {r.get("serverCpuMillisPerMatch")}',
+       f'harness {r["harnessCpuUtilization"]:.0%}']
+if r["errors"]:
+    out.append(f'errors {r["errors"]}')
+print(" | ".join(out))
+PY
+}
+
+# quiz run: $1 name, $2 start function, $3 players, $4 think ms. An untimed warm-up run first.
+quiz_run() {
+  local name=$1 start=$2 players=$3 think=$4
+  "$start" "$name"
+  harness quiz --connections "$players" --think-ms "$think" --duration 10 --warmup 5 \
+    --out "$OUT/$name-warmup.json" > "$OUT/$name-warmup.txt" || true
+  echo "== $name: $players players, think $think ms"
+  harness quiz --connections "$players" --think-ms "$think" --duration "$DURATION" --warmup 3 \
+    --out "$OUT/$name.json" > "$OUT/$name.txt" || true
+  quiz_summary "$OUT/$name.json"
+  stop_server
+}
+
+# One compare run: $1 server kind, $2 name, $3 connections, $4 rooms, $5 publishers, $6 rate.
+compare_run() {
+  local kind=$1 name=$2 conns=$3 rooms=$4 pubs=$5 rate=$6 proto=native
+  case "$kind" in
+    native) start_server "$name" ;;
+    sio) start_gateway_sio "$name"; proto=socketio ;;
+    socketio-node) start_peer_node "$name"; proto=socketio ;;
+    netty-socketio) start_peer_nsio "$name"; proto=socketio ;;
+  esac
+  harness fanout --protocol "$proto" --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" \
+    --duration 6 --warmup 3 --out "$OUT/$name-warmup.json" > "$OUT/$name-warmup.txt" 2>&1 || true
+  local f="$OUT/$name.json"
+  harness fanout --protocol "$proto" --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" \
+    --duration "$DURATION" --warmup 3 --out "$f" > "${f%.json}.txt" 2>&1 || true
+  stop_server
+  echo "== $name: $(compare_line "$f")"
+  clean "$f" > /dev/null
+}
+compare_line() {
+  python3 - "$1" <<'PY'
+import json, sys
+try:
+    r = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("no result:", e); sys.exit(0)
+if "aborted" in r:
+    print("aborted:", r["aborted"]); sys.exit(0)
+l = r["latencyMs"]
+print(f'deliveries/s {r["deliveriesPerSec"]:.0f} | CPU s/M deliveries user {r.get("serverCpuUserSecondsPerMillionDeliveries")} '
+      f'system {r.get("serverCpuSystemSecondsPerMillionDeliveries")} | p50 {l["p50"]} p99 {l["p99"]} ms | lost {r["lost"]} dup {r["duplicates"]}')
+PY
+}
+# compare: every rate of a workload on the four servers in turn (alternating, so drift hits all
+# alike); each server climbs its own ladder until not clean, so "highest clean rate" is per server.
+compare() {
+  local w=$1 conns=$2 rooms=$3 pubs=$4; shift 4
+  local kinds=(native sio socketio-node netty-socketio)
+  declare -A done_kind=()
+  for rate in "$@"; do
+    for kind in "${kinds[@]}"; do
+      [ -n "${done_kind[$kind]:-}" ] && continue
+      compare_run "$kind" "compare-$w-$kind-rate$rate" "$conns" "$rooms" "$pubs" "$rate" || done_kind[$kind]=1
+    done
+  done
+}
+compare_table() {
+  python3 - "$OUT" <<'PY'
+import glob, json, os, re, sys
+rows = []
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "compare-*-rate*.json"))):
+    if f.endswith("-warmup.json"):
+        continue
+    m = re.match(r"compare-(w\d)-(.+)-rate(\d+)\.json", os.path.basename(f))
+    r = json.load(open(f))
+    if "aborted" in r:
+        rows.append((m[1], m[2], int(m[3]), "aborted", "", "", "", "")); continue
+    l = r["latencyMs"]
+    rows.append((m[1], m[2], int(m[3]), f'{r["deliveriesPerSec"]:.0f}', r.get("serverCpuUserSecondsPerMillionDeliveries"),
+                 r.get("serverCpuSystemSecondsPerMillionDeliveries"), l["p99"], r["lost"]))
+print("| workload | server | msg/s | deliveries/s | CPU user s/M del. | CPU system s/M del. | p99 ms | lost |")
+print("|---|---|---|---|---|---|---|---|")
+order = {"native": 0, "sio": 1, "socketio-node": 2, "netty-socketio": 3}
+for row in sorted(rows, key=lambda x: (x[0], x[2], order.get(x[1], 9))):
+    print("| " + " | ".join(str(c) for c in row) + " |")
+PY
+}
+
 # fanout ladder: raise the rate until not clean; $1 name, $2 connections, $3 rooms, $4 publishers, rest rates.
 # START=start_cluster runs it against the two-node cluster (W5).
 ladder() {
@@ -277,7 +445,7 @@ ladder() {
     echo "== $name rate $rate msg/s"
     harness fanout --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" \
       --duration "$DURATION" --warmup 3 --out "$f" > "${f%.json}.txt" || true
-    if [[ $name == w5* || $name == w6* ]]; then
+    if [[ $name == w5* || $name == w9* ]]; then
       summary "$f"
     else
       grep -E "deliveriesPerSec|lost|p50|p99 |serverCpuSecondsPer" "${f%.json}.txt" | tr -s ' ' | paste -sd' '
@@ -331,13 +499,41 @@ for w in "${WORKLOADS[@]}"; do
       START=start_redis_node ladder w5ref-1node-redis-rooms 10000 1000 1000 1000 2000 3000 5000
       ;;
     w6)
+      video_run w6
+      ;;
+    w6cluster)
+      command -v "$REDIS_SERVER" > /dev/null || { echo "w6cluster needs redis-server (apt-get install redis-server)" >&2; exit 2; }
+      START=start_cluster video_run w6-cluster
+      ;;
+    w8)
+      # Quiz: players queue for 1v1_rapid_quiz and play whole 5-question matches, then queue again.
+      # Think 0: as fast as the server lets them (throughput); think 1000: human-like pace (latency).
+      command -v "$REDIS_SERVER" > /dev/null || { echo "w8 needs redis-server (apt-get install redis-server)" >&2; exit 2; }
+      quiz_run w8-1node start_server 1000 0
+      quiz_run w8-1node-redis start_redis_node 1000 0
+      quiz_run w8-2nodes start_cluster 1000 0
+      quiz_run w8-2nodes-think start_cluster 10000 1000
+      ;;
+    compare)
+      command -v node > /dev/null || { echo "compare needs node and npm" >&2; exit 2; }
+      [ -d "$PEER_NODE_DIR/node_modules" ] || npm ci --prefix "$PEER_NODE_DIR" --no-audit --no-fund
+      [ -f "$PEER_NSIO_JAR" ] || mvn -B -q -f "$ROOT/loadtest/peers/netty-socketio/pom.xml" package
+      # W1: 1,000 members in one room (20 msg/s = 20k deliveries/s), W2: 1,000 rooms x 10 (2,000 msg/s = 20k/s)
+      # shellcheck disable=SC2086
+      W2_ROOMS=${COMPARE_W2_ROOMS:-1000}
+      compare w1 "${COMPARE_W1_CONNECTIONS:-1000}" 1 1 ${COMPARE_RATES_W1:-20 50 100 200 300 500 800 1200}
+      # shellcheck disable=SC2086
+      compare w2 $((W2_ROOMS * 10)) "$W2_ROOMS" "$W2_ROOMS" ${COMPARE_RATES_W2:-2000 5000 10000 20000 30000 50000}
+      compare_table | tee "$OUT/compare-table.md"
+      ;;
+    w9)
       # W5 over a Redis Cluster of 3 primaries (+3 replicas): sharded pub/sub, stores by hash tag.
-      command -v "$REDIS_SERVER" > /dev/null || { echo "w6 needs redis-server" >&2; exit 2; }
-      START=start_cluster3 ladder w6-1k 1000 1 1 50 100 200 300 500 800
-      START=start_cluster3 ladder w6-rooms 10000 1000 1000 1000 2000 3000 5000
+      command -v "$REDIS_SERVER" > /dev/null || { echo "w9 needs redis-server" >&2; exit 2; }
+      START=start_cluster3 ladder w9-1k 1000 1 1 50 100 200 300 500 800
+      START=start_cluster3 ladder w9-rooms 10000 1000 1000 1000 2000 3000 5000
       ;;
     failover)
-      # W6's 1,000 rooms at a fixed rate; the primary serving slot 0 is killed FAILOVER_AFTER s in.
+      # W9's 1,000 rooms at a fixed rate; the primary serving slot 0 is killed FAILOVER_AFTER s in.
       # Its replica takes over after cluster-node-timeout; nothing may be lost or duplicated, and
       # failover.firstCrossNodeDeliveryAfterKillMsMax is the time from its death to the first
       # delivery through its replica.
@@ -373,7 +569,7 @@ PY2
         stop_server
       done
       ;;
-    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 failover scale)" >&2; exit 2 ;;
+    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster w8 compare w9 failover scale)" >&2; exit 2 ;;
   esac
 done
 echo "done: $OUT"

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 final class SessionRecovery {
     private static final Logger log = LoggerFactory.getLogger(SessionRecovery.class);
     static final String AUTH_EXPIRING = "auth:expiring";
+    static final String ROOM_LEFT = "room:left";
 
     private final ClientCore core;
     private final RoomTracker rooms;
@@ -40,6 +41,13 @@ final class SessionRecovery {
         rooms.observe(e);
         if (e.room() == null && AUTH_EXPIRING.equals(e.event())) {
             refreshToken(conn);
+        } else if (e.room() == null && ROOM_LEFT.equals(e.event()) && e.data() != null && e.data().isJson()) {
+            // The server took the connection out of a room (a refreshed token no longer grants it):
+            // do not rejoin it after a reconnect.
+            String room = core.mapper.toNode(e.data()).path("room").asText(null);
+            if (room != null) {
+                rooms.forget(room);
+            }
         }
     }
 

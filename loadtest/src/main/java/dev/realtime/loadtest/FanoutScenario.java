@@ -134,6 +134,7 @@ final class FanoutScenario {
             }
             double[] cpuByNode0 = server.cpuSecondsByNode();
             double cpu0 = server.cpuSeconds();
+            double[] split0 = server.cpuSplit();
             double redis0 = Limits.cpuSeconds(o.redisPid());
             double[] shards0 = cpuOf(o.redisPids());
             double self0 = Limits.cpuSeconds(ProcessHandle.current().pid());
@@ -149,6 +150,7 @@ final class FanoutScenario {
             }
             drain(stats, 15);
             double cpu1 = server.cpuSeconds();
+            double[] split1 = server.cpuSplit();
             double[] cpuByNode1 = server.cpuSecondsByNode();
             double redis1 = Limits.cpuSeconds(o.redisPid());
             double[] shards1 = cpuOf(o.redisPids());
@@ -174,6 +176,11 @@ final class FanoutScenario {
                 report.put("serverCpuSeconds", Report.round(cpu, 2))
                         .put("serverCpuSecondsPerMillionDeliveries", delivered == 0 ? null
                                 : Report.round(cpu / (delivered / 1e6), 3));
+                if (split0 != null && split1 != null && delivered > 0) {
+                    // user (the server's own work) and system (the kernel's socket I/O) apart
+                    report.put("serverCpuUserSecondsPerMillionDeliveries", Report.round((split1[0] - split0[0]) / (delivered / 1e6), 3))
+                            .put("serverCpuSystemSecondsPerMillionDeliveries", Report.round((split1[1] - split0[1]) / (delivered / 1e6), 3));
+                }
                 if (nodes > 1) {
                     double[] byNode = new double[nodes];
                     for (int n = 0; n < nodes; n++) {
@@ -303,10 +310,7 @@ final class FanoutScenario {
             if (intended - end >= 0) {
                 return;
             }
-            long wait = intended - System.nanoTime();
-            if (wait > 20_000) {
-                LockSupport.parkNanos(wait - 10_000);
-            }
+            waitUntil(intended);
             int r = (int) (i % members.length);
             Channel ch = pubs[r % publishers];
             if (!ch.isActive()) {
@@ -320,20 +324,37 @@ final class FanoutScenario {
         }
     }
 
+    /** Parks until about {@code nanoTime} (open-loop pacing: never later than due, spinning the last 10 µs). */
+    static void waitUntil(long nanoTime) {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 20_000) {
+            LockSupport.parkNanos(wait - 10_000);
+        }
+    }
+
     /** Waits until every expected delivery arrived, or nothing arrived for 3 s, or {@code maxSeconds}. */
     static void drain(Stats stats, int maxSeconds) throws InterruptedException {
+        awaitCount(() -> stats.delivered.sum() - stats.duplicates.sum(), stats.expected::sum, maxSeconds, 3);
+    }
+
+    /**
+     * Waits until {@code got} reaches {@code want}, or {@code got} did not move for {@code quietSeconds},
+     * or {@code maxSeconds} passed.
+     */
+    static void awaitCount(java.util.function.LongSupplier got, java.util.function.LongSupplier want, int maxSeconds,
+                           int quietSeconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
         long last = -1;
         long lastChange = System.nanoTime();
         while (System.nanoTime() < deadline) {
-            long unique = stats.delivered.sum() - stats.duplicates.sum();
-            if (unique >= stats.expected.sum()) {
+            long now = got.getAsLong();
+            if (now >= want.getAsLong()) {
                 return;
             }
-            if (unique != last) {
-                last = unique;
+            if (now != last) {
+                last = now;
                 lastChange = System.nanoTime();
-            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(3)) {
+            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(quietSeconds)) {
                 return;
             }
             TimeUnit.MILLISECONDS.sleep(50);

@@ -50,6 +50,20 @@ final class Limits {
         }
     }
 
+    /** User and system CPU seconds of {@code pid} so far, {@code [user, system]}, or null. */
+    static double[] cpuSecondsSplit(long pid) {
+        if (pid <= 0) {
+            return null;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new double[] {Long.parseLong(f[11]) / 100.0, Long.parseLong(f[12]) / 100.0};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /**
      * Machine-wide idle CPU seconds (idle + iowait of the first line of {@code /proc/stat}) and the
      * number of CPUs: {@code [idleSeconds, cpus]}, or {@code null}. Busy time over an interval is

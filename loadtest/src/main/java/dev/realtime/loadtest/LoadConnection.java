@@ -19,8 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * number not above the last one seen is a duplicate).
  *
  * <p>Threading: all fields are confined to the channel's event loop, except {@link #ready}.
+ * Scenarios with other behaviour (the quiz's players) extend it.
  */
-final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements ProtocolAdapter.InboundSink {
+class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements ProtocolAdapter.InboundSink {
     final int index;
     /** Index of the node (in {@code --url}'s list) this connection goes to. */
     final int node;
@@ -57,8 +58,22 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
         }
     }
 
+    /** How a connection asks to be in one of its rooms (a {@code join}, or an emit such as {@code video:join}). */
+    @FunctionalInterface
+    interface JoinRequest {
+        WebSocketFrame frame(io.netty.buffer.ByteBufAllocator alloc, String room, long id);
+    }
+
+    private final JoinRequest joins;
+
     LoadConnection(int index, int node, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats,
                    Run run) {
+        this(index, node, rooms, homeRoom, adapter, stats, run, adapter::join);
+    }
+
+    LoadConnection(int index, int node, List<String> rooms, int homeRoom, ProtocolAdapter adapter, Stats stats,
+                   Run run, JoinRequest joins) {
+        this.joins = joins;
         this.index = index;
         this.node = node;
         this.rooms = rooms;
@@ -98,7 +113,7 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
             return;
         }
         for (int i = 0; i < rooms.size(); i++) {
-            channel.write(adapter.join(channel.alloc(), rooms.get(i), i + 1));
+            channel.write(joins.frame(channel.alloc(), rooms.get(i), i + 1));
         }
         channel.flush();
     }
@@ -121,13 +136,21 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
     }
 
     @Override
+    public void send(io.netty.handler.codec.http.websocketx.WebSocketFrame frame) {
+        channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
+    @Override
     public void error(String code) {
         stats.error(code);
     }
 
     @Override
     public void event(ByteBuf data) {
-        if (!probe.parse(data)) {
+        if (!probe.parse(data) && !probe.parseChat(data)) {
+            if (isCountEvent(data)) {
+                stats.countEvents.increment();
+            }
             return; // not ours (e.g. a server notice)
         }
         long now = System.nanoTime();
@@ -145,6 +168,14 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> i
         if (cross && killed != 0 && now - killed > 0) {
             run.crossNodeAfterKill(probe.r, now);
         }
+    }
+
+    private static final ByteBuf COUNT_FIELD = io.netty.buffer.Unpooled.unreleasableBuffer(
+            io.netty.buffer.Unpooled.copiedBuffer("\"count\":", java.nio.charset.StandardCharsets.US_ASCII));
+
+    /** {@code {"videoId":..,"count":n}}: a {@code video:viewers} or {@code chat:user-count} event. */
+    private static boolean isCountEvent(ByteBuf data) {
+        return data.readableBytes() < 200 && io.netty.buffer.ByteBufUtil.indexOf(COUNT_FIELD, data) >= 0;
     }
 
     private boolean isDuplicate(int room, long seq) {

@@ -1,7 +1,7 @@
 package dev.realtime.loadtest;
 
 /**
- * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle> [options]}.
+ * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz> [options]}.
  * Exit codes: 0 done, 2 bad options, 1 the run failed.
  */
 public final class LoadTest {
@@ -23,16 +23,24 @@ public final class LoadTest {
 
     /** Runs one scenario, prints the table, writes {@code --out}; returns the report (null on failure). */
     public static java.util.Map<String, Object> run(Options o) throws Exception {
-        ProtocolAdapter adapter = new NativeProtocol("binary".equals(o.codec()));
+        ProtocolAdapter adapter = "socketio".equals(o.protocol()) ? new SocketIoProtocol()
+                : new NativeProtocol("binary".equals(o.codec()));
         Stats stats = new Stats();
         ServerProbe server = new ServerProbe(o.urls(), o.serverPids());
         long wall0 = System.nanoTime();
         double cpu0 = Limits.cpuSeconds(ProcessHandle.current().pid());
+        ServerSettings settings = ServerSettings.forRun(o);
+        System.out.println(settings.summary());
         Report report = switch (o.scenario()) {
             case "connect" -> ConnectScenario.run(o, adapter, stats, server);
             case "fanout" -> FanoutScenario.run(o, adapter, stats, server);
+            case "video" -> VideoScenario.run(o, adapter, stats, server);
+            case "soak" -> SoakScenario.run(o, server);
+            case "quiz" -> QuizScenario.run(o, adapter, stats, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
+        java.util.List<String> hints = settings.hints(stats.errors());
+        report.put("serverSettingsNeeded", settings.needed()).put("hints", hints);
         double cpu = Limits.cpuSeconds(ProcessHandle.current().pid()) - cpu0;
         double wall = (System.nanoTime() - wall0) / 1e9;
         // A generator above ~80% of its cores measures itself, not the server (PERFORMANCE.md).
@@ -40,6 +48,7 @@ public final class LoadTest {
                 .put("harnessCpuUtilization", Report.round(cpu / wall / Runtime.getRuntime().availableProcessors(), 2))
                 .put("machine", machine()).put("date", java.time.Instant.now().toString());
         report.print();
+        hints.forEach(h -> System.err.println("HINT: " + h));
         report.write(o.out());
         return report.fields;
     }
@@ -52,7 +61,7 @@ public final class LoadTest {
 
     static String usage() {
         return """
-                usage: java -jar realtime-loadtest.jar <connect|fanout|idle> [options]
+                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz> [options]
                   --url ws://127.0.0.1:8080/ws   server WebSocket URL; several nodes of one cluster
                                                  comma-separated (ws://h:8080/ws,ws://h:8081/ws):
                                                  connections and publishers are spread over them
@@ -66,6 +75,9 @@ public final class LoadTest {
                   --warmup S                     seconds not timed at the start (default 3)
                   --ramp C                       connections/s while opening (0 = as fast as possible)
                   --codec json|binary            native codec (default json)
+                  --protocol native|socketio     native protocol (default), or Socket.IO v5 over
+                                                 WebSocket (--url ws://h:p/socket.io/: the gateway's
+                                                 endpoint or a peer server of loadtest/peers/)
                   --source-addresses N           spread client addresses over 127.0.0.1..N
                   --threads T                    harness event loops (default: cpus)
                   --server-pid PID[,PID...]      measure server CPU (one pid per --url node, summed),
@@ -76,6 +88,23 @@ public final class LoadTest {
                                                  publishing; report each room's first cross-node
                                                  delivery after it (the failover's blackout)
                   --out FILE                     write the JSON result here
+                video: --connections viewers of one video room and its chat, --publishers chatters
+                       (default: one message/s each), --rate chat messages/s in total,
+                  --churn J                      extra connections joining (and leaving) the video
+                                                 room, J joins/s (default 0)
+                soak (mixed load for --duration; --connections stable users, --rooms small rooms,
+                      --rate publishes/s; see docs/benchmarks.md):
+                  --api-key K                    the server's INTERNAL_API_KEY (notifications)
+                  --churn N                      reconnecting users (default 50; video: joins/s, default 0)
+                  --slow N                       users that stop reading (default 5)
+                  --notify-rate X                notifications/s with acks (default 20; 0 = none)
+                  --sample-seconds S             server sample period (default 60)
+                  --flat-window S                memory must be flat over the last S s (default 600)
+                  --server-log FILE[,FILE...]    server logs to count Netty LEAK reports in
+                  --think-ms T                   quiz: each player waits T ms before each answer (default 0)
+                quiz: --connections players (spread over the --url nodes) queue for 1v1_rapid_quiz and play
+                  whole matches for --duration seconds, queueing again after each; reports matches/s, p99 of
+                  match:found after the second player's join, p99 of match:stateUpdate after a submit.
                 """;
     }
 }

@@ -68,6 +68,11 @@ final class NativeProtocol implements ProtocolAdapter {
         return frame(alloc, new ClientMessage.Publish(null, room, event, Payload.json(jsonData)));
     }
 
+    @Override
+    public WebSocketFrame emit(ByteBufAllocator alloc, String event, byte[] jsonData, Long id) {
+        return frame(alloc, new ClientMessage.Emit(id, event, jsonData == null ? null : Payload.json(jsonData)));
+    }
+
     private WebSocketFrame frame(ByteBufAllocator alloc, ClientMessage m) {
         ByteBuf buf = alloc.buffer(64);
         codec.encodeClient(m, buf);
@@ -77,7 +82,7 @@ final class NativeProtocol implements ProtocolAdapter {
     @Override
     public void read(WebSocketFrame frame, InboundSink sink) {
         ByteBuf content = frame.content();
-        if (!binary && startsWith(content, EVENT_PREFIX)) {
+        if (!binary && !sink.wantsEventNames() && startsWith(content, EVENT_PREFIX)) {
             int at = ByteBufUtil.indexOf(DATA_NEEDLE, content);
             if (at >= 0) {
                 int start = at + DATA_FIELD.length;
@@ -97,7 +102,11 @@ final class NativeProtocol implements ProtocolAdapter {
     private static void dispatch(ServerMessage m, InboundSink sink) {
         if (m instanceof ServerMessage.Event e) {
             if (e.data() != null) {
-                sink.event(Unpooled.wrappedBuffer(e.data().bytes()));
+                if (sink.wantsEventNames()) {
+                    sink.event(e.event(), Unpooled.wrappedBuffer(e.data().bytes()));
+                } else {
+                    sink.event(Unpooled.wrappedBuffer(e.data().bytes()));
+                }
             }
         } else if (m instanceof ServerMessage.Reply r) {
             sink.reply(r.id(), r.ok(), r.error() == null ? null : r.error().code());

@@ -9,7 +9,8 @@ import java.util.Locale;
  * The harness's command line, parsed and validated once. Option names are a contract (scripts and
  * CI call them): {@code --url --secret --connections --rooms --rate --payload-bytes --duration
  * --ramp --codec --source-addresses --out}, plus {@code --publishers --warmup --threads
- * --server-pid --redis-pid --protocol}.
+ * --server-pid --redis-pid --protocol}, and for {@code soak} {@code --api-key --server-log
+ * --sample-seconds --flat-window --churn --slow --notify-rate}.
  *
  * <p>{@code --url} may list several nodes of one cluster, comma-separated; connections are spread
  * over them (see {@link FanoutScenario#nodeOf}). {@link #url()} is the first node, {@link #urls()}
@@ -38,11 +39,22 @@ public record Options(
         List<Long> serverPids,
         long redisPid,
         String out,
+        // soak
+        String apiKey,
+        List<String> serverLogs,
+        int sampleSeconds,
+        int flatWindowSeconds,
+        double churn,
+        int slow,
+        double notifyRate,
+        // quiz
+        int thinkMillis,
+        // Redis Cluster runs: per-primary Redis CPU, a process killed mid-run
         List<Long> redisPids,
         long killPid,
         double killAfterSeconds) {
 
-    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle");
+    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video", "soak", "quiz");
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with a clear message on bad input. */
     static Options parse(String[] args) {
@@ -73,6 +85,14 @@ public record Options(
         long killPid = -1;
         double killAfter = 0;
         String out = null;
+        String apiKey = null;
+        List<String> serverLogs = List.of();
+        int sampleSeconds = 60;
+        int flatWindow = 600;
+        double churn = -1; // scenario default: video 0 joins/s, soak 50 users
+        int slow = 5;
+        double notifyRate = 20;
+        int think = 0;
         List<String> problems = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
@@ -116,6 +136,14 @@ public record Options(
                     case "--kill-pid" -> killPid = Long.parseLong(v);
                     case "--kill-after" -> killAfter = Double.parseDouble(v);
                     case "--out" -> out = v;
+                    case "--api-key" -> apiKey = v;
+                    case "--server-log" -> serverLogs = List.of(v.split(","));
+                    case "--sample-seconds" -> sampleSeconds = Integer.parseInt(v);
+                    case "--flat-window" -> flatWindow = Integer.parseInt(v);
+                    case "--churn" -> churn = Double.parseDouble(v);
+                    case "--slow" -> slow = Integer.parseInt(v);
+                    case "--notify-rate" -> notifyRate = Double.parseDouble(v);
+                    case "--think-ms" -> think = Integer.parseInt(v);
                     default -> problems.add("unknown option " + name);
                 }
             } catch (IllegalArgumentException e) {
@@ -123,10 +151,16 @@ public record Options(
             }
         }
         if (publishers < 0) {
-            publishers = Math.min(rooms, 16);
+            // video: one chat message per second per chatter, within the seeds' 100 a minute per user
+            publishers = scenario.equals("video") ? (int) Math.min(connections, Math.max(1, Math.ceil(rate)))
+                    : Math.min(rooms, 16);
+        }
+        if (churn < 0) {
+            churn = scenario.equals("soak") ? 50 : 0;
         }
         Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
-                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out, redisPids, killPid,
+                duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out,
+                apiKey, serverLogs, sampleSeconds, flatWindow, churn, slow, notifyRate, think, redisPids, killPid,
                 killAfter);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
@@ -178,6 +212,29 @@ public record Options(
         return List.copyOf(out);
     }
 
+    private List<String> soakProblems() {
+        List<String> p = new ArrayList<>();
+        if (notifyRate > 0 && (apiKey == null || apiKey.isEmpty())) {
+            p.add("--api-key is required for soak notifications (the server's INTERNAL_API_KEY), or --notify-rate 0");
+        }
+        if (notifyRate < 0 || notifyRate > 10_000) {
+            p.add("--notify-rate must be in [0, 10000] per second");
+        }
+        if (sampleSeconds < 1 || sampleSeconds > 3600) {
+            p.add("--sample-seconds must be 1..3600");
+        }
+        if (flatWindowSeconds < 1) {
+            p.add("--flat-window must be at least 1 second");
+        }
+        if (churn < 0 || slow < 0) {
+            p.add("--churn and --slow must be >= 0");
+        }
+        if (rooms > connections) {
+            p.add("--rooms must not exceed --connections (every small room has stable members)");
+        }
+        return p;
+    }
+
     private List<String> problems() {
         List<String> p = new ArrayList<>();
         if (secret == null || secret.isEmpty()) {
@@ -196,6 +253,12 @@ public record Options(
         if (scenario.equals("fanout") && (publishers < 1 || publishers > Math.min(rooms, connections))) {
             p.add("--publishers must be between 1 and --rooms");
         }
+        if (scenario.equals("video") && (publishers < 1 || publishers > connections)) {
+            p.add("--publishers (chatters) must be between 1 and --connections");
+        }
+        if (churn < 0 || churn > 100_000) {
+            p.add("--churn must be in [0, 100000] joins/s");
+        }
         if (rate <= 0 || rate > 10_000_000) {
             p.add("--rate must be in (0, 10000000] messages/s");
         }
@@ -205,7 +268,13 @@ public record Options(
         if (durationSeconds < 1 || durationSeconds > 3600) {
             p.add("--duration must be 1..3600 seconds");
         }
-        if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && scenario.equals("fanout")) {
+        if (scenario.equals("quiz") && connections < 2) {
+            p.add("--connections must be at least 2 for quiz (players play 1v1)");
+        }
+        if (thinkMillis < 0 || thinkMillis > 60_000) {
+            p.add("--think-ms must be 0..60000");
+        }
+        if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && (scenario.equals("fanout") || scenario.equals("quiz") || scenario.equals("video"))) {
             p.add("--warmup must be >= 0 and shorter than --duration");
         }
         if (killPid > 0 && (killAfterSeconds <= 0 || killAfterSeconds >= durationSeconds)) {
@@ -220,8 +289,11 @@ public record Options(
         if (!codec.equals("json") && !codec.equals("binary")) {
             p.add("--codec must be json or binary");
         }
-        if (!protocol.equals("native")) {
-            p.add("--protocol must be native (socketio arrives with the Socket.IO endpoint)");
+        if (!protocol.equals("native") && !protocol.equals("socketio")) {
+            p.add("--protocol must be native or socketio");
+        }
+        if (scenario.equals("soak")) {
+            p.addAll(soakProblems());
         }
         if (sourceAddresses < 1 || sourceAddresses > 254) {
             p.add("--source-addresses must be 1..254");
@@ -230,9 +302,10 @@ public record Options(
             p.add("--threads must be 1..256");
         }
         long fdLimit = Limits.openFilesLimit();
-        if (fdLimit > 0 && connections + 64L > fdLimit) {
+        long sockets = connections + (churn > 0 ? (long) Math.max(2, Math.ceil(churn)) : 0);
+        if (fdLimit > 0 && sockets + 64L > fdLimit) {
             p.add("--connections " + connections + " needs more file descriptors than this process may open ("
-                    + fdLimit + "): raise it first, e.g. `ulimit -n " + (connections + 1024) + "`");
+                    + fdLimit + "): raise it first, e.g. `ulimit -n " + (sockets + 1024) + "`");
         }
         long ports = Limits.ephemeralPorts();
         if (ports > 0 && connections > ports * sourceAddresses) {

@@ -35,6 +35,48 @@ final class Probe {
         return out;
     }
 
+    /**
+     * The probe as chat text, {@code P<t>:<r>:<s>:xxxx} (padded to about {@code chars}), for events
+     * whose data the server builds itself around the client's text (seed 004's {@code chat:message}).
+     */
+    static String chatText(long intendedNanos, int room, long seq, int chars) {
+        String head = "P" + intendedNanos + ":" + room + ":" + seq + ":";
+        return head + "x".repeat(Math.max(0, chars - head.length()));
+    }
+
+    private static final String CHAT_FIELD = "\"message\":\"P";
+
+    /** Reads t, r, s from the {@code "message":"P..."} field of {@code data}; false if there is none. */
+    boolean parseChat(ByteBuf data) {
+        int end = data.writerIndex();
+        int at = -1;
+        for (int i = data.readerIndex(); i + CHAT_FIELD.length() <= end; i++) {
+            if (expect(data, i, end, CHAT_FIELD) >= 0) {
+                at = i + CHAT_FIELD.length();
+                break;
+            }
+        }
+        if (at < 0) {
+            return false;
+        }
+        long[] v = new long[1];
+        int i = number(data, at, end, v);
+        t = v[0];
+        i = expect(data, i, end, ":");
+        if (i < 0) {
+            return false;
+        }
+        i = number(data, i, end, v);
+        r = (int) v[0];
+        i = expect(data, i, end, ":");
+        if (i < 0) {
+            return false;
+        }
+        number(data, i, end, v);
+        s = v[0];
+        return true;
+    }
+
     /** Reads t, r, s from the start of {@code data}; false if it is not a probe payload. */
     boolean parse(ByteBuf data) {
         int i = data.readerIndex();

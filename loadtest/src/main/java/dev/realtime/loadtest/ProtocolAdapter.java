@@ -8,7 +8,7 @@ import java.net.URI;
 
 /**
  * Everything protocol-specific the harness needs, so one harness can measure our native protocol
- * and (later) a Socket.IO server side by side. Implementations are stateless and thread-safe.
+ * and Socket.IO servers side by side ({@link SocketIoProtocol}). Implementations are stateless and thread-safe.
  */
 public interface ProtocolAdapter {
 
@@ -30,6 +30,15 @@ public interface ProtocolAdapter {
     /** A frame that publishes {@code jsonData} (UTF-8 JSON) as {@code event} to {@code room}, no reply. */
     WebSocketFrame publish(ByteBufAllocator alloc, String room, String event, byte[] jsonData);
 
+    /**
+     * A frame that calls the server-side handler {@code event} with {@code jsonData} (UTF-8 JSON, may
+     * be null); with an {@code id} the server answers with a reply carrying it. Adapters without
+     * server-side events do not support the scenarios that need them.
+     */
+    default WebSocketFrame emit(ByteBufAllocator alloc, String event, byte[] jsonData, Long id) {
+        throw new UnsupportedOperationException(name() + " cannot emit server-side events");
+    }
+
     /** Classifies one inbound frame for {@code sink}. Must not release {@code frame}. */
     void read(WebSocketFrame frame, InboundSink sink);
 
@@ -46,5 +55,20 @@ public interface ProtocolAdapter {
 
         /** An event; {@code data} is the event's JSON data, valid only during the call. */
         void event(ByteBuf data);
+
+        /** Whether this sink needs event names (then {@link #event(String, ByteBuf)} is called instead). */
+        default boolean wantsEventNames() {
+            return false;
+        }
+
+        /** An event with its name, for sinks that {@link #wantsEventNames()}. */
+        default void event(String name, ByteBuf data) {
+            event(data);
+        }
+
+        /** Writes a protocol frame back at once (Socket.IO: CONNECT after OPEN, pong after ping). */
+        default void send(WebSocketFrame frame) {
+            frame.release();
+        }
     }
 }

@@ -42,6 +42,26 @@ final class ServerProbe {
         return out;
     }
 
+    /** How many nodes this probe reads. */
+    int nodes() {
+        return metrics.size();
+    }
+
+    /** The samples of node {@code node} alone (in {@code --url} order); empty if unreachable. */
+    Map<String, Double> metricsOf(int node) {
+        return metrics(metrics.get(node));
+    }
+
+    /** Asks node {@code node}'s JVM for a full GC; false without its pid. */
+    boolean gc(int node) {
+        return node < pids.size() && gc(pids.get(node));
+    }
+
+    /** The pid of node {@code node}, or -1 when not given. */
+    long pid(int node) {
+        return node < pids.size() ? pids.get(node) : -1;
+    }
+
     private Map<String, Double> metrics(URI metrics) {
         Map<String, Double> out = new HashMap<>();
         try {
@@ -77,6 +97,23 @@ final class ServerProbe {
                 return -1;
             }
             sum += s;
+        }
+        return sum;
+    }
+
+    /** User and system CPU seconds so far, summed over the nodes, or null without {@code --server-pid}. */
+    double[] cpuSplit() {
+        if (pids.isEmpty()) {
+            return null;
+        }
+        double[] sum = new double[2];
+        for (long pid : pids) {
+            double[] s = Limits.cpuSecondsSplit(pid);
+            if (s == null) {
+                return null;
+            }
+            sum[0] += s[0];
+            sum[1] += s[1];
         }
         return sum;
     }

@@ -23,6 +23,8 @@ final class Stats {
     final LongAdder connected = new LongAdder();
     final LongAdder ready = new LongAdder();
     final LongAdder failed = new LongAdder();
+    /** Room count events received ({@code video:viewers}, {@code chat:user-count}). */
+    final LongAdder countEvents = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
     /**

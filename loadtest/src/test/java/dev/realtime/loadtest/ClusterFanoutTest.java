@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The harness against two real gateway nodes joined by a real redis-server: every room has members
  * on both nodes, so half the deliveries cross the bus, and every message must still arrive exactly
- * once at every member.
+ * once at every member. The quiz scenario runs over the same two nodes.
  */
 class ClusterFanoutTest {
     private static final String SECRET = "cluster-harness-secret-0123456789";
@@ -30,7 +30,9 @@ class ClusterFanoutTest {
         for (String id : List.of("a", "b")) {
             Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", SECRET,
                     "IO_THREADS", "1", "ROOM_SHARDS", "2", "RATE_LIMIT_MAX_MESSAGES", "100000",
-                    "RATE_LIMIT_MAX_CONNECTIONS", "0", "SHUTDOWN_GRACE_MS", "500"));
+                    "RATE_LIMIT_MAX_CONNECTIONS", "0", "SHUTDOWN_GRACE_MS", "500",
+                    // the servers' delivery counters must hold the harness's messages only
+                    "PRESENCE_EVENTS_MAX_MEMBERS", "0"));
             env.put("NODE_ID", id);
             env.put("REDIS_URL", redis.url());
             nodes.add(new GatewayServer(GatewayConfig.fromEnv(env)).start());
@@ -119,5 +121,18 @@ class ClusterFanoutTest {
         } finally {
             victim.destroyForcibly();
         }
+    }
+
+    /** The quiz scenario over both nodes: players paired across the bus play whole matches, nothing is left hanging. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void quizPlayersOnTwoNodesPlayWholeMatches() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"quiz", "--url", urls(), "--secret", SECRET,
+                "--connections", "20", "--duration", "2", "--warmup", "0", "--threads", "1"}));
+        assertEquals(Map.of(), r.get("errors"), r.toString());
+        assertTrue((long) r.get("matchesCompleted") >= 10, r.toString());
+        assertEquals(0, r.get("stillPlayingAtEnd"), r.toString());
+        assertTrue((long) ((Map<String, Object>) r.get("matchFoundAfterSecondJoinMs")).get("count") >= 20, r.toString());
+        assertTrue((long) ((Map<String, Object>) r.get("stateUpdateAfterSubmitMs")).get("count") >= 100, r.toString());
     }
 }

@@ -51,11 +51,41 @@ class LoadTestHarnessTest {
     }
 
     @Test
+    void videoRoomWithChatAndChurnAccountsForEveryChatDelivery() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"video", "--url", url(), "--secret", SECRET,
+                "--connections", "30", "--rate", "20", "--churn", "10", "--duration", "2", "--warmup", "1",
+                "--threads", "1"}));
+        assertEquals(20, r.get("chatters"), r.toString());
+        assertEquals(10, r.get("churnConnections"), r.toString());
+        assertTrue((long) r.get("sent") >= 35, r.toString());
+        assertEquals((long) r.get("sent") * 30, (long) r.get("expectedDeliveries"), "every viewer gets every message");
+        assertEquals(r.get("expectedDeliveries"), r.get("delivered"), r.toString());
+        assertEquals(0L, r.get("lost"));
+        assertEquals(0L, r.get("duplicates"));
+        assertTrue((long) r.get("countEventsReceived") > 0, "viewer counts reach the viewers: " + r);
+        assertTrue((double) r.get("viewerCountCpuSeconds") >= 0, r.toString());
+        assertEquals(Map.of(), r.get("errors"));
+    }
+
+    @Test
     void binaryCodecFanout() throws Exception {
         Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url", url(), "--secret", SECRET,
                 "--connections", "10", "--rate", "100", "--duration", "1", "--warmup", "0", "--codec", "binary"}));
         assertEquals(r.get("expectedDeliveries"), r.get("delivered"));
         assertEquals(0L, r.get("lost"));
+    }
+
+    @Test
+    void socketIoProtocolFanoutOnTheGatewaysEndpoint() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url",
+                "ws://127.0.0.1:" + server.port() + "/socket.io/", "--secret", SECRET, "--protocol", "socketio",
+                "--connections", "20", "--rooms", "2", "--rate", "100", "--duration", "2", "--warmup", "0",
+                "--threads", "1"}));
+        assertEquals("socketio", r.get("protocol"));
+        assertTrue((long) r.get("sent") >= 150, r.toString());
+        assertEquals(r.get("expectedDeliveries"), r.get("delivered"), r.toString());
+        assertEquals(0L, r.get("lost"));
+        assertEquals(0L, r.get("duplicates"));
     }
 
     @Test
@@ -68,6 +98,24 @@ class LoadTestHarnessTest {
                 "not-the-server-secret", "--connections", "5"}));
         assertEquals(0L, bad.get("connected"));
         assertEquals(Map.of("http_401", 5L), bad.get("errors"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void quizPlayersPlayWholeMatches() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"quiz", "--url", url(), "--secret", SECRET,
+                "--connections", "10", "--duration", "2", "--warmup", "1", "--threads", "1"}));
+        assertEquals(Map.of(), r.get("errors"), r.toString());
+        assertTrue((long) r.get("matchesCompleted") >= 5, "every player played at least once: " + r);
+        assertTrue((double) r.get("matchesPerSec") > 0, r.toString());
+        assertEquals(0, r.get("stillPlayingAtEnd"), r.toString());
+        Map<String, Object> found = (Map<String, Object>) r.get("matchFoundAfterSecondJoinMs");
+        Map<String, Object> state = (Map<String, Object>) r.get("stateUpdateAfterSubmitMs");
+        assertTrue((long) found.get("count") > 0 && (long) state.get("count") > 0, r.toString());
+        assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"quiz", "--secret", "s",
+                "--connections", "1"}));
+        assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"quiz", "--secret", "s",
+                "--think-ms", "-1"}));
     }
 
     @Test
@@ -87,6 +135,7 @@ class LoadTestHarnessTest {
         assertTrue(msg("fanout", "--secret", "s", "--connections", "10", "--rooms", "20").contains("--rooms must be"));
         assertTrue(msg("fanout", "--secret", "s", "--rate", "-1").contains("--rate"));
         assertTrue(msg("fanout", "--secret", "s", "--codec", "xml").contains("--codec"));
+        assertTrue(msg("fanout", "--secret", "s", "--protocol", "mqtt").contains("--protocol must be native or socketio"));
         assertTrue(msg("connect", "--secret", "s", "--connections", "100000000").contains("file descriptors"));
         assertTrue(msg("connect", "--secret", "s", "--bogus", "1").contains("unknown option --bogus"));
         assertTrue(msg("connect", "--secret", "s", "--connections", "ten").contains("not a valid value"));
@@ -153,5 +202,12 @@ class LoadTestHarnessTest {
         assertEquals(42, p.r);
         assertEquals(7, p.s);
         assertTrue(!p.parse(Unpooled.wrappedBuffer("{\"other\":1}".getBytes())));
+        String chat = "{\"id\":\"x\",\"videoId\":\"v\",\"userId\":\"u\",\"message\":\""
+                + Probe.chatText(98765L, 3, 11, 40) + "\",\"timestamp\":1}";
+        assertTrue(p.parseChat(Unpooled.wrappedBuffer(chat.getBytes())));
+        assertEquals(98765L, p.t);
+        assertEquals(3, p.r);
+        assertEquals(11, p.s);
+        assertTrue(!p.parseChat(Unpooled.wrappedBuffer("{\"message\":\"hello\"}".getBytes())));
     }
 }

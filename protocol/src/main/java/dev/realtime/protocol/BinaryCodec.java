@@ -48,13 +48,28 @@ public final class BinaryCodec implements MessageCodec {
     static final int DATA_BYTES = 2;
 
     private final int maxBatch;
+    /** Kind-1 data must be one JSON value within the JSON path's limits (the envelope's level excluded). */
+    private final JsonValue jsonData;
+
+    /**
+     * @param maxDepth the JSON path's nesting limit ({@code JSON_MAX_DEPTH}, envelope included): JSON
+     *                 data (kind 1) may nest one level less, exactly what a JSON client could send
+     * @param maxBatch maximum number of messages in one frame
+     */
+    public BinaryCodec(int maxDepth, int maxBatch) {
+        if (maxDepth < 2) {
+            throw new IllegalArgumentException("maxDepth must be at least 2");
+        }
+        this.maxBatch = maxBatch;
+        this.jsonData = new JsonValue(maxDepth - 1);
+    }
 
     public BinaryCodec(int maxBatch) {
-        this.maxBatch = maxBatch;
+        this(32, maxBatch);
     }
 
     public BinaryCodec() {
-        this(100);
+        this(32, 100);
     }
 
     @Override
@@ -102,7 +117,7 @@ public final class BinaryCodec implements MessageCodec {
         return new ClientMessage.Invalid(id, ErrorInfo.of(ErrorCode.INVALID_MESSAGE, message));
     }
 
-    private static ClientMessage readClient(ByteBuf in, int op, int flags, Long id) {
+    private ClientMessage readClient(ByteBuf in, int op, int flags, Long id) {
         switch (op) {
             case OP_AUTH:
                 return new ClientMessage.Auth(id, string(in));
@@ -120,17 +135,36 @@ public final class BinaryCodec implements MessageCodec {
             case OP_PUBLISH: {
                 String room = string(in);
                 String event = string(in);
-                return new ClientMessage.Publish(id, room, event, data(in, flags));
+                Payload data = data(in, flags);
+                String bad = checkJson(data);
+                return bad != null ? invalid(id, bad) : new ClientMessage.Publish(id, room, event, jsonNullIsAbsent(data));
             }
             case OP_EMIT: {
                 String event = string(in);
-                return new ClientMessage.Emit(id, event, data(in, flags));
+                Payload data = data(in, flags);
+                String bad = checkJson(data);
+                return bad != null ? invalid(id, bad) : new ClientMessage.Emit(id, event, jsonNullIsAbsent(data));
             }
             case OP_PING:
                 return new ClientMessage.Ping(id);
             default:
                 throw new ProtocolException(ErrorCode.UNKNOWN_OP, "unknown op 0x" + Integer.toHexString(op));
         }
+    }
+
+    /**
+     * JSON data (kind 1) is embedded byte for byte in JSON clients' frames, so it must be exactly one
+     * valid JSON value, like {@code data} in a JSON frame; the message is refused otherwise (its
+     * framing is intact, so the rest of the batch still runs).
+     */
+    private String checkJson(Payload data) {
+        return data == null || !data.isJson() ? null : jsonData.problem(data.bytes());
+    }
+
+    /** As in a JSON frame, JSON {@code null} data means no data. */
+    private static Payload jsonNullIsAbsent(Payload data) {
+        byte[] b = data == null || !data.isJson() ? null : data.bytes();
+        return b != null && b.length <= 16 && new String(b, StandardCharsets.US_ASCII).trim().equals("null") ? null : data;
     }
 
     @Override

@@ -34,7 +34,23 @@ public enum ErrorCode {
     /** The server is shutting down and no longer accepts this operation. */
     UNAVAILABLE("unavailable"),
     /** An unexpected server-side failure; details are in the server log, never in the frame. */
-    INTERNAL_ERROR("internal_error");
+    INTERNAL_ERROR("internal_error"),
+    /** A chat message contains a word of the server's blocked-word list ({@code CHAT_BLOCKED_WORDS_FILE}). */
+    CONTENT_BLOCKED("content_blocked"),
+
+    // Quiz matchmaking and matches (docs/protocol.md, "Quiz matchmaking and matches").
+    /** {@code matchmaking:join}/{@code leave}: {@code gameType} missing, not a string, or not a game this server runs. */
+    INVALID_GAME_TYPE("invalid_game_type"),
+    /** {@code matchmaking:join} while the user plays a match that is not over yet. */
+    ALREADY_IN_MATCH("already_in_match"),
+    /** {@code match:submitAnswer} without a running match for the user. */
+    NO_MATCH("no_match"),
+    /** {@code match:submitAnswer} after the match completed (finished, timed out or forfeited). */
+    MATCH_COMPLETE("match_complete"),
+    /** {@code match:submitAnswer} by a player who already answered every question (wait for the opponent). */
+    ALL_ANSWERED("all_answered"),
+    /** {@code match:submitAnswer} data is not {@code {answer, timer}} with a string answer and a timer in ms >= 0. */
+    INVALID_ANSWER("invalid_answer");
 
     private final String code;
 

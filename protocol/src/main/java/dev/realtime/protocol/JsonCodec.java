@@ -36,13 +36,7 @@ public final class JsonCodec implements MessageCodec {
      * @param maxBatch maximum number of messages in one array frame
      */
     public JsonCodec(int maxDepth, int maxBatch) {
-        this.factory = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(maxDepth)
-                        .maxStringLength(Integer.MAX_VALUE / 4)
-                        .maxNumberLength(64)
-                        .build())
-                .build();
+        this.factory = JsonValue.limitedFactory(maxDepth);
         this.maxBatch = maxBatch;
     }
 

@@ -17,18 +17,32 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: the {@link RoomBridge} methods run on shard threads; {@link #onMessage} on the bus
  * thread. No mutable state besides the room service reference set once at startup.
  */
-public final class BusBridge implements RoomBridge, Bus.Handler {
+public final class BusBridge implements RoomBridge, Bus.Handler, PeerChannel {
     private static final Logger log = LoggerFactory.getLogger(BusBridge.class);
+    /**
+     * Event-name prefix of {@link PeerChannel} messages. A control character can never appear in an
+     * event name a client, the HTTP API or the route table produces (they are validated), so peer
+     * messages cannot be forged through those paths and are never fanned out to clients.
+     */
+    static final String PEER_PREFIX = "\0peer:";
 
     private final Bus bus;
     private final String nodeId;
     private final GatewayMetrics metrics;
+    private final RoomSignals signals;
     private volatile RoomService rooms;
+    private final java.util.Map<String, PeerChannel.Listener> peerListeners = new java.util.concurrent.ConcurrentHashMap<>();
 
     public BusBridge(Bus bus, String nodeId, GatewayMetrics metrics) {
         this.bus = bus;
         this.nodeId = nodeId;
         this.metrics = metrics;
+        this.signals = new RoomSignals(nodeId, bus);
+    }
+
+    /** Server-to-server signals over this bus (to the nodes holding a room's members). */
+    public RoomSignals signals() {
+        return signals;
     }
 
     /** Connects the bus to the rooms and starts receiving. Called once at startup. */
@@ -77,6 +91,36 @@ public final class BusBridge implements RoomBridge, Bus.Handler {
         if (!room.equals(e.room())) {
             return; // a message that lies about its room
         }
+        String name = e.event().event();
+        if (name.startsWith(PEER_PREFIX)) {
+            PeerChannel.Listener l = peerListeners.get(name.substring(PEER_PREFIX.length()));
+            if (l != null && e.event().data() != null) {
+                l.onPeerMessage(room, e.origin(), e.event().data().bytes());
+            }
+            return; // node-to-node: never for clients, even when nobody here listens for the kind
+        }
+        if (signals.accept(room, e.event())) {
+            return; // for this node's services, not its clients
+        }
         rooms.deliverFromPeer(room, e.event());
+    }
+
+    @Override
+    public void send(String room, String kind, byte[] body) {
+        ServerMessage.Event carrier = new ServerMessage.Event(null, PEER_PREFIX + kind,
+                dev.realtime.protocol.Payload.binary(body), null, null);
+        bus.publish(room, new BusEnvelope(nodeId, room, carrier).encode());
+    }
+
+    @Override
+    public void listen(String kind, PeerChannel.Listener listener) {
+        if (peerListeners.putIfAbsent(kind, listener) != null) {
+            throw new IllegalStateException("a peer listener is already registered for '" + kind + "'");
+        }
+    }
+
+    @Override
+    public boolean clustered() {
+        return true;
     }
 }

@@ -68,7 +68,10 @@ final class BusPublisher {
     static final class Msg {
         final String channel;
         final byte[] channelBytes;
-        final byte[] frame;
+        /** The caller's bytes until {@link #enqueue} numbers them; then null. */
+        private byte[] payload;
+        /** What goes on the wire ({@link BusFrame}: run, seq, payload), set by {@link #enqueue}. */
+        byte[] frame;
         /** The channel's slot; 0 on one server. */
         final int slot;
         final int size;
@@ -80,12 +83,12 @@ final class BusPublisher {
         long ackedAt;
         long receivers;
 
-        Msg(String channel, byte[] channelBytes, byte[] frame, int slot) {
+        Msg(String channel, byte[] channelBytes, byte[] payload, int slot) {
             this.channel = channel;
             this.channelBytes = channelBytes;
-            this.frame = frame;
+            this.payload = payload;
             this.slot = slot;
-            this.size = frame.length + channelBytes.length + OVERHEAD;
+            this.size = BusFrame.HEADER + payload.length + channelBytes.length + OVERHEAD;
         }
     }
 
@@ -94,6 +97,8 @@ final class BusPublisher {
 
     private final BusTopology topology;
     private final GatewayMetrics metrics;
+    /** This publisher's run id ({@link BusFrame}); random per bus instance. */
+    private final long run;
     private final long budget;
     private final boolean sharded;
     private final Protocol.Command publish;
@@ -106,6 +111,8 @@ final class BusPublisher {
     private volatile boolean up;
 
     // Publisher thread only.
+    /** The last sequence number given ({@link #enqueue}, in intake order). */
+    private long seq;
     private final LinkedHashMap<String, ArrayDeque<Msg>> queues = new LinkedHashMap<>();
     private final RecentlyAcked recent;
     private final ReceiverCounts receivers = new ReceiverCounts();
@@ -117,8 +124,10 @@ final class BusPublisher {
      * @param budget bytes held at most ({@code BUS_OUTAGE_BUFFER_BYTES}); 0 keeps nothing for an
      *               unreachable node (at most once), with a 1 MB queue for normal operation
      */
-    BusPublisher(BusTopology topology, JedisClientConfig config, GatewayMetrics metrics, long budget, String threadName) {
+    BusPublisher(BusTopology topology, JedisClientConfig config, GatewayMetrics metrics, long budget, String threadName,
+                 long run) {
         this.topology = topology;
+        this.run = run;
         this.metrics = metrics;
         this.budget = budget;
         this.sharded = topology.sharded();
@@ -151,12 +160,14 @@ final class BusPublisher {
     }
 
     /**
-     * Queues a message for {@code channel}; false (counted) when the buffer is full or the bus closed.
-     * Any thread; one room's messages must be offered from one thread at a time, in order.
+     * Queues {@code payload} for {@code channel}; false (counted) when the buffer is full or the bus
+     * closed. Any thread, several at once for one channel (a room's shard, its signals and peer
+     * messages): messages are numbered on the publisher thread in the order they arrive, so a
+     * receiver's "not newer than the last seen" check ({@link SeqFilter}) only ever drops copies.
      */
-    boolean offer(String channel, byte[] frame) {
+    boolean offer(String channel, byte[] payload) {
         byte[] channelBytes = channel.getBytes(StandardCharsets.UTF_8);
-        Msg m = new Msg(channel, channelBytes, frame, topology.slot(channelBytes));
+        Msg m = new Msg(channel, channelBytes, payload, topology.slot(channelBytes));
         long limit = Math.max(budget, 1 << 20);
         if (!running || held.addAndGet(m.size) > limit) {
             if (running) {
@@ -232,6 +243,8 @@ final class BusPublisher {
     }
 
     private void enqueue(Msg m) {
+        m.frame = BusFrame.wrap(run, ++seq, m.payload); // numbered in queue order, whichever thread offered it
+        m.payload = null;
         ArrayDeque<Msg> q = queues.computeIfAbsent(m.channel, k -> new ArrayDeque<>());
         Msg head = q.peek();
         if (head != null && head.buffered) {

@@ -15,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -69,7 +68,6 @@ public final class RedisBus implements Bus {
     private final GatewayMetrics metrics;
     private final long pingEveryMs;
     private final long run = new SecureRandom().nextLong();
-    private final AtomicLong seq = new AtomicLong();
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
     /** Subscriptions asked for and not yet confirmed by Redis, completed by the link threads. */
     private final Map<String, CompletableFuture<Void>> confirmations = new ConcurrentHashMap<>();
@@ -113,7 +111,7 @@ public final class RedisBus implements Bus {
         this.metrics = metrics;
         this.pingEveryMs = pingEveryMs;
         this.linkConfig = clientConfig(password, 5_000);
-        this.publisher = new BusPublisher(topology, linkConfig, metrics, bufferBytes, "bus-redis-pub");
+        this.publisher = new BusPublisher(topology, linkConfig, metrics, bufferBytes, "bus-redis-pub", run);
         this.placement = new ChannelPlacement(topology, linkConfig, events);
     }
 
@@ -211,7 +209,7 @@ public final class RedisBus implements Bus {
 
     @Override
     public void publish(String room, byte[] envelope) {
-        publisher.offer(channel(room), BusFrame.wrap(run, seq.incrementAndGet(), envelope));
+        publisher.offer(channel(room), envelope); // framed with (run, seq) on the publisher thread
     }
 
     @Override

@@ -28,6 +28,7 @@ public record GatewayConfig(
         boolean jwtRequireExp,
         boolean devMode,
         String internalApiKey,
+        boolean internalApiKeyGenerated,
         boolean allowAnonymous,
         List<String> publicRooms,
         long authTimeoutMs,
@@ -55,6 +56,8 @@ public record GatewayConfig(
         SlowConsumerPolicy slowConsumerPolicy,
         int httpMaxBodyBytes,
         long httpIdleTimeoutMs,
+        long httpHeaderTimeoutMs,
+        int httpMaxConnections,
         // lifecycle
         long shutdownDelayMs,
         long shutdownGraceMs,
@@ -82,7 +85,26 @@ public record GatewayConfig(
         int inboxCapacity,
         long inboxTtlMs,
         long notifyAckTimeoutMs,
-        String notifyAckTopic) {
+        String notifyAckTopic,
+        // room features (presence events, typing, video, chat)
+        RoomFeatureConfig roomFeatures,
+        // memory budgets
+        long historyMaxBytes,
+        long roomHistoryMaxBytes,
+        int historyReadMaxBytes,
+        long notifyQueueMaxBytes,
+        int notifyReplayMaxBytes,
+        long notifyDrainTimeoutMs,
+        long notifyMaxFanoutBytes,
+        long outboxMaxBytes,
+        long shardQueueMaxBytes,
+        long historyLaneMaxBytes,
+        int kafkaDlqMaxAttempts,
+        // quiz matchmaking and matches
+        GameConfig game,
+        // Socket.IO endpoint
+        String socketIoPath,
+        long socketIoRecoveryMs) {
 
     /** Which Netty transport to use. */
     public enum Transport { AUTO, EPOLL, NIO }
@@ -113,7 +135,8 @@ public record GatewayConfig(
             r.problem("JWT_SECRET must be at least 16 characters (HS256 needs a strong shared secret)");
         }
         String apiKey = r.raw("INTERNAL_API_KEY");
-        if (apiKey == null && devMode) {
+        boolean apiKeyGenerated = apiKey == null && devMode;
+        if (apiKeyGenerated) {
             apiKey = randomSecret();
         }
         long pingInterval = r.number("WS_PING_INTERVAL", 25_000, 10, 3_600_000);
@@ -134,6 +157,12 @@ public record GatewayConfig(
         }
         RedisAddress redis = RedisAddress.from(r);
         RedisMode redisMode = redisMode(r, redis);
+        long historyMax = r.number("HISTORY_MAX_BYTES", defaultHistoryMaxBytes(), 64 * 1024, Long.MAX_VALUE);
+        long roomHistoryMax = r.number("ROOM_HISTORY_MAX_BYTES", Math.min(historyMax / 16, 16L << 20), 1024,
+                Long.MAX_VALUE);
+        if (roomHistoryMax > historyMax) {
+            r.problem("ROOM_HISTORY_MAX_BYTES (" + roomHistoryMax + ") must not exceed HISTORY_MAX_BYTES (" + historyMax + ")");
+        }
         GatewayConfig config = new GatewayConfig(
                 r.string("SERVICE_NAME", "realtime-gateway"),
                 r.string("NODE_ID", "node-" + UUID.randomUUID().toString().substring(0, 8)),
@@ -150,6 +179,7 @@ public record GatewayConfig(
                 r.bool("JWT_REQUIRE_EXP", true),
                 devMode,
                 apiKey,
+                apiKeyGenerated,
                 r.bool("ALLOW_ANONYMOUS", false),
                 r.list("PUBLIC_ROOMS"),
                 r.number("AUTH_TIMEOUT_MS", 5_000, 10, 600_000),
@@ -175,6 +205,8 @@ public record GatewayConfig(
                 r.choice("SLOW_CONSUMER_POLICY", SlowConsumerPolicy.class, SlowConsumerPolicy.DROP),
                 r.integer("HTTP_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
                 r.number("HTTP_IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
+                r.number("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 600_000),
+                r.integer("HTTP_MAX_CONNECTIONS", 10_000, 1, 10_000_000),
                 r.number("SHUTDOWN_DELAY_MS", 0, 0, 600_000),
                 r.number("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
                 tlsCert,
@@ -198,7 +230,23 @@ public record GatewayConfig(
                 r.integer("NOTIFY_INBOX_CAPACITY", 100, 1, 100_000),
                 r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),
                 r.number("NOTIFY_ACK_TIMEOUT_MS", 300_000, 100, 30L * 86_400_000),
-                r.raw("NOTIFY_ACK_TOPIC"));
+                r.raw("NOTIFY_ACK_TOPIC"),
+                RoomFeatureConfig.from(r),
+                historyMax,
+                roomHistoryMax,
+                r.integer("HISTORY_READ_MAX_BYTES", 1 << 20, 1024, 64 << 20),
+                r.number("NOTIFY_QUEUE_MAX_BYTES", Math.min(defaultHistoryMaxBytes() / 4, 256L << 20), 64 * 1024,
+                        Long.MAX_VALUE),
+                r.integer("NOTIFY_REPLAY_MAX_BYTES", 1 << 20, 1024, 64 << 20),
+                r.number("NOTIFY_DRAIN_TIMEOUT_MS", 10_000, 0, 600_000),
+                r.number("NOTIFY_MAX_FANOUT_BYTES", 16L << 20, 1024, Long.MAX_VALUE),
+                r.number("OUTBOX_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.number("SHARD_QUEUE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.number("HISTORY_LANE_MAX_BYTES", defaultQueueMaxBytes(), 64 * 1024, Long.MAX_VALUE),
+                r.integer("KAFKA_DLQ_MAX_ATTEMPTS", 5, 1, 1000),
+                GameConfig.read(r),
+                socketIoPath(r, wsPath),
+                r.number("SOCKETIO_RECOVERY_MS", 120_000, 0, 86_400_000));
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
@@ -222,6 +270,39 @@ public record GatewayConfig(
                     + "the stores put their own hash tags in the keys");
         }
         return mode;
+    }
+
+    /**
+     * A quarter of the JVM's max heap for all room history kept in memory, so a small node and a
+     * big one are both safe by default (256 MiB when the heap is unbounded).
+     */
+    static long defaultHistoryMaxBytes() {
+        long heap = Runtime.getRuntime().maxMemory();
+        return heap == Long.MAX_VALUE ? 256L << 20 : Math.max(64 * 1024, heap / 4);
+    }
+
+    /** Each per-loop outbox, shard queue and history lane: a sixteenth of the max heap, at most 64 MiB. */
+    static long defaultQueueMaxBytes() {
+        return Math.min(defaultHistoryMaxBytes() / 4, 64L << 20);
+    }
+
+    /** {@code SOCKETIO_PATH}: {@code /socket.io/} by default, {@code off} disables the endpoint (null). */
+    private static String socketIoPath(EnvReader r, String wsPath) {
+        String v = r.string("SOCKETIO_PATH", "/socket.io/");
+        if (v.equalsIgnoreCase("off")) {
+            return null;
+        }
+        if (!v.startsWith("/") || v.equals("/")) {
+            r.problem("SOCKETIO_PATH='" + v + "' must start with / (e.g. /socket.io/), or be off");
+        } else if (v.equals(wsPath) || (v + "/").equals(wsPath) || v.equals(wsPath + "/")) {
+            r.problem("SOCKETIO_PATH='" + v + "' must differ from WS_PATH");
+        }
+        return v;
+    }
+
+    /** Whether the Socket.IO endpoint is served. */
+    public boolean socketIoEnabled() {
+        return socketIoPath != null;
     }
 
     private static String offsetReset(EnvReader r) {

@@ -47,6 +47,18 @@ public interface EmitContext {
      */
     void join(String room, java.util.function.Consumer<ErrorInfo> done);
 
+    /**
+     * {@link #join(String, java.util.function.Consumer)} that first replays what the connection
+     * missed in {@code room} after {@code (epoch, offset)}, exactly like a client {@code join} with
+     * {@code since}. {@code done} runs on the connection's loop with the refusal, or null and the
+     * data a client join would answer ({@code room, recovered, epoch, offset, replayed}). The default
+     * (for contexts that cannot replay) joins without replaying and answers null data.
+     */
+    default void join(String room, String epoch, long offset,
+                      java.util.function.BiConsumer<ErrorInfo, dev.realtime.protocol.Payload> done) {
+        join(room, error -> done.accept(error, null));
+    }
+
     /** Makes the sender's connection leave {@code room}, like a client {@code leave}. */
     void leave(String room, java.util.function.Consumer<ErrorInfo> done);
 

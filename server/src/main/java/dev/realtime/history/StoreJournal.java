@@ -1,5 +1,6 @@
 package dev.realtime.history;
 
+import dev.realtime.budget.ByteBudget;
 import dev.realtime.cluster.BusEnvelope;
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.protocol.ServerMessage;
@@ -40,6 +41,11 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
     static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
+    /** Most event bytes one read hands back ({@code HISTORY_READ_MAX_BYTES}). */
+    private final long readMaxBytes;
+    /** Per lane: bytes of the appends waiting in it. */
+    private final ByteBudget[] budgets;
+
     /**
      * @param lanes 0 to run inline (only for a store that never blocks), else the lane count
      */
@@ -49,8 +55,42 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
 
     /** @param backlogBytes what the lanes keep for an unreachable store ({@code BUS_OUTAGE_BUFFER_BYTES}) */
     public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId, long backlogBytes) {
+        this(store, metrics, lanes, nodeId, Long.MAX_VALUE, Long.MAX_VALUE, backlogBytes);
+    }
+
+    /**
+     * @param readMaxBytes most event bytes one recovery or {@code history} read returns (at least one
+     *                     event): reads are paged, never a whole room at once
+     * @param laneMaxBytes most bytes of events waiting in one lane ({@code HISTORY_LANE_MAX_BYTES});
+     *                     {@link #tryInOrder} refuses beyond it
+     * @param backlogBytes what the lanes keep for an unreachable store ({@code BUS_OUTAGE_BUFFER_BYTES})
+     */
+    public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId, long readMaxBytes,
+                        long laneMaxBytes, long backlogBytes) {
         this.store = store;
         this.metrics = metrics;
+        this.readMaxBytes = readMaxBytes;
+        this.budgets = new ByteBudget[lanes];
+        for (int i = 0; i < lanes; i++) {
+            budgets[i] = new ByteBudget("history_lane", laneMaxBytes, metrics);
+        }
+        metrics.queueBytes("history_lane", () -> {
+            long sum = 0;
+            for (ByteBudget b : budgets) {
+                sum += b.used();
+            }
+            return sum;
+        });
+        if (store instanceof dev.realtime.store.InMemoryHistoryStore memory) {
+            metrics.gauge("realtime_history_bytes", "Bytes the in-memory room history holds (HISTORY_MAX_BYTES bounds it)",
+                    memory::bytes);
+            metrics.counter("realtime_history_evicted_events_total",
+                    "History events dropped to keep a byte budget (ROOM_HISTORY_MAX_BYTES or HISTORY_MAX_BYTES)",
+                    memory::evictedEvents);
+            metrics.counter("realtime_history_evicted_rooms_total",
+                    "Whole room histories dropped to keep HISTORY_MAX_BYTES (least recently published first)",
+                    memory::evictedRooms);
+        }
         this.lanes = new ExecutorService[lanes];
         for (int i = 0; i < lanes; i++) {
             String name = "rt-history-" + nodeId + "-" + i;
@@ -109,8 +149,30 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
             task.run();
             return;
         }
+        run(lane(room), task);
+    }
+
+    @Override
+    public boolean tryInOrder(String room, long bytes, Runnable task) {
+        if (lanes.length == 0) {
+            task.run();
+            return true;
+        }
+        int lane = lane(room);
+        ByteBudget budget = budgets[lane];
+        if (!budget.tryTake(bytes)) {
+            return false; // counted by the budget; the caller refuses the publish
+        }
+        run(lane, () -> {
+            budget.give(bytes);
+            task.run();
+        });
+        return true;
+    }
+
+    private void run(int lane, Runnable task) {
         try {
-            lanes[lane(room)].execute(task);
+            lanes[lane].execute(task);
         } catch (RejectedExecutionException e) {
             task.run(); // shutting down: do not lose the publish (append returns it unstamped once closed)
         }
@@ -146,7 +208,7 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
     @Override
     public Replay since(String room, String epoch, long offset, int limit) {
         return read(room, () -> {
-            HistoryStore.Recovery r = store.since(room, epoch, offset, limit);
+            HistoryStore.Recovery r = store.since(room, epoch, offset, Math.min(limit, store.capacity()), readMaxBytes);
             return new Replay(r.recovered(), r.epoch(), r.head(), decode(r.events(), r.epoch()));
         });
     }
@@ -158,7 +220,8 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
             if (head == null) {
                 return new Replay(true, null, 0, List.of());
             }
-            return new Replay(true, head.epoch(), head.offset(), decode(store.latest(room, limit), head.epoch()));
+            return new Replay(true, head.epoch(), head.offset(), decode(store.latest(room, Math.min(limit, store.capacity()), readMaxBytes),
+                    head.epoch()));
         });
     }
 
@@ -209,7 +272,7 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
         List<ServerMessage.Event> out = new ArrayList<>(entries.size());
         for (HistoryStore.Entry e : entries) {
             ServerMessage.Event ev = BusEnvelope.decode(e.event()).event();
-            out.add(new ServerMessage.Event(ev.room(), ev.event(), ev.data(), e.offset(), epoch));
+            out.add(new ServerMessage.Event(ev.room(), ev.event(), StoredPayloads.safe(ev.data()), e.offset(), epoch));
         }
         return out;
     }

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,26 +61,7 @@ public final class ApiRoutes {
     }
 
     private Map<String, Object> statsBody(List<RoomStat> rooms) {
-        List<Map<String, Object>> roomStats = new ArrayList<>();
-        rooms.stream().sorted(Comparator.comparing(RoomStat::connections).reversed().thenComparing(RoomStat::name))
-                .forEach(r -> roomStats.add(Json.obj("name", r.name(), "connections", r.connections())));
-        List<Map<String, Object>> users = new ArrayList<>();
-        ctx.connections().userConnections().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> users.add(Json.obj("userId", e.getKey(), "connectionCount", e.getValue())));
-        Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("node", ctx.config().nodeId());
-        stats.put("totalConnections", ctx.connections().total());
-        stats.put("authenticatedConnections", ctx.connections().authenticatedCount());
-        stats.put("anonymousConnections", ctx.connections().anonymousCount());
-        stats.put("uniqueUsers", ctx.connections().uniqueUsers());
-        stats.put("totalRooms", rooms.size());
-        stats.put("roomStats", roomStats);
-        stats.put("userConnections", users);
-        // Both seed shapes: flat (seed 001) and wrapped in {success, stats} (seed 003).
-        Map<String, Object> body = new LinkedHashMap<>(stats);
-        body.put("success", true);
-        body.put("stats", stats);
-        return body;
+        return dev.realtime.admin.NodeStats.body(ctx.config().nodeId(), ctx.connections(), rooms);
     }
 
     /**
@@ -146,10 +126,22 @@ public final class ApiRoutes {
             HttpResponses.badRequest(chc, req, problems);
             return;
         }
-        // Each user's copy goes through their inbox (id, kept while offline, acked by notifications:read).
-        for (JsonNode id : userIds) {
-            ctx.notifications().notifyUser(id.asText(), "notification:new", payload);
+        // What the request makes the node hold and store: the payload once per user. Refused whole
+        // beyond the cap (a 10,000-user request with a 1 MiB payload would be 10 GB of inbox).
+        long payloadBytes = Json.bytes(payload).length;
+        long fanoutBytes = payloadBytes * userIds.size();
+        if (fanoutBytes > ctx.config().notifyMaxFanoutBytes()) {
+            ctx.metrics().notifications.labels("fanout_too_large").inc();
+            HttpResponses.error(chc, req, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "userIds x payload bytes ("
+                    + userIds.size() + " x " + payloadBytes + " = " + fanoutBytes + ") exceeds NOTIFY_MAX_FANOUT_BYTES ("
+                    + ctx.config().notifyMaxFanoutBytes() + "): send fewer users per request or a smaller payload");
+            return;
         }
+        // Each user's copy goes through their inbox (id, kept while offline, acked by notifications:read);
+        // one queued task for the request, the payload serialised once.
+        List<String> users = new ArrayList<>(userIds.size());
+        userIds.forEach(id -> users.add(id.asText()));
+        ctx.notifications().notifyUsers(users, "notification:new", payload);
         HttpResponses.json(chc, req, HttpResponseStatus.ACCEPTED, Map.of("status", "queued"));
     }
 

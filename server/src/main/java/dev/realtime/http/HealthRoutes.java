@@ -9,12 +9,23 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code /}, {@code /health}, {@code /health/live}, {@code /health/ready}, {@code /metrics}. Stateless. */
+/**
+ * {@code /}, {@code /health}, {@code /health/live}, {@code /health/ready}, {@code /metrics} and
+ * {@code /api/openapi.json}. Stateless.
+ */
 public final class HealthRoutes {
     private final GatewayContext ctx;
 
+    private final OpenApiDocument openApi;
+
     public HealthRoutes(GatewayContext ctx) {
         this.ctx = ctx;
+        this.openApi = new OpenApiDocument(ctx.config().wsPath());
+    }
+
+    /** {@code GET /api/openapi.json}: the OpenAPI 3.1 description of these routes (no key: it is public). */
+    void openApi(ChannelHandlerContext chc, FullHttpRequest req) {
+        HttpResponses.bytes(chc, req, HttpResponseStatus.OK, openApi.bytes(), "application/json; charset=utf-8");
     }
 
     void root(ChannelHandlerContext chc, FullHttpRequest req) {

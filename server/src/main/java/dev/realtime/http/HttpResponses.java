@@ -27,6 +27,12 @@ public final class HttpResponses {
         send(ctx, req, status, Json.bytes(body), "application/json; charset=utf-8");
     }
 
+    /** Sends ready-made bytes with {@code contentType}, honouring keep-alive. */
+    public static void bytes(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, byte[] body,
+                             String contentType) {
+        send(ctx, req, status, body, contentType);
+    }
+
     public static void text(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, String body,
                             String contentType) {
         send(ctx, req, status, body.getBytes(StandardCharsets.UTF_8), contentType);

@@ -1,12 +1,12 @@
 package dev.realtime.http;
 
 import dev.realtime.server.GatewayContext;
+import dev.realtime.socketio.SocketIoEndpoint;
 import dev.realtime.ws.WebSocketUpgrade;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import org.slf4j.Logger;
@@ -26,8 +26,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final ApiRoutes api;
     private final EventRoutes events;
     private final WebSocketUpgrade upgrade;
+    private final SocketIoEndpoint socketIo;
 
     public HttpRouter(GatewayContext ctx, HealthRoutes health, ApiRoutes api, EventRoutes events, WebSocketUpgrade upgrade) {
+        this(ctx, health, api, events, upgrade, null);
+    }
+
+    /** With the Socket.IO endpoint ({@code null}: not served). */
+    public HttpRouter(GatewayContext ctx, HealthRoutes health, ApiRoutes api, EventRoutes events, WebSocketUpgrade upgrade,
+                      SocketIoEndpoint socketIo) {
+        this.socketIo = socketIo;
         this.ctx = ctx;
         this.health = health;
         this.api = api;
@@ -37,6 +45,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     protected void channelRead0(ChannelHandlerContext chc, FullHttpRequest req) {
+        if (!chc.channel().isActive()) {
+            return; // closed below while requests of the same read were still being decoded
+        }
+        if (!chc.channel().isWritable()) {
+            // Pipelined requests whose answers are not being read: answering more would only grow
+            // our memory (an HTTP answer cannot be dropped without breaking the stream), so hang up.
+            ctx.metrics().httpSlowClients.inc();
+            chc.close();
+            return;
+        }
         DecoderResult result = req.decoderResult();
         if (!result.isSuccess()) {
             count("invalid", 400);
@@ -45,52 +63,40 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
         String path = query.path();
-        HttpMethod method = req.method();
-        if (path.equals(ctx.config().wsPath())) {
-            if (!method.equals(HttpMethod.GET)) {
-                methodNotAllowed(chc, req, "ws");
-                return;
-            }
-            upgrade.handle(chc, req, query);
+        if (socketIo != null && socketIo.matches(path)) {
+            socketIo.handle(chc, req, query); // its own transport (Engine.IO): polling and the WebSocket upgrade
             return;
         }
-        if (path.startsWith(EventRoutes.PREFIX) && path.length() > EventRoutes.PREFIX.length()) {
-            onlyPost(chc, req, "events", () -> events.ingest(chc, req, path));
+        HttpEndpoint endpoint = HttpEndpoint.match(path, ctx.config().wsPath());
+        if (endpoint == null) {
+            count("not_found", 404);
+            HttpResponses.error(chc, req, HttpResponseStatus.NOT_FOUND, "Cannot " + req.method() + " " + path);
             return;
         }
-        switch (path) {
-            case "/" -> onlyGet(chc, req, "root", () -> health.root(chc, req));
-            case "/health" -> onlyGet(chc, req, "health", () -> health.health(chc, req));
-            case "/health/live" -> onlyGet(chc, req, "live", () -> health.live(chc, req));
-            case "/health/ready" -> onlyGet(chc, req, "ready", () -> health.ready(chc, req));
-            case "/metrics" -> onlyGet(chc, req, "metrics", () -> health.metrics(chc, req));
-            case "/api/stats" -> onlyGet(chc, req, "stats", () -> api.stats(chc, req));
-            case "/api/realtime/internal/notify" -> onlyPost(chc, req, "notify", () -> api.notify(chc, req));
-            case "/api/broadcast/room" -> onlyPost(chc, req, "broadcast", () -> api.broadcastRoom(chc, req));
-            case "/api/broadcast/user" -> onlyPost(chc, req, "broadcast", () -> api.broadcastUser(chc, req));
-            case "/api/broadcast/global" -> onlyPost(chc, req, "broadcast", () -> api.broadcastGlobal(chc, req));
-            default -> {
-                count("not_found", 404);
-                HttpResponses.error(chc, req, HttpResponseStatus.NOT_FOUND, "Cannot " + method + " " + path);
-            }
+        if (!endpoint.allows(req.method())) {
+            methodNotAllowed(chc, req, endpoint.metricName());
+            return;
         }
-    }
-
-    private void onlyGet(ChannelHandlerContext chc, FullHttpRequest req, String route, Runnable action) {
-        only(HttpMethod.GET, chc, req, route, action);
-    }
-
-    private void onlyPost(ChannelHandlerContext chc, FullHttpRequest req, String route, Runnable action) {
-        only(HttpMethod.POST, chc, req, route, action);
-    }
-
-    private void only(HttpMethod method, ChannelHandlerContext chc, FullHttpRequest req, String route, Runnable action) {
-        if (req.method().equals(method) || method.equals(HttpMethod.GET) && req.method().equals(HttpMethod.HEAD)) {
-            ctx.metrics().httpRequests.labels(route, "any").inc();
-            action.run();
-        } else {
-            methodNotAllowed(chc, req, route);
+        if (endpoint != HttpEndpoint.WEBSOCKET) {
+            ctx.metrics().httpRequests.labels(endpoint.metricName(), "any").inc();
         }
+        // A switch expression: adding an endpoint without a handler does not compile.
+        Runnable action = switch (endpoint) {
+            case WEBSOCKET -> () -> upgrade.handle(chc, req, query);
+            case EVENTS -> () -> events.ingest(chc, req, path);
+            case ROOT -> () -> health.root(chc, req);
+            case HEALTH -> () -> health.health(chc, req);
+            case LIVE -> () -> health.live(chc, req);
+            case READY -> () -> health.ready(chc, req);
+            case METRICS -> () -> health.metrics(chc, req);
+            case OPENAPI -> () -> health.openApi(chc, req);
+            case STATS -> () -> api.stats(chc, req);
+            case NOTIFY -> () -> api.notify(chc, req);
+            case BROADCAST_ROOM -> () -> api.broadcastRoom(chc, req);
+            case BROADCAST_USER -> () -> api.broadcastUser(chc, req);
+            case BROADCAST_GLOBAL -> () -> api.broadcastGlobal(chc, req);
+        };
+        action.run();
     }
 
     private void methodNotAllowed(ChannelHandlerContext chc, FullHttpRequest req, String route) {

@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The Kafka direction of the route table: client {@code emit} events and connection lifecycle events
- * (connect, disconnect, join, leave, with node id and session id) that a forward rule names are
+ * The Kafka direction of the route table: client {@code emit} events, connection lifecycle events
+ * (connect, disconnect, join, leave, with node id and session id) and server events features hand
+ * over ({@link #forwardEvent}, e.g. {@code match:completed}) that a forward rule names are
  * produced to its topic, keyed by user, session, room or a data field so order holds per key.
  * Nothing here blocks: records are queued to the {@link KafkaForwarder}'s thread.
  *
@@ -44,6 +45,25 @@ public final class EventForwarding implements SessionListener {
         byte[] value = Json.bytes(ForwardRule.emitRecord(nodeId, s.sid(), userId, event, json, System.currentTimeMillis()));
         for (ForwardRule r : rules) {
             forwarder.send("emit", r.topic(), r.key(userId, s.sid(), null, json), value);
+        }
+        return true;
+    }
+
+    /**
+     * Forwards a server event that a feature produced (e.g. {@code match:completed}) when a rule names
+     * it. Callers must not produce the same event twice (the quiz forwards from the one node whose
+     * write completed the match). Safe from any thread; never blocks.
+     *
+     * @return whether any rule forwarded it
+     */
+    public boolean forwardEvent(String event, JsonNode data) {
+        List<ForwardRule> rules = table.forwardsForEvent(event);
+        if (rules.isEmpty()) {
+            return false;
+        }
+        byte[] value = Json.bytes(ForwardRule.eventRecord(nodeId, event, data, System.currentTimeMillis()));
+        for (ForwardRule r : rules) {
+            forwarder.send("event", r.topic(), r.key(null, null, null, data), value);
         }
         return true;
     }

@@ -78,18 +78,19 @@ public final class EventIngest {
         Map<JsonNode, Payload> encoded = new IdentityHashMap<>();
         boolean everyNodeHasIt = kind == SourceKind.REDIS;
         List<Delivery> claimFirst = null;
+        InboxGroups inboxGroups = null;
         for (Delivery d : result.deliveries()) {
             if (d.inbox() && d.target() instanceof Target.User user) {
-                if (kind == SourceKind.KAFKA) {
-                    // The consumer thread may block: store before the record counts as handed off.
-                    notifications.notifyUserNow(user.userId(), d.event(), d.data());
-                } else if (kind == SourceKind.HTTP) {
-                    notifications.notifyUser(user.userId(), d.event(), d.data()); // an event loop: queue it
-                } else {
+                if (kind == SourceKind.REDIS) {
                     if (claimFirst == null) {
                         claimFirst = new ArrayList<>();
                     }
                     claimFirst.add(d);
+                } else {
+                    if (inboxGroups == null) {
+                        inboxGroups = new InboxGroups();
+                    }
+                    inboxGroups.add(d.event(), d.data(), user.userId());
                 }
                 continue;
             }
@@ -102,21 +103,69 @@ public final class EventIngest {
                 rooms.publish(null, d.room(), event, source, null);
             }
         }
+        if (inboxGroups != null) {
+            // One payload for many users (a userIds target) is stored once, not once per user.
+            boolean now = kind == SourceKind.KAFKA; // the consumer thread may block: store before the record counts as handed off
+            inboxGroups.forEach((event, data, users) -> {
+                if (now) {
+                    notifications.notifyUsersNow(users, event, data);
+                } else {
+                    notifications.notifyUsers(users, event, data); // an event loop: queue it
+                }
+            });
+        }
         if (claimFirst != null) {
             // Every node got this Redis message: one claims it and stores the notifications. The
             // claim and the stores run on the notification thread, never on the pub/sub thread
             // (which must keep reading, and answer the watchdog's pings).
             List<Delivery> mine = claimFirst;
-            notifications.queue(() -> {
+            boolean queued = notifications.queue(() -> {
                 if (claims.claim(channel, raw)) {
+                    InboxGroups groups = new InboxGroups();
                     for (Delivery d : mine) {
-                        notifications.notifyUserNow(((Target.User) d.target()).userId(), d.event(), d.data());
+                        groups.add(d.event(), d.data(), ((Target.User) d.target()).userId());
                     }
+                    groups.forEach((event, data, users) -> notifications.notifyUsersNow(users, event, data));
                 }
             });
+            if (!queued) {
+                // This node's inbox queue is full (or it is stopping): it does not claim the message,
+                // so another node may; counted here either way.
+                metrics.ingestRejected.labels(source, "queue_full").inc(mine.size());
+            }
         }
         metrics.ingestDeliveries.labels(source).inc(result.deliveries().size());
         return result;
     }
 
+    /**
+     * Inbox deliveries grouped by event and payload (by identity: a route's deliveries share theirs),
+     * in the order the groups first appeared. A record yields few groups, so a list scan is enough.
+     */
+    private static final class InboxGroups {
+        private record Group(String event, JsonNode data, List<String> users) {
+        }
+
+        private final List<Group> groups = new ArrayList<>(2);
+
+        void add(String event, JsonNode data, String userId) {
+            for (Group g : groups) {
+                if (g.data == data && g.event.equals(event)) {
+                    g.users.add(userId);
+                    return;
+                }
+            }
+            List<String> users = new ArrayList<>();
+            users.add(userId);
+            groups.add(new Group(event, data, users));
+        }
+
+        interface Each {
+            void accept(String event, JsonNode data, List<String> users);
+        }
+
+        void forEach(Each each) {
+            groups.forEach(g -> each.accept(g.event, g.data, g.users));
+        }
+    }
 }

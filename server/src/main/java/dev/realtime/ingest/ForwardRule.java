@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One entry of the route file's {@code forward} section: client {@code emit} events or lifecycle
- * events that are also produced to a Kafka topic, keyed so that order holds per key (Kafka keeps
+ * One entry of the route file's {@code forward} section: client {@code emit} events, lifecycle
+ * events, or server events that features produce (e.g. {@code match:completed}) that are also
+ * produced to a Kafka topic, keyed so that order holds per key (Kafka keeps
  * order within a partition, and a key always maps to one partition). Immutable.
  *
  * <p>The record value is built by {@link #emitRecord} / {@link #lifecycleRecord} (documented in
@@ -16,7 +17,11 @@ import java.util.Set;
  */
 public final class ForwardRule {
     /** What the rule forwards. */
-    public enum Kind { EMIT, LIFECYCLE }
+    public enum Kind {
+        EMIT, LIFECYCLE,
+        /** Server events a feature hands to {@link EventForwarding#forwardEvent} (never client emits). */
+        EVENT
+    }
 
     /** How the Kafka record key is chosen. */
     public enum KeyMode {
@@ -71,9 +76,15 @@ public final class ForwardRule {
 
     /** Whether this rule forwards the emit event {@code event}. */
     public boolean matchesEmit(String event) {
-        if (kind != Kind.EMIT) {
-            return false;
-        }
+        return kind == Kind.EMIT && matchesName(event);
+    }
+
+    /** Whether this rule forwards the server event {@code event}. */
+    public boolean matchesEvent(String event) {
+        return kind == Kind.EVENT && matchesName(event);
+    }
+
+    private boolean matchesName(String event) {
         for (String n : names) {
             if (n.endsWith("*") ? event.startsWith(n.substring(0, n.length() - 1)) : n.equals(event)) {
                 return true;
@@ -120,6 +131,20 @@ public final class ForwardRule {
         o.put("event", event);
         o.put("userId", userId);
         o.put("sessionId", sessionId);
+        o.put("nodeId", nodeId);
+        o.put("timestamp", PayloadSpec.iso(epochMillis));
+        o.set("data", data == null ? JsonNodeFactory.instance.nullNode() : data);
+        return o;
+    }
+
+    /**
+     * The value forwarded for a server event:
+     * {@code {"type":"event","event":..,"nodeId":..,"timestamp":"<ISO>","data":..}}.
+     */
+    public static ObjectNode eventRecord(String nodeId, String event, JsonNode data, long epochMillis) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("type", "event");
+        o.put("event", event);
         o.put("nodeId", nodeId);
         o.put("timestamp", PayloadSpec.iso(epochMillis));
         o.set("data", data == null ? JsonNodeFactory.instance.nullNode() : data);

@@ -20,15 +20,16 @@ import java.util.Map;
 /**
  * A configuration file read into a Jackson tree while remembering where each value was written, by
  * path ({@code routes[3].targets[0].room}), so validation can name the line and column. Java-style
- * comments are allowed; duplicate keys are an error.
+ * comments are allowed; duplicate keys are an error. Also used for other configuration files (the quiz
+ * question bank), which pass their own exception type.
  */
-final class LocatedJson {
+public final class LocatedJson {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build();
 
-    final JsonNode root;
+    public final JsonNode root;
     private final String origin;
     private final Map<String, JsonLocation> where;
 
@@ -40,28 +41,37 @@ final class LocatedJson {
 
     /** Parses {@code text}; malformed JSON and duplicate keys throw with the file, line and column. */
     static LocatedJson parse(String text, String origin) {
+        return parse(text, origin, RouteTableException::new);
+    }
+
+    /**
+     * Parses {@code text}; malformed JSON and duplicate keys throw {@code invalid.apply(origin, problems)},
+     * each problem naming the file, line and column.
+     */
+    public static LocatedJson parse(String text, String origin,
+                                    java.util.function.BiFunction<String, List<String>, RuntimeException> invalid) {
         Map<String, JsonLocation> where = new HashMap<>();
         List<String> problems = new ArrayList<>();
         try (JsonParser p = FACTORY.createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) {
-                throw new RouteTableException(origin, List.of(origin + " line 1, column 1: the file is empty"));
+                throw invalid.apply(origin, List.of(origin + " line 1, column 1: the file is empty"));
             }
             JsonNode root = read(p, "", where, problems, origin);
             if (p.nextToken() != null) {
                 problems.add(at(origin, p.currentTokenLocation()) + "unexpected content after the top-level value");
             }
             if (!problems.isEmpty()) {
-                throw new RouteTableException(origin, problems);
+                throw invalid.apply(origin, problems);
             }
             return new LocatedJson(origin, root, where);
         } catch (JsonProcessingException e) {
             String msg = e.getOriginalMessage();
             int nl = msg.indexOf('\n');
-            throw new RouteTableException(origin, List.of(at(origin, e.getLocation()) + "invalid JSON: "
+            throw invalid.apply(origin, List.of(at(origin, e.getLocation()) + "invalid JSON: "
                     + (nl > 0 ? msg.substring(0, nl) : msg)));
         } catch (IOException e) {
-            throw new RouteTableException(origin, List.of(origin + ": cannot read: " + e.getMessage()));
+            throw invalid.apply(origin, List.of(origin + ": cannot read: " + e.getMessage()));
         }
     }
 
@@ -112,8 +122,13 @@ final class LocatedJson {
         }
     }
 
+    /** The known key closest to {@code key} (at most 2 edits, case-insensitive) for "did you mean" hints, or null. */
+    public static String nearest(String key, java.util.Set<String> known) {
+        return RouteTableLoader.nearest(key, known);
+    }
+
     /** {@code "<origin> line L, column C: <path>: "} for the value at {@code path} (or its nearest ancestor). */
-    String at(String path) {
+    public String at(String path) {
         String p = path;
         JsonLocation loc = where.get(p);
         while (loc == null && !p.isEmpty()) {

@@ -160,6 +160,27 @@ final class RedisGlob {
         return literalPrefix;
     }
 
+    /** A Java regex matching exactly the channels this pattern matches (DOTALL). */
+    String regex() {
+        StringBuilder out = new StringBuilder();
+        for (Elem e : elems) {
+            switch (e.kind()) {
+                case STAR -> out.append(".*");
+                case ANY_ONE -> out.append('.');
+                case LITERAL -> out.append(java.util.regex.Pattern.quote(String.valueOf(e.ch())));
+                default -> {
+                    out.append(e.negate() ? "[^" : "[");
+                    char[] r = e.ranges();
+                    for (int k = 0; k < r.length; k += 2) {
+                        out.append(String.format("\\x{%x}-\\x{%x}", (int) r[k], (int) r[k + 1]));
+                    }
+                    out.append(']');
+                }
+            }
+        }
+        return out.toString();
+    }
+
     boolean matches(String channel) {
         return match(channel) != null;
     }

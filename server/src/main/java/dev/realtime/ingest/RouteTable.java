@@ -59,6 +59,8 @@ public final class RouteTable {
     private final List<ForwardRule> forwards;
     private final Map<LifecycleKind, List<ForwardRule>> lifecycle;
     private final JsonNode policies;
+    private final RoutedNames routedNames;
+    private final dev.realtime.room.PrefixPolicies roomPolicies;
 
     private RouteTable(String origin, int maxRecordBytes, RouteTableLoader.Parsed parsed) {
         this.origin = origin;
@@ -96,6 +98,8 @@ public final class RouteTable {
         }
         this.lifecycle = Collections.unmodifiableMap(lc);
         this.policies = parsed.policies() == null ? null : parsed.policies().deepCopy();
+        this.routedNames = new RoutedNames(routes);
+        this.roomPolicies = dev.realtime.room.PrefixPolicies.of(parsed.roomPolicies());
     }
 
     private static Map<String, List<Route>> freeze(Map<String, List<Route>> m) {
@@ -209,6 +213,15 @@ public final class RouteTable {
     }
 
     /**
+     * Whether a route whose event name is a template ({@code {$source}}, {@code {$1}}, a field) can
+     * deliver {@code event} to {@code room}: clients may not publish such an event there, so a room's
+     * members can trust that it came from the server (see {@code RoutedNames}).
+     */
+    public boolean deliversTemplated(String room, String event) {
+        return routedNames.canDeliver(room, event);
+    }
+
+    /**
      * The Redis patterns that could match channels starting with {@code busPrefix} (the cluster
      * bus's channels when {@code REDIS_KEY_PREFIX} is not the default {@code rt:}, which the loader
      * already refuses): the node refuses to start with any.
@@ -240,6 +253,11 @@ public final class RouteTable {
     /** The raw {@code policies} section (per-room-prefix delivery policies), or null when absent. */
     public JsonNode policies() {
         return policies == null ? null : policies.deepCopy();
+    }
+
+    /** The {@code policies} section, validated, over the built-in defaults (e.g. {@code video:*} without presence events). */
+    public dev.realtime.room.PrefixPolicies roomPolicies() {
+        return roomPolicies;
     }
 
     /** One line per route and forward rule, for the startup log. */
@@ -523,9 +541,18 @@ public final class RouteTable {
 
     /** The rules forwarding the client emit {@code event} (usually none: check is a short list scan). */
     public List<ForwardRule> forwardsForEmit(String event) {
+        return forwardsWhere(f -> f.matchesEmit(event));
+    }
+
+    /** The rules forwarding the server event {@code event} (e.g. {@code match:completed}). */
+    public List<ForwardRule> forwardsForEvent(String event) {
+        return forwardsWhere(f -> f.matchesEvent(event));
+    }
+
+    private List<ForwardRule> forwardsWhere(java.util.function.Predicate<ForwardRule> matches) {
         List<ForwardRule> out = null;
         for (ForwardRule f : forwards) {
-            if (f.matchesEmit(event)) {
+            if (matches.test(f)) {
                 if (out == null) {
                     out = new ArrayList<>(2);
                 }

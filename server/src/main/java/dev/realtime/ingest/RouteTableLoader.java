@@ -29,13 +29,14 @@ final class RouteTableLoader {
     private static final Set<String> TARGET_KINDS = Set.of("room", "user", "userIds", "global", "admin");
     private static final Set<String> TARGET_KEYS = Set.of("room", "user", "userIds", "global", "admin", "optional",
             "orElse", "description");
-    private static final Set<String> FORWARD_KEYS = Set.of("id", "description", "emit", "lifecycle", "topic", "key");
+    private static final Set<String> FORWARD_KEYS = Set.of("id", "description", "emit", "lifecycle", "event", "topic", "key");
     private static final Pattern KAFKA_TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_NAME_CHARS + "}");
     private static final Pattern HTTP_SOURCE = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_NAME_CHARS + "}");
 
     /** The validated contents of a file. */
-    record Parsed(List<Route> routes, List<ForwardRule> forwards, JsonNode policies) {
+    record Parsed(List<Route> routes, List<ForwardRule> forwards, JsonNode policies,
+                  List<dev.realtime.room.PrefixPolicies.Policy> roomPolicies) {
     }
 
     private final LocatedJson doc;
@@ -64,7 +65,7 @@ final class RouteTableLoader {
     private Parsed top(JsonNode root) {
         if (!root.isObject()) {
             problem("", "the file must hold a JSON object like {\"routes\":[...],\"forward\":[...]}");
-            return new Parsed(List.of(), List.of(), null);
+            return new Parsed(List.of(), List.of(), null, List.of());
         }
         unknownKeys(root, "", TOP_KEYS);
         JsonNode version = root.get("version");
@@ -99,7 +100,47 @@ final class RouteTableLoader {
             }
         }
         JsonNode policies = root.get("policies");
-        return new Parsed(routes, forwards, policies);
+        return new Parsed(routes, forwards, policies, roomPolicies(policies));
+    }
+
+    // ---------------------------------------------------------------- policies
+
+    private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "clientPublish", "description");
+
+    /** {@code {"video:*": {"presenceEvents": false}, "lobby": {...}}}: settings by room name or prefix. */
+    private List<dev.realtime.room.PrefixPolicies.Policy> roomPolicies(JsonNode policies) {
+        List<dev.realtime.room.PrefixPolicies.Policy> out = new ArrayList<>();
+        if (policies == null) {
+            return out;
+        }
+        if (!policies.isObject()) {
+            problem("policies", "must be an object of room name or prefix -> settings, e.g. "
+                    + "{\"video:*\":{\"presenceEvents\":false}}");
+            return out;
+        }
+        for (Iterator<String> it = policies.fieldNames(); it.hasNext(); ) {
+            String pattern = it.next();
+            String path = "policies." + pattern;
+            String name = pattern.endsWith("*") ? pattern.substring(0, pattern.length() - 1) : pattern;
+            if (!name.isEmpty() && RoomPolicy.validateRoomName(name) != null || name.indexOf('*') >= 0) {
+                problem(path, "must be a room name, a prefix ending in '*' (\"video:*\") or '*' alone");
+                continue;
+            }
+            JsonNode settings = policies.get(pattern);
+            if (!settings.isObject()) {
+                problem(path, "must be an object such as {\"presenceEvents\":false}");
+                continue;
+            }
+            int before = problems.size();
+            unknownKeys(settings, path, POLICY_KEYS);
+            optionalText(settings, path, "description");
+            Boolean presence = settings.has("presenceEvents") ? bool(settings, path, "presenceEvents", true) : null;
+            Boolean publish = settings.has("clientPublish") ? bool(settings, path, "clientPublish", true) : null;
+            if (problems.size() == before) {
+                out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence, publish));
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- routes
@@ -508,14 +549,15 @@ final class RouteTableLoader {
         String id = id(node, path, ids);
         boolean emit = node.has("emit");
         boolean lifecycle = node.has("lifecycle");
-        if (emit == lifecycle) {
-            problem(path, "a forward rule has exactly one of \"emit\" (client event names) or \"lifecycle\" "
-                    + "(connect, disconnect, join, leave)");
+        boolean event = node.has("event");
+        if ((emit ? 1 : 0) + (lifecycle ? 1 : 0) + (event ? 1 : 0) != 1) {
+            problem(path, "a forward rule has exactly one of \"emit\" (client event names), \"lifecycle\" "
+                    + "(connect, disconnect, join, leave) or \"event\" (server events such as match:completed)");
             return null;
         }
         List<String> names;
-        if (emit) {
-            names = names(node, path, "emit", n -> {
+        if (emit || event) {
+            names = names(node, path, emit ? "emit" : "event", n -> {
                 String plain = n.endsWith("*") ? n.substring(0, n.length() - 1) : n;
                 if (plain.isEmpty()) {
                     return "'*' alone would forward every emit; name the events (a trailing '*' matches a prefix)";
@@ -539,26 +581,29 @@ final class RouteTableLoader {
                 topic = tp.asText();
             }
         }
-        ForwardRule.KeyMode mode = ForwardRule.KeyMode.USER;
+        // Server events have no user or session: keyed by a data field, or not at all.
+        ForwardRule.KeyMode mode = event ? ForwardRule.KeyMode.NONE : ForwardRule.KeyMode.USER;
         Template keyField = null;
         JsonNode kn = node.get("key");
         if (kn != null) {
             String k = kn.isTextual() ? kn.asText() : "";
             switch (k) {
                 case "user":
-                    mode = ForwardRule.KeyMode.USER;
-                    break;
                 case "session":
-                    mode = ForwardRule.KeyMode.SESSION;
+                    if (event) {
+                        problem(path + ".key", "server events have no user or session; key by a data field such as "
+                                + "\"{matchId}\", or \"none\"");
+                    }
+                    mode = k.equals("user") ? ForwardRule.KeyMode.USER : ForwardRule.KeyMode.SESSION;
                     break;
                 case "none":
                     mode = ForwardRule.KeyMode.NONE;
                     break;
                 case "room":
                     mode = ForwardRule.KeyMode.ROOM;
-                    if (emit) {
-                        problem(path + ".key", "emits have no room; key by a data field such as \"{room}\" or "
-                                + "\"{videoId}\", or by \"user\"");
+                    if (emit || event) {
+                        problem(path + ".key", (emit ? "emits" : "server events") + " have no room; key by a data field "
+                                + "such as \"{room}\" or \"{videoId}\"" + (emit ? ", or by \"user\"" : ""));
                     } else {
                         for (String n : names) {
                             if (!LifecycleKind.fromWire(n).hasRoom()) {
@@ -570,7 +615,7 @@ final class RouteTableLoader {
                     }
                     break;
                 default:
-                    if (k.startsWith("{") && emit) {
+                    if (k.startsWith("{") && (emit || event)) {
                         keyField = template(k, path + ".key", new Scope(0, true));
                         if (keyField != null && (keyField.soleRef() == null || !keyField.soleRef().isField())) {
                             problem(path + ".key", "must be exactly one data field such as \"{videoId}\"");
@@ -578,7 +623,7 @@ final class RouteTableLoader {
                         mode = ForwardRule.KeyMode.FIELD;
                     } else {
                         problem(path + ".key", "must be \"user\", \"session\", \"room\" (join/leave), \"none\""
-                                + (emit ? " or a data field such as \"{videoId}\"" : ""));
+                                + (emit || event ? " or a data field such as \"{videoId}\"" : ""));
                     }
                     break;
             }
@@ -586,7 +631,8 @@ final class RouteTableLoader {
         if (problems.size() > before || topic == null) {
             return null;
         }
-        return new ForwardRule(id, emit ? ForwardRule.Kind.EMIT : ForwardRule.Kind.LIFECYCLE, names, topic, mode, keyField);
+        ForwardRule.Kind kind = emit ? ForwardRule.Kind.EMIT : event ? ForwardRule.Kind.EVENT : ForwardRule.Kind.LIFECYCLE;
+        return new ForwardRule(id, kind, names, topic, mode, keyField);
     }
 
     // ---------------------------------------------------------------- helpers

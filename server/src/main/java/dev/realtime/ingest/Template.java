@@ -136,6 +136,25 @@ final class Template {
     }
 
     /**
+     * A Java regex matching every string this template can expand to: literal text as itself,
+     * {@code {$source}} as {@code sourceRegex}, any other placeholder as any non-empty text (a
+     * superset where a value's shape is unknown).
+     */
+    String regex(String sourceRegex) {
+        StringBuilder out = new StringBuilder();
+        for (Object p : parts) {
+            if (p instanceof String s) {
+                out.append(java.util.regex.Pattern.quote(s));
+            } else if (((Ref) p).isSource()) {
+                out.append("(?:").append(sourceRegex).append(')');
+            } else {
+                out.append(".+");
+            }
+        }
+        return out.toString();
+    }
+
+    /**
      * The expanded string, or {@code null} when a placeholder has no usable value; then {@code why}
      * (when not null) receives the reason.
      */

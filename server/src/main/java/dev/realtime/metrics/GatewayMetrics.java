@@ -54,6 +54,11 @@ public final class GatewayMetrics {
             "Connections closed by the server, by close code").labelNames("code").register(registry);
     public final Counter httpRequests = Counter.build("realtime_http_requests_total",
             "HTTP requests by route and status").labelNames("route", "status").register(registry);
+    public final Counter httpSlowClients = Counter.build("realtime_http_slow_clients_total",
+            "Plain HTTP connections closed because they sent requests without reading the answers").register(registry);
+    public final Counter httpRefused = Counter.build("realtime_http_refused_total",
+            "HTTP connections refused before a request was read, by reason (too_many_http_connections, head_timeout)")
+            .labelNames("reason").register(registry);
     public final Counter busPublishes = Counter.build("realtime_bus_publishes_total",
             "Room events sent to other nodes over the bus").register(registry);
     public final Counter busReceives = Counter.build("realtime_bus_receives_total",
@@ -67,6 +72,9 @@ public final class GatewayMetrics {
             "Kafka records consumed, by topic").labelNames("topic").register(registry);
     public final Counter kafkaDeadLettered = Counter.build("realtime_kafka_dlq_total",
             "Kafka records sent to the dead-letter topic, by reason").labelNames("reason").register(registry);
+    public final Counter kafkaDeadLetterFailed = Counter.build("realtime_kafka_dlq_failed_total",
+            "Kafka records skipped because their dead letter failed KAFKA_DLQ_MAX_ATTEMPTS times, by reason")
+            .labelNames("reason").register(registry);
     public final Counter kafkaErrors = Counter.build("realtime_kafka_errors_total",
             "Kafka client failures by kind (consumer, producer)").labelNames("kind").register(registry);
     public final Gauge kafkaLag = Gauge.build("realtime_kafka_consumer_lag",
@@ -87,6 +95,18 @@ public final class GatewayMetrics {
             .register(registry);
     public final Counter storeErrors = Counter.build("realtime_store_errors_total",
             "Shared-store calls that failed (Redis unreachable), by store").labelNames("store").register(registry);
+    public final Counter recoveriesTooLarge = Counter.build("realtime_history_recoveries_too_large_total",
+            "Joins with since answered recovered:false because the missed events exceed HISTORY_READ_MAX_BYTES")
+            .register(registry);
+    public final Counter droppedPublishes = Counter.build("realtime_dropped_publishes_total",
+            "Publishes refused because the room's shard or history lane was over its byte budget, by source")
+            .labelNames("source").register(registry);
+    public final Counter queueOverflow = Counter.build("realtime_queue_overflow_total",
+            "Work refused because its queue was over its byte budget, by queue (outbox, shard, history_lane)")
+            .labelNames("queue").register(registry);
+    public final Gauge queueBytes = Gauge.build("realtime_queue_bytes",
+            "Bytes waiting in the node's queues, by queue (outbox, shard, history_lane), summed over instances")
+            .labelNames("queue").register(registry);
     public final Histogram fanoutLatency = Histogram.build("realtime_fanout_latency_seconds",
             "Time from accepting a publish to writing it on each event loop")
             .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
@@ -129,6 +149,27 @@ public final class GatewayMetrics {
                 return value.getAsDouble();
             }
         }).register(registry);
+    }
+
+    /** Reports {@code realtime_queue_bytes{queue}} as {@code value}, read at scrape time. */
+    public void queueBytes(String queue, DoubleSupplier value) {
+        queueBytes.setChild(new Gauge.Child() {
+            @Override
+            public double get() {
+                return value.getAsDouble();
+            }
+        }, queue);
+    }
+
+    /** Registers a counter whose value is read at scrape time (a count kept elsewhere, e.g. by a store). */
+    public void counter(String name, String help, DoubleSupplier value) {
+        String base = name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+        new io.prometheus.client.Collector() {
+            @Override
+            public java.util.List<MetricFamilySamples> collect() {
+                return java.util.List.of(new io.prometheus.client.CounterMetricFamily(base, help, value.getAsDouble()));
+            }
+        }.register(registry);
     }
 
     public CollectorRegistry registry() {

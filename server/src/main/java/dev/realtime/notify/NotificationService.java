@@ -7,6 +7,7 @@ import dev.realtime.emit.EmitContext;
 import dev.realtime.ingest.kafka.KafkaForwarder;
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.protocol.ErrorCode;
+import dev.realtime.protocol.ErrorInfo;
 import dev.realtime.protocol.Payload;
 import dev.realtime.protocol.ServerMessage;
 import dev.realtime.room.RoomPolicy;
@@ -19,7 +20,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +41,15 @@ import org.slf4j.LoggerFactory;
  * {@code notificationId} field; other payloads are delivered live only (nothing to put an id on).
  * When the inbox store is unreachable the notification is still delivered live, without an id.
  *
+ * <p>Bounds: every task reaches the inbox thread through one bounded queue (tasks and payload
+ * bytes, {@link Limits}); what it refuses is counted. A connection may have at most
+ * {@link Limits#readsPerConnection} acks in flight (more are answered {@code rate_limited}), its
+ * replay on connect carries at most {@link Limits#replayMaxBytes}, and {@link #close} drains the
+ * queue for at most {@link Limits#drainTimeout}, counting what it drops.
+ *
  * <p>Threading: the public methods never block; store calls (network I/O with Redis) run on this
- * service's own thread, which holds no state besides the store.
+ * service's own thread, which holds no state besides the store. The queue counters and the
+ * per-connection ack counts are atomics shared by the callers and that thread.
  */
 public final class NotificationService implements SessionListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NotificationService.class);
@@ -55,8 +66,42 @@ public final class NotificationService implements SessionListener, AutoCloseable
     private final String ackTopic;
     private final Duration ackTimeout;
     private final java.util.concurrent.ScheduledThreadPoolExecutor thread;
+    private final Limits limits;
+    /** Tasks accepted and not started, and their bytes: the one bound every task goes through. */
+    private final AtomicInteger queuedTasks = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** Notifications accepted (202 / handed off) and not yet stored: what a shutdown would lose. */
+    private final AtomicLong pendingNotifications = new AtomicLong();
+    /** {@code notifications:read} acks queued or running, per connection. */
+    private final ConcurrentHashMap<String, AtomicInteger> readsInFlight = new ConcurrentHashMap<>();
+    private volatile boolean closing;
+    /** Set when the shutdown deadline passed: a running multi-user task stops between users. */
+    private volatile boolean abandoned;
     /** Most notifications waiting for the store before new ones skip the inbox. */
-    static final int MAX_QUEUED = 100_000;
+    public static final int MAX_QUEUED = 100_000;
+
+    /**
+     * The bounds of this service (see {@code docs/configuration.md}, "Memory budgets").
+     *
+     * @param maxQueuedTasks    tasks (store a notification, replay an inbox, ack) waiting for the
+     *                          inbox thread; beyond it new ones are refused and counted
+     * @param maxQueuedBytes    bytes of notification payloads waiting ({@code NOTIFY_QUEUE_MAX_BYTES})
+     * @param replayMaxBytes    most payload bytes replayed to one connection on connect
+     *                          ({@code NOTIFY_REPLAY_MAX_BYTES}; at least one notification)
+     * @param readsPerConnection {@code notifications:read} acks one connection may have in flight
+     * @param drainTimeout      how long {@link #close} lets queued notifications reach the inbox
+     *                          ({@code NOTIFY_DRAIN_TIMEOUT_MS})
+     */
+    public record Limits(int maxQueuedTasks, long maxQueuedBytes, long replayMaxBytes, int readsPerConnection,
+                         Duration drainTimeout) {
+        /** 100,000 tasks, 64 MiB, 1 MiB per replay, 16 acks per connection, 10 s to drain. */
+        public static Limits defaults() {
+            return new Limits(MAX_QUEUED, 64L << 20, 1L << 20, DEFAULT_READS_PER_CONNECTION, Duration.ofSeconds(10));
+        }
+    }
+
+    /** Default {@code notifications:read} acks in flight per connection. */
+    public static final int DEFAULT_READS_PER_CONNECTION = 16;
 
     /**
      * @param forwarder where unacked notifications go ({@code null}: nowhere)
@@ -64,12 +109,22 @@ public final class NotificationService implements SessionListener, AutoCloseable
      */
     public NotificationService(InboxStore inbox, RoomService rooms, GatewayMetrics metrics, String nodeId,
                                KafkaForwarder forwarder, String ackTopic, Duration ackTimeout) {
+        this(inbox, rooms, metrics, nodeId, forwarder, ackTopic, ackTimeout, Limits.defaults());
+    }
+
+    public NotificationService(InboxStore inbox, RoomService rooms, GatewayMetrics metrics, String nodeId,
+                               KafkaForwarder forwarder, String ackTopic, Duration ackTimeout, Limits limits) {
+        this.limits = limits;
         this.inbox = inbox;
         this.rooms = rooms;
         this.metrics = metrics;
         this.forwarder = ackTopic == null ? null : forwarder;
         this.ackTopic = ackTopic;
         this.ackTimeout = ackTimeout;
+        metrics.gauge("realtime_notify_queue_tasks", "Tasks waiting for the notification inbox thread",
+                queuedTasks::get);
+        metrics.gauge("realtime_notify_queue_bytes", "Notification payload bytes waiting for the inbox thread",
+                queuedBytes::get);
         this.thread = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "rt-notify-" + nodeId);
             t.setDaemon(true);
@@ -97,9 +152,63 @@ public final class NotificationService implements SessionListener, AutoCloseable
             publish(userId, event, data);
             return;
         }
-        if (!tryQueue(() -> store(userId, event, object))) {
+        long bytes = approximateBytes(object);
+        if (!tryQueue(() -> {
+            if (!abandoned) { // else left pending: the shutdown counts it as dropped
+                store(userId, event, object);
+                pendingNotifications.decrementAndGet();
+            }
+        }, bytes, 1)) {
             publish(userId, event, object); // queue full or shutting down: live only
         }
+    }
+
+    /**
+     * Stores and delivers one notification to every device of each of {@code userIds}, as one
+     * queued task: the payload is queued, accounted and serialised once, and the in-memory inbox
+     * keeps one copy shared by all the users (each gets its own id). With the queue full every user
+     * gets it live only, without an id (counted once).
+     */
+    public void notifyUsers(List<String> userIds, String event, JsonNode data) {
+        if (!(data instanceof ObjectNode object)) {
+            userIds.forEach(u -> publish(u, event, data));
+            return;
+        }
+        List<String> users = List.copyOf(userIds);
+        if (!tryQueue(() -> storeAll(users, event, object, true), approximateBytes(object), users.size())) {
+            users.forEach(u -> publish(u, event, object));
+        }
+    }
+
+    /**
+     * As {@link #notifyUsers} but on the calling thread (the Kafka consumer: a record counts as
+     * handed off once its notifications are in the inbox). Blocks; never on an event loop or a shard.
+     */
+    public void notifyUsersNow(List<String> userIds, String event, JsonNode data) {
+        if (data instanceof ObjectNode object) {
+            storeAll(userIds, event, object, false);
+        } else {
+            userIds.forEach(u -> publish(u, event, data));
+        }
+    }
+
+    /** Stores one payload for many users (serialised once), then delivers each user's copy with its id. */
+    private void storeAll(List<String> userIds, String event, ObjectNode data, boolean queued) {
+        byte[] stored = storedForm(event, data);
+        for (String userId : userIds) {
+            if (queued && abandoned) {
+                return; // shutdown deadline: the rest stay pending and are counted as dropped
+            }
+            store(userId, event, data, stored);
+            if (queued) {
+                pendingNotifications.decrementAndGet();
+            }
+        }
+    }
+
+    /** Roughly what a payload costs while queued (its JSON size); exact enough for a memory bound. */
+    static long approximateBytes(JsonNode data) {
+        return Json.bytes(data).length + 64L;
     }
 
     /**
@@ -116,33 +225,68 @@ public final class NotificationService implements SessionListener, AutoCloseable
     }
 
     /**
-     * Runs {@code task} on this service's thread, where blocking store calls belong; with the queue
-     * full it is dropped (and counted). Never blocks.
+     * Runs {@code task} on this service's thread, where blocking store calls belong. Returns false
+     * when the queue is full or the service is closing: the task is dropped and counted
+     * ({@code realtime_notifications_total{outcome="queue_full"}}). Never blocks.
      */
-    public void queue(Runnable task) {
-        tryQueue(task);
+    public boolean queue(Runnable task) {
+        return tryQueue(task, 0, 0);
     }
 
-    private boolean tryQueue(Runnable task) {
-        if (thread.getQueue().size() < MAX_QUEUED) {
+    /**
+     * The one door to this service's thread: every task (storing, replaying, acking, Redis claims)
+     * counts against {@link Limits#maxQueuedTasks} and {@link Limits#maxQueuedBytes} until it
+     * starts. A task bigger than the byte bound alone is still taken when the queue is empty.
+     *
+     * @param notifications how many notifications the task stores (a shutdown that drops it counts them)
+     */
+    private boolean tryQueue(Runnable task, long payloadBytes, int notifications) {
+        long bytes = payloadBytes + TASK_BYTES;
+        int tasks = queuedTasks.incrementAndGet();
+        long total = queuedBytes.addAndGet(bytes);
+        if (!closing && tasks <= limits.maxQueuedTasks() && (total <= limits.maxQueuedBytes() || tasks == 1)) {
+            pendingNotifications.addAndGet(notifications);
             try {
-                thread.execute(task);
+                thread.execute(() -> {
+                    queuedTasks.decrementAndGet();
+                    queuedBytes.addAndGet(-bytes);
+                    task.run();
+                });
                 return true;
             } catch (java.util.concurrent.RejectedExecutionException closed) {
-                // shutting down: counted like a full queue
+                pendingNotifications.addAndGet(-notifications);
             }
         }
+        queuedTasks.decrementAndGet();
+        queuedBytes.addAndGet(-bytes);
         metrics.notifications.labels("queue_full").inc();
         return false;
     }
 
+    /** What a queued task costs besides its payload (the task, its captures): every task counts. */
+    static final long TASK_BYTES = 1024;
+
+    /** Tasks waiting for the inbox thread now (for tests and the gauge). */
+    int queuedTasks() {
+        return queuedTasks.get();
+    }
+
     private void store(String userId, String event, ObjectNode data) {
+        store(userId, event, data, storedForm(event, data));
+    }
+
+    /** What the inbox keeps: {@code {"event":..,"data":..}}; callers must not modify the array. */
+    private static byte[] storedForm(String event, ObjectNode data) {
         ObjectNode stored = JsonNodeFactory.instance.objectNode();
         stored.put("event", event);
         stored.set("data", data);
+        return Json.bytes(stored);
+    }
+
+    private void store(String userId, String event, ObjectNode data, byte[] stored) {
         InboxStore.Notification n;
         try {
-            n = inbox.add(userId, Json.bytes(stored));
+            n = inbox.add(userId, stored);
         } catch (RuntimeException e) {
             metrics.notifications.labels("store_error").inc();
             metrics.storeErrors.labels("inbox").inc();
@@ -172,7 +316,10 @@ public final class NotificationService implements SessionListener, AutoCloseable
             return;
         }
         String userId = session.principal().userId();
-        thread.execute(() -> {
+        boolean queued = tryQueue(() -> {
+            if (!session.isOpen()) {
+                return; // gone before its turn: nothing to read for it
+            }
             List<InboxStore.Notification> unread;
             try {
                 unread = inbox.unread(userId, inbox.capacity());
@@ -183,11 +330,30 @@ public final class NotificationService implements SessionListener, AutoCloseable
             if (unread.isEmpty()) {
                 return;
             }
-            List<ServerMessage.Event> events = unread.stream().map(NotificationService::replayEvent)
-                    .filter(java.util.Objects::nonNull).toList();
+            // Oldest first, up to the replay budget (at least one): the rest stays unread for a later connect.
+            List<ServerMessage.Event> events = new java.util.ArrayList<>();
+            long bytes = 0;
+            int skipped = 0;
+            for (InboxStore.Notification n : unread) {
+                bytes += n.payload().length;
+                if (bytes > limits.replayMaxBytes() && !events.isEmpty()) {
+                    skipped = unread.size() - events.size();
+                    break;
+                }
+                ServerMessage.Event e = replayEvent(n);
+                if (e != null) {
+                    events.add(e);
+                }
+            }
             metrics.notifications.labels("replayed").inc(events.size());
-            session.channel().eventLoop().execute(() -> events.forEach(session::send));
-        });
+            if (skipped > 0) {
+                metrics.notifications.labels("replay_deferred").inc(skipped);
+            }
+            session.loop().execute(() -> session.replay(events));
+        }, 0, 0);
+        if (!queued) {
+            metrics.notifications.labels("replay_skipped").inc(); // counted; the next connect replays them
+        }
     }
 
     private static ServerMessage.Event replayEvent(InboxStore.Notification n) {
@@ -216,21 +382,57 @@ public final class NotificationService implements SessionListener, AutoCloseable
             return;
         }
         String userId = ctx.principal().userId();
-        thread.execute(() -> {
-            boolean removed;
+        String sid = ctx.sid();
+        if (!acquireRead(sid)) {
+            metrics.notifications.labels("read_refused").inc();
+            ctx.fail(ErrorInfo.rateLimited("at most " + limits.readsPerConnection()
+                    + " notifications:read may be in flight per connection", READ_RETRY_AFTER_MS));
+            return;
+        }
+        boolean queued = tryQueue(() -> {
             try {
-                removed = inbox.markRead(userId, id);
-            } catch (RuntimeException e) {
-                metrics.storeErrors.labels("inbox").inc();
-                ctx.fail(ErrorCode.UNAVAILABLE, "the notification inbox is unavailable, try again");
-                return;
+                boolean removed;
+                try {
+                    removed = inbox.markRead(userId, id);
+                } catch (RuntimeException e) {
+                    metrics.storeErrors.labels("inbox").inc();
+                    ctx.fail(ErrorCode.UNAVAILABLE, "the notification inbox is unavailable, try again");
+                    return;
+                }
+                if (removed) {
+                    metrics.notifications.labels("read").inc();
+                    publish(userId, READ_EVENT, JsonNodeFactory.instance.objectNode().put(ID_FIELD, id));
+                }
+                ctx.reply(Json.payload(Json.obj(ID_FIELD, id, "read", removed)));
+            } finally {
+                releaseRead(sid);
             }
-            if (removed) {
-                metrics.notifications.labels("read").inc();
-                publish(userId, READ_EVENT, JsonNodeFactory.instance.objectNode().put(ID_FIELD, id));
+        }, 0, 0);
+        if (!queued) {
+            releaseRead(sid);
+            ctx.fail(ErrorCode.UNAVAILABLE, "the notification inbox is busy, try again");
+        }
+    }
+
+    /** How long a client whose acks were refused for its quota should wait. */
+    static final long READ_RETRY_AFTER_MS = 100;
+
+    /** Takes one of the connection's ack slots; false when it has {@link Limits#readsPerConnection} in flight. */
+    private boolean acquireRead(String sid) {
+        boolean[] ok = {false};
+        readsInFlight.compute(sid, (k, n) -> {
+            AtomicInteger count = n == null ? new AtomicInteger() : n;
+            if (count.get() < limits.readsPerConnection()) {
+                count.incrementAndGet();
+                ok[0] = true;
             }
-            ctx.reply(Json.payload(Json.obj(ID_FIELD, id, "read", removed)));
+            return count.get() == 0 ? null : count;
         });
+        return ok[0];
+    }
+
+    private void releaseRead(String sid) {
+        readsInFlight.computeIfPresent(sid, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
     /** The id from the emit data: a string or an integer, as clients send either. */
@@ -274,11 +476,26 @@ public final class NotificationService implements SessionListener, AutoCloseable
         }
     }
 
+    /**
+     * Stops taking tasks, then lets the queued ones finish for up to {@link Limits#drainTimeout}:
+     * notifications already answered 202 (or taken off Kafka) reach the inbox before the stores
+     * close. Whatever is still waiting at the deadline is dropped, counted in
+     * {@code realtime_notifications_total{outcome="dropped_at_shutdown"}} and logged.
+     */
     @Override
     public void close() {
-        thread.shutdown();
+        closing = true;
+        thread.shutdown(); // queued tasks still run; the periodic sweep is cancelled
         try {
-            thread.awaitTermination(5, TimeUnit.SECONDS);
+            if (!thread.awaitTermination(limits.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                abandoned = true; // tasks not started skip their store; a running one stops between users
+                thread.shutdownNow();
+                thread.awaitTermination(2, TimeUnit.SECONDS);
+                long dropped = pendingNotifications.getAndSet(0); // what never reached the store
+                metrics.notifications.labels("dropped_at_shutdown").inc(dropped);
+                log.warn("shutdown: {} queued notification(s) did not reach the inbox within {} ms and were dropped",
+                        dropped, limits.drainTimeout().toMillis());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

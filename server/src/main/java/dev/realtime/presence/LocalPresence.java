@@ -84,15 +84,20 @@ final class LocalPresence {
         pendingMemberships.clear();
     }
 
+    /** What a membership write changed: {@code (join, room, user, occupancy)}. */
+    interface Changes {
+        void changed(boolean join, String room, String userId, PresenceStore.Occupancy occupancy);
+    }
+
     /** Writes every local record (idempotent), running {@code beforeEach} before each write. */
-    void announce(PresenceStore store, String nodeId, Runnable beforeEach) {
+    void announce(PresenceStore store, String nodeId, Runnable beforeEach, Changes changes) {
         sessions.forEach((sid, user) -> {
             beforeEach.run();
             store.online(nodeId, user, sid);
         });
         memberships.keySet().forEach(m -> {
             beforeEach.run();
-            store.joined(m.room(), m.userId(), nodeId);
+            changes.changed(true, m.room(), m.userId(), store.joined(m.room(), m.userId(), nodeId));
         });
     }
 
@@ -101,7 +106,7 @@ final class LocalPresence {
      * so lost additions and lost removals are both repaired. An entry is dropped only once written:
      * if a call throws, the rest stay pending for the next attempt.
      */
-    void flush(PresenceStore store, String nodeId, Runnable beforeEach) {
+    void flush(PresenceStore store, String nodeId, Runnable beforeEach, Changes changes) {
         for (Iterator<Map.Entry<String, String>> it = pendingSessions.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, String> e = it.next();
             String now = sessions.get(e.getKey());
@@ -116,12 +121,11 @@ final class LocalPresence {
         for (Iterator<Membership> it = pendingMemberships.iterator(); it.hasNext(); ) {
             Membership m = it.next();
             beforeEach.run();
-            if (memberships.containsKey(m)) {
-                store.joined(m.room(), m.userId(), nodeId);
-            } else {
-                store.left(m.room(), m.userId(), nodeId);
-            }
+            boolean join = memberships.containsKey(m);
+            PresenceStore.Occupancy o = join ? store.joined(m.room(), m.userId(), nodeId)
+                    : store.left(m.room(), m.userId(), nodeId);
             it.remove();
+            changes.changed(join, m.room(), m.userId(), o);
         }
     }
 

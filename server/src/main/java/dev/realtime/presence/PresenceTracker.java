@@ -22,8 +22,11 @@ import org.slf4j.LoggerFactory;
  * Drives a {@link PresenceStore} for one node: records local connections and room memberships,
  * heartbeats and sweeps every {@code timeout / 3}, and repairs the store after outages.
  *
- * <p>Threading: one daemon thread, {@code rt-presence-<nodeId>}, is the only caller of the store and
- * the only owner of the local state, so there are no locks. Public methods may be called from any
+ * <p>Threading: one daemon thread, {@code rt-presence-<nodeId>}, is the only caller of the store
+ * (but for heartbeats, below) and the only owner of the local state, so there are no locks. A second
+ * thread, {@code rt-presence-beat-<nodeId>}, heartbeats only when the first has not for a whole
+ * period (stuck behind a slow query), so a slow {@code presence} scan cannot expire the node; queries
+ * are bounded ({@link #MAX_QUERIES} waiting, then they fail fast). Public methods may be called from any
  * thread (event loops included): they validate, enqueue a task and return; tasks run in submission
  * order. Query futures complete on the tracker thread: dependent stages must hop elsewhere before
  * doing anything slow. Only {@link #healthy()}, the closed flag and the thread reference are shared across threads.
@@ -50,9 +53,43 @@ public final class PresenceTracker implements AutoCloseable {
     private final Runnable onStoreError;
     private final long periodNanos;
     private final ScheduledThreadPoolExecutor executor;
+    /**
+     * Keeps the node's alive key fresh when the tracker thread is busy (a slow {@code presence}
+     * scan, a long repair): it heartbeats whenever the last beat is a period old. Calls only
+     * {@link PresenceStore#heartbeat}; what a "was not live" answer means is handled on the tracker thread.
+     */
+    private final ScheduledThreadPoolExecutor beater;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread thread;
     private volatile boolean healthy;
+    private volatile RoomListener roomListener = RoomListener.NONE;
+
+    /**
+     * Told when a user enters a room through their first connection anywhere in the cluster and
+     * leaves it with their last (including the users of a dead node, when a sweep removes them, and
+     * late, after an outage, when deferred writes are repaired). Runs on the tracker thread: must not
+     * block. {@code users} is the room's distinct user count after the change.
+     */
+    public interface RoomListener {
+        void entered(String room, String userId, int users);
+
+        void vacated(String room, String userId, int users);
+
+        RoomListener NONE = new RoomListener() {
+            @Override
+            public void entered(String room, String userId, int users) {
+            }
+
+            @Override
+            public void vacated(String room, String userId, int users) {
+            }
+        };
+    }
+    /** When the last heartbeat was sent, from either thread. */
+    private volatile long lastBeatNanos;
+    /** Queries queued or running; beyond {@link #MAX_QUERIES} new ones fail fast. */
+    private final java.util.concurrent.atomic.AtomicInteger queries = new java.util.concurrent.atomic.AtomicInteger();
+    static final int MAX_QUERIES = 1_000;
 
     // Owned by the tracker thread.
     private final LocalPresence local;
@@ -61,7 +98,6 @@ public final class PresenceTracker implements AutoCloseable {
     private boolean writesLive;         // write through, else defer; true only after a fully successful tick
     private boolean inOutage;           // one warning per outage, not one per call
     private boolean started;
-    private long lastBeatNanos;
 
     /** Counts failed store calls in {@code realtime_store_errors_total{store="presence"}}. */
     public PresenceTracker(PresenceStore store, String nodeId, GatewayMetrics metrics) {
@@ -88,7 +124,37 @@ public final class PresenceTracker implements AutoCloseable {
             thread = t;
             return t;
         });
+        this.beater = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "rt-presence-beat-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
     }
+
+    /** Sets who hears of cluster-wide room entries and exits; call before {@link #start()}. */
+    public void onRoomChanges(RoomListener listener) {
+        this.roomListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Reports what a membership write changed (tracker thread). */
+    private void changed(boolean join, String room, String userId, PresenceStore.Occupancy o) {
+        if (o == null || !o.changed()) {
+            return;
+        }
+        try {
+            if (join) {
+                roomListener.entered(room, userId, o.users());
+            } else {
+                roomListener.vacated(room, userId, o.users());
+            }
+        } catch (RuntimeException e) {
+            log.warn("presence room listener failed for {} in {}", userId, room, e);
+        }
+    }
+
+    /** The store's report of pairs a sweep or forget vacated (tracker thread). */
+    private final PresenceStore.Vacated vacated = (room, userId, users) ->
+            changed(false, room, userId, new PresenceStore.Occupancy(true, users));
 
     /** forgetNode (drop a previous life), heartbeat, announce; then heartbeat and sweep every timeout / 3. */
     public void start() {
@@ -98,6 +164,9 @@ public final class PresenceTracker implements AutoCloseable {
                 tick();
                 executor.scheduleWithFixedDelay(() -> guarded(this::tick), periodNanos, periodNanos,
                         TimeUnit.NANOSECONDS);
+                // Only after the first tick: a node heartbeats once (after forgetting its previous
+                // life) before anything else touches its alive key.
+                beater.scheduleWithFixedDelay(this::beatIfStale, periodNanos / 2, periodNanos / 2, TimeUnit.NANOSECONDS);
             }
         });
     }
@@ -129,7 +198,8 @@ public final class PresenceTracker implements AutoCloseable {
         Objects.requireNonNull(userId, "userId");
         submit(() -> {
             if (local.join(room, userId)) {
-                write(() -> store.joined(room, userId, nodeId), () -> local.touchMembership(room, userId));
+                write(() -> changed(true, room, userId, store.joined(room, userId, nodeId)),
+                        () -> local.touchMembership(room, userId));
             }
         });
     }
@@ -140,7 +210,8 @@ public final class PresenceTracker implements AutoCloseable {
         Objects.requireNonNull(userId, "userId");
         submit(() -> {
             if (local.leave(room, userId)) {
-                write(() -> store.left(room, userId, nodeId), () -> local.touchMembership(room, userId));
+                write(() -> changed(false, room, userId, store.left(room, userId, nodeId)),
+                        () -> local.touchMembership(room, userId));
             }
         });
     }
@@ -174,9 +245,10 @@ public final class PresenceTracker implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            stopBeater(); // no heartbeat may follow the forget below
             submit(() -> {
                 try {
-                    store.forgetNode(nodeId);
+                    store.forgetNode(nodeId, vacated);
                 } catch (RuntimeException e) {
                     failed(e); // nothing to retry: our records expire within the timeout
                 }
@@ -191,8 +263,18 @@ public final class PresenceTracker implements AutoCloseable {
     /** Test hook: stops the thread as a crash would, without forgetNode. */
     void crashForTest() {
         closed.set(true);
+        stopBeater();
         executor.shutdownNow();
         awaitStop();
+    }
+
+    private void stopBeater() {
+        beater.shutdownNow();
+        try {
+            beater.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void awaitStop() {
@@ -210,7 +292,7 @@ public final class PresenceTracker implements AutoCloseable {
     private void tick() {
         try {
             if (resetNeeded) {
-                store.forgetNode(nodeId);
+                store.forgetNode(nodeId, vacated);
                 local.clearPending();
                 resetNeeded = false;
                 reannounce = true;
@@ -219,14 +301,14 @@ public final class PresenceTracker implements AutoCloseable {
             if (reannounce) {
                 reannounce = false; // beat() sets it again if we expire midway
                 try {
-                    local.announce(store, nodeId, this::keepAlive);
+                    local.announce(store, nodeId, this::keepAlive, this::changed);
                 } catch (RuntimeException e) {
                     reannounce = true;
                     throw e;
                 }
             }
-            local.flush(store, nodeId, this::keepAlive);
-            store.sweep();
+            local.flush(store, nodeId, this::keepAlive, this::changed);
+            store.sweep(vacated);
             writesLive = true;
             healthy = true;
             if (inOutage) {
@@ -270,7 +352,14 @@ public final class PresenceTracker implements AutoCloseable {
 
     private <T> CompletableFuture<T> query(Supplier<T> q) {
         CompletableFuture<T> f = new CompletableFuture<>();
+        if (queries.incrementAndGet() > MAX_QUERIES) {
+            queries.decrementAndGet();
+            f.completeExceptionally(new StoreUnavailableException("presence tracker " + nodeId
+                    + " has too many queries waiting", null));
+            return f;
+        }
         boolean queued = submit(() -> {
+            queries.decrementAndGet();
             if (inOutage) { // fail fast: a call to a dead Redis can hold this thread for seconds
                 f.completeExceptionally(new StoreUnavailableException("presence store is down", null));
                 return;
@@ -283,9 +372,29 @@ public final class PresenceTracker implements AutoCloseable {
             }
         });
         if (!queued) {
+            queries.decrementAndGet();
             f.completeExceptionally(new RejectedExecutionException("presence tracker " + nodeId + " is closed"));
         }
         return f;
+    }
+
+    /**
+     * On the beat thread: heartbeats when the tracker thread has not for a whole period (it is
+     * stuck in a slow query or repair), so the node's alive key cannot expire under it. A "was not
+     * live" answer or a failure is handed to the tracker thread, which owns what follows.
+     */
+    private void beatIfStale() {
+        if (closed.get() || System.nanoTime() - lastBeatNanos < periodNanos) {
+            return;
+        }
+        try {
+            lastBeatNanos = System.nanoTime();
+            if (!store.heartbeat(nodeId)) {
+                submit(() -> reannounce = true);
+            }
+        } catch (RuntimeException e) {
+            submit(() -> failed(e));
+        }
     }
 
     private void failed(RuntimeException e) {

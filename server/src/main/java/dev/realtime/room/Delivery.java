@@ -5,18 +5,22 @@ import io.prometheus.client.Histogram;
 
 /**
  * One published event for the members of one room on one event loop. Holds one reference to each
- * pre-encoded frame (JSON and/or binary) and releases it after writing or on discard.
+ * pre-encoded frame (one per encoding in use, indexed by {@link Subscriber#encoding()}) and releases
+ * it after writing or on discard.
  */
 final class Delivery implements OutboxTask {
-    private final ByteBuf json;
-    private final ByteBuf binary;
+    private final ByteBuf[] frames;
     private final Subscriber[] targets;
     private final long acceptedNanos;
     private final Histogram latency;
 
+    /** A delivery with the native frames only (JSON and/or binary). */
     Delivery(ByteBuf json, ByteBuf binary, Subscriber[] targets, long acceptedNanos, Histogram latency) {
-        this.json = json;
-        this.binary = binary;
+        this(new ByteBuf[] {json, binary}, targets, acceptedNanos, latency);
+    }
+
+    Delivery(ByteBuf[] frames, Subscriber[] targets, long acceptedNanos, Histogram latency) {
+        this.frames = frames;
         this.targets = targets;
         this.acceptedNanos = acceptedNanos;
         this.latency = latency;
@@ -26,7 +30,7 @@ final class Delivery implements OutboxTask {
     public void run(LoopOutbox outbox) {
         try {
             for (Subscriber s : targets) {
-                outbox.write(s, s.binary() ? binary : json);
+                outbox.write(s, frames[s.encoding()]);
             }
             latency.observe((System.nanoTime() - acceptedNanos) / 1e9);
         } finally {
@@ -35,12 +39,27 @@ final class Delivery implements OutboxTask {
     }
 
     @Override
-    public void discard() {
-        if (json != null) {
-            json.release();
+    public long bytes() {
+        long sum = 0;
+        for (ByteBuf f : frames) {
+            if (f != null) {
+                sum += f.readableBytes();
+            }
         }
-        if (binary != null) {
-            binary.release();
+        return sum;
+    }
+
+    /** How many connections this delivery was for (what a refusal drops). */
+    int targets() {
+        return targets.length;
+    }
+
+    @Override
+    public void discard() {
+        for (ByteBuf f : frames) {
+            if (f != null) {
+                f.release();
+            }
         }
     }
 }

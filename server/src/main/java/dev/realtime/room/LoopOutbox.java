@@ -3,7 +3,6 @@ package dev.realtime.room;
 import dev.realtime.config.GatewayConfig.SlowConsumerPolicy;
 import dev.realtime.metrics.GatewayMetrics;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayList;
@@ -26,23 +25,52 @@ public final class LoopOutbox implements Runnable {
     private final GatewayMetrics metrics;
     private final SlowConsumerPolicy slowPolicy;
     private final Queue<OutboxTask> queue = PlatformDependent.newMpscQueue();
+    /** Bytes of deliveries waiting ({@code OUTBOX_MAX_BYTES}); callbacks are not counted. */
+    private final dev.realtime.budget.ByteBudget budget;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     // owned by loop
     private final ArrayList<Subscriber> touched = new ArrayList<>();
     private long written;
 
     public LoopOutbox(EventLoop loop, GatewayMetrics metrics, SlowConsumerPolicy slowPolicy) {
+        this(loop, metrics, slowPolicy, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxBytes most bytes of deliveries waiting for this loop ({@code OUTBOX_MAX_BYTES}); a
+     *                 delivery beyond it is dropped and counted
+     */
+    public LoopOutbox(EventLoop loop, GatewayMetrics metrics, SlowConsumerPolicy slowPolicy, long maxBytes) {
         this.loop = loop;
         this.metrics = metrics;
         this.slowPolicy = slowPolicy;
+        this.budget = new dev.realtime.budget.ByteBudget("outbox", maxBytes, metrics);
+    }
+
+    /** This outbox's byte budget (what waits now, for the node's gauge). */
+    public dev.realtime.budget.ByteBudget budget() {
+        return budget;
     }
 
     public EventLoop loop() {
         return loop;
     }
 
-    /** Queues {@code task} to run on this loop. Safe from any thread. */
-    public void submit(OutboxTask task) {
+    /**
+     * Queues {@code task} to run on this loop. Safe from any thread. A task with {@link
+     * OutboxTask#bytes()} (a delivery) that would take the queue past its byte budget is discarded
+     * instead: counted in {@code realtime_queue_overflow_total{queue="outbox"}} and, per connection
+     * it was for, {@code realtime_dropped_deliveries_total{reason="outbox_full"}}. Returns whether
+     * it was queued.
+     */
+    public boolean submit(OutboxTask task) {
+        if (!budget.tryTake(task.bytes())) {
+            if (task instanceof Delivery d) {
+                metrics.droppedDeliveries.labels("outbox_full").inc(d.targets());
+            }
+            task.discard();
+            return false;
+        }
         queue.offer(task);
         if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
             try {
@@ -51,6 +79,7 @@ public final class LoopOutbox implements Runnable {
                 discardAll();
             }
         }
+        return true;
     }
 
     @Override
@@ -59,6 +88,7 @@ public final class LoopOutbox implements Runnable {
         int n = 0;
         OutboxTask task;
         while (n++ < MAX_TASKS_PER_RUN && (task = queue.poll()) != null) {
+            budget.give(task.bytes());
             try {
                 task.run(this);
             } catch (RuntimeException e) {
@@ -78,16 +108,25 @@ public final class LoopOutbox implements Runnable {
      * Returns whether the frame was written. Must run on this loop.
      */
     public boolean write(Subscriber s, ByteBuf frame) {
-        Channel ch = s.channel();
-        if (!ch.isActive()) {
+        DeliverySink sink = s.sink();
+        if (!sink.isActive()) {
             metrics.droppedDeliveries.labels("closed").inc();
             return false;
         }
-        if (!ch.isWritable()) {
+        if (s.held != null) {
+            // A replay is draining: deliveries queue behind it (bounded) so the client sees them in order.
+            if (!s.holdLive(frame.retainedDuplicate())) {
+                slow(s);
+                return false;
+            }
+            written++;
+            return true;
+        }
+        if (!sink.isWritable()) {
             slow(s);
             return false;
         }
-        s.writeFrame(frame.retainedDuplicate());
+        sink.write(frame.retainedDuplicate());
         written++;
         if (!s.flushPending) {
             s.flushPending = true;
@@ -101,7 +140,7 @@ public final class LoopOutbox implements Runnable {
         if (slowPolicy == SlowConsumerPolicy.DISCONNECT && !s.slowClosed) {
             s.slowClosed = true;
             metrics.slowConsumerDisconnects.inc();
-            s.channel().close();
+            s.sink().abort();
         }
     }
 
@@ -109,7 +148,7 @@ public final class LoopOutbox implements Runnable {
         for (int i = 0, n = touched.size(); i < n; i++) {
             Subscriber s = touched.get(i);
             s.flushPending = false;
-            s.channel().flush();
+            s.sink().flush();
         }
         touched.clear();
         if (written > 0) {
@@ -121,6 +160,7 @@ public final class LoopOutbox implements Runnable {
     private void discardAll() {
         OutboxTask task;
         while ((task = queue.poll()) != null) {
+            budget.give(task.bytes());
             task.discard();
         }
         scheduled.set(false);

@@ -9,4 +9,12 @@ public interface OutboxTask {
     /** Called instead of {@link #run} when the loop is gone; must release any buffers held. */
     default void discard() {
     }
+
+    /**
+     * The bytes this task keeps alive while queued, counted against the outbox's byte budget; 0
+     * (callbacks, replies) means it is never refused.
+     */
+    default long bytes() {
+        return 0;
+    }
 }

@@ -17,7 +17,8 @@ final class Room {
     final String name;
     private final Map<Subscriber, Member> members = new IdentityHashMap<>();
     private final Map<EventLoop, LoopGroup> groups = new HashMap<>(4);
-    private int binaryMembers;
+    /** Members per encoding ({@link Subscriber#encoding()}); grown on demand. */
+    private int[] byEncoding = new int[2];
     /**
      * Members joining with {@code since}: until their replay is read they get no live events; the
      * events are kept here instead and handed over with the replay (see {@link RoomService#joinSince}).
@@ -32,6 +33,7 @@ final class Room {
      */
     static final class Recovery {
         final List<ServerMessage.Event> kept = new ArrayList<>();
+        long keptBytes;
         boolean overflowed;
     }
 
@@ -89,9 +91,11 @@ final class Room {
     /** Keeps {@code event} for every recovering member (after it went out to the members). */
     void keepForRecovering(ServerMessage.Event event) {
         if (recovering != null) {
+            long size = approximateBytes(event);
             for (Recovery r : recovering.values()) {
-                if (r.kept.size() < MAX_KEPT) {
+                if (!r.overflowed && r.kept.size() < MAX_KEPT && r.keptBytes + size <= MAX_KEPT_BYTES) {
                     r.kept.add(event);
+                    r.keptBytes += size;
                 } else {
                     r.overflowed = true; // the join answers recovered:false: the client reloads
                 }
@@ -101,6 +105,12 @@ final class Room {
 
     /** A recovery takes one store round trip; more live events than this meanwhile are not kept. */
     static final int MAX_KEPT = 10_000;
+    /** Nor more bytes of them than this (they are replayed with the history, before the reply). */
+    static final long MAX_KEPT_BYTES = 4L << 20;
+
+    static long approximateBytes(ServerMessage.Event event) {
+        return 64 + event.event().length() + (event.data() == null ? 0 : event.data().bytes().length);
+    }
 
     /**
      * Members that just recovered up to a position: another node's event appended before the
@@ -166,9 +176,10 @@ final class Room {
         Member m = new Member(s, group);
         group.add(m);
         members.put(s, m);
-        if (s.binary()) {
-            binaryMembers++;
+        if (s.encoding() >= byEncoding.length) {
+            byEncoding = java.util.Arrays.copyOf(byEncoding, s.encoding() + 1);
         }
+        byEncoding[s.encoding()]++;
         return true;
     }
 
@@ -185,18 +196,13 @@ final class Room {
         if (m.group.size() == 0) {
             groups.remove(s.outbox().loop());
         }
-        if (s.binary()) {
-            binaryMembers--;
-        }
+        byEncoding[s.encoding()]--;
         return true;
     }
 
-    boolean hasBinaryMembers() {
-        return binaryMembers > 0;
-    }
-
-    boolean hasJsonMembers() {
-        return members.size() > binaryMembers;
+    /** Whether some member speaks {@code encoding}. */
+    boolean hasMembers(int encoding) {
+        return encoding < byEncoding.length && byEncoding[encoding] > 0;
     }
 
     Iterable<LoopGroup> groups() {

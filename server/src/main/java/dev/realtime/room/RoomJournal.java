@@ -22,6 +22,15 @@ public interface RoomJournal {
     /** Runs {@code task} in the room's journal order (see the class comment). */
     void inOrder(String room, Runnable task);
 
+    /**
+     * As {@link #inOrder}, for a task holding {@code bytes} of event: false (the task is not run)
+     * when the room's lane has more than its byte budget waiting. Inline journals always run it.
+     */
+    default boolean tryInOrder(String room, long bytes, Runnable task) {
+        inOrder(room, task);
+        return true;
+    }
+
     /** Appends {@code event}; returns it stamped with its position, or unstamped if the store failed. Call inside {@link #inOrder}. */
     ServerMessage.Event append(String room, ServerMessage.Event event);
 

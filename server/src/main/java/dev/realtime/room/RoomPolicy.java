@@ -12,11 +12,16 @@ import java.util.List;
  *   <li>Room names: 1..200 chars, no whitespace or control characters.</li>
  *   <li>{@code user:{id}}: only its owner may join, and nobody may leave their own.</li>
  *   <li>{@code admin} and {@code admin:*}: role {@code admin} only.</li>
- *   <li>{@code match:*}: joined by the server for the players only, never by a client.</li>
+ *   <li>{@code match:*}: only the match's players, as the quiz's {@link RoomGuard} says (refused to
+ *       everyone when no guard is registered).</li>
+ *   <li>rooms under a prefix with a {@link RoomGuard} ({@link #withGuard}): as the guard says.</li>
  *   <li>anonymous connections: only {@code global} and the configured public rooms.</li>
  *   <li>clients may not publish to {@code global} (server broadcasts only) nor use reserved event
  *       names ({@code system:*}, {@code admin:*}, {@code match:*}, {@code notification*},
  *       {@code auth:*}, {@code room:*}).</li>
+ *   <li>per room prefix ({@link PrefixPolicies}, the route table's {@code policies}): whether clients
+ *       may publish at all (built in: not in {@code video:*} and {@code chat:*}) and whether the room
+ *       announces presence ({@link #presenceEvents}).</li>
  * </ul>
  */
 public final class RoomPolicy {
@@ -29,6 +34,10 @@ public final class RoomPolicy {
 
     private final List<String> publicRooms;
     private final java.util.Set<String> serverEvents;
+    private final java.util.function.BiPredicate<String, String> routedEvents;
+    private final PrefixPolicies prefixPolicies;
+    /** Room prefix -> the feature's guard; immutable. */
+    private final java.util.Map<String, RoomGuard> guards;
 
     /** @param publicRooms names anonymous users may join; an entry ending in {@code *} is a prefix */
     public RoomPolicy(List<String> publicRooms) {
@@ -40,8 +49,47 @@ public final class RoomPolicy {
      *                     client publishes like the reserved prefixes
      */
     public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents) {
+        this(publicRooms, serverEvents, (room, event) -> false, PrefixPolicies.BUILT_IN);
+    }
+
+    /**
+     * @param routedEvents   whether the server can deliver {@code (room, event)} from a route whose event
+     *                       name is a template: refused to client publishes in that room
+     * @param prefixPolicies per-room settings by name or prefix (the route table's {@code policies})
+     */
+    public RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents,
+                      java.util.function.BiPredicate<String, String> routedEvents, PrefixPolicies prefixPolicies) {
+        this(publicRooms, serverEvents, routedEvents, prefixPolicies, java.util.Map.of());
+    }
+
+    private RoomPolicy(List<String> publicRooms, java.util.Set<String> serverEvents,
+                       java.util.function.BiPredicate<String, String> routedEvents, PrefixPolicies prefixPolicies,
+                       java.util.Map<String, RoomGuard> guards) {
         this.publicRooms = List.copyOf(publicRooms);
         this.serverEvents = java.util.Set.copyOf(serverEvents);
+        this.routedEvents = routedEvents;
+        this.prefixPolicies = prefixPolicies;
+        this.guards = java.util.Map.copyOf(guards);
+    }
+
+    /**
+     * Whether {@code room} announces its users' first join and last leave
+     * ({@code room:user_joined}/{@code room:user_left}); by room prefix, see {@link PrefixPolicies}.
+     */
+    public boolean presenceEvents(String room) {
+        return prefixPolicies.presenceEvents(room);
+    }
+
+    /**
+     * This policy plus {@code guard} deciding joins of the rooms starting with {@code prefix} (after
+     * the anonymous, user-room and admin rules, which still apply).
+     */
+    public RoomPolicy withGuard(String prefix, RoomGuard guard) {
+        java.util.Map<String, RoomGuard> more = new java.util.HashMap<>(guards);
+        if (more.putIfAbsent(prefix, guard) != null) {
+            throw new IllegalStateException("a guard for '" + prefix + "' is already registered");
+        }
+        return new RoomPolicy(publicRooms, serverEvents, routedEvents, prefixPolicies, more);
     }
 
     public static String userRoom(String userId) {
@@ -71,7 +119,8 @@ public final class RoomPolicy {
         return null;
     }
 
-    private static boolean plain(String s) {
+    /** Whether {@code s} has no whitespace, space or control characters (names and ids). */
+    public static boolean plain(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
@@ -103,10 +152,28 @@ public final class RoomPolicy {
         if (room.equals("admin") || room.startsWith("admin:")) {
             return who.isAdmin() ? null : ErrorInfo.of(ErrorCode.FORBIDDEN, "admin rooms need the admin role");
         }
+        for (java.util.Map.Entry<String, RoomGuard> g : guards.entrySet()) {
+            if (room.startsWith(g.getKey())) {
+                return g.getValue().checkJoin(who, room);
+            }
+        }
         if (room.startsWith("match:")) {
             return ErrorInfo.of(ErrorCode.FORBIDDEN, "match rooms are joined by the server for their players");
         }
         return null;
+    }
+
+    /**
+     * Does {@code who} still hold {@code room}, joined under an earlier token (a refresh or an
+     * upgrade from anonymous changed the principal)? {@code null} if yes. Every join rule that
+     * depends on the token applies again; {@code match:*} rooms are granted per match by the server,
+     * not by the token, and stay.
+     */
+    public ErrorInfo recheck(Principal who, String room) {
+        if (room.startsWith("match:")) {
+            return null;
+        }
+        return checkJoin(who, room);
     }
 
     /** May {@code who} leave {@code room}? {@code null} if yes. */
@@ -124,6 +191,14 @@ public final class RoomPolicy {
         }
         if (GLOBAL.equals(room)) {
             return ErrorInfo.of(ErrorCode.FORBIDDEN, "only the server broadcasts to global");
+        }
+        if (routedEvents.test(room, event)) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "event name '" + event + "' is reserved in this room: the server"
+                    + " delivers it here from the route table");
+        }
+        if (!prefixPolicies.clientPublish(room)) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "clients do not publish in " + room + ": use its emits "
+                    + "(e.g. chat:message)");
         }
         return null;
     }

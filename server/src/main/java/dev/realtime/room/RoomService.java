@@ -32,12 +32,12 @@ public final class RoomService {
     private final RoomShard[] shards;
     private final AtomicInteger roomCount = new AtomicInteger();
     private final GatewayMetrics metrics;
-    private final JsonCodec json;
-    private final BinaryCodec binary;
     private final ByteBufAllocator alloc;
     private final int maxRoomMembers;
     private final RoomBridge bridge;
     private final RoomJournal journal;
+    /** Encoders by index: {@link Subscriber#JSON}, {@link Subscriber#BINARY}, then the extra ones. */
+    private final EventEncoder[] encoders;
 
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge) {
@@ -46,18 +46,52 @@ public final class RoomService {
 
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal) {
+        this(shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, journal, Long.MAX_VALUE, List.of());
+    }
+
+    /**
+     * @param shardQueueMaxBytes most bytes of events waiting in one shard's queue
+     *                           ({@code SHARD_QUEUE_MAX_BYTES}); a publish beyond it is refused
+     * @param extraEncoders      encodings besides the native two (e.g. Socket.IO); the i-th gets index
+     *                           {@code 2 + i}, see {@link #encodingOf}
+     */
+    public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
+                       ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal,
+                       long shardQueueMaxBytes, List<EventEncoder> extraEncoders) {
         this.bridge = bridge;
         this.journal = journal;
         this.shards = new RoomShard[shardCount];
         for (int i = 0; i < shardCount; i++) {
-            shards[i] = new RoomShard(i, roomCount, bridge);
+            shards[i] = new RoomShard(i, roomCount, bridge,
+                    new dev.realtime.budget.ByteBudget("shard", shardQueueMaxBytes, metrics));
         }
+        metrics.queueBytes("shard", () -> {
+            long sum = 0;
+            for (RoomShard shard : shards) {
+                sum += shard.budget().used();
+            }
+            return sum;
+        });
         this.maxRoomMembers = maxRoomMembers;
-        this.json = json;
-        this.binary = binary;
         this.alloc = alloc;
         this.metrics = metrics;
+        this.encoders = new EventEncoder[2 + extraEncoders.size()];
+        encoders[Subscriber.JSON] = (e, a) -> WsFrames.encode(json, e, a);
+        encoders[Subscriber.BINARY] = (e, a) -> WsFrames.encode(binary, e, a);
+        for (int i = 0; i < extraEncoders.size(); i++) {
+            encoders[2 + i] = extraEncoders.get(i);
+        }
         metrics.gauge("realtime_rooms", "Rooms with at least one local member", roomCount::get);
+    }
+
+    /** The encoding index of {@code encoder} (given to the constructor), for its subscribers. */
+    public int encodingOf(EventEncoder encoder) {
+        for (int i = 2; i < encoders.length; i++) {
+            if (encoders[i] == encoder) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("encoder not registered with this room service");
     }
 
     /** Number of rooms that currently have members. */
@@ -72,7 +106,7 @@ public final class RoomService {
         return (h & 0x7fffffff) % shards.length;
     }
 
-    private RoomShard shard(String room) {
+    RoomShard shard(String room) {
         return shards[shardOf(room)];
     }
 
@@ -84,7 +118,7 @@ public final class RoomService {
         RoomShard shard = shard(room);
         shard.executor().execute(() -> {
             ErrorCode result = null;
-            if (!s.channel().isActive()) {
+            if (!s.isActive()) {
                 result = ErrorCode.UNAVAILABLE;
             } else {
                 Room r = shard.getOrCreate(room);
@@ -157,24 +191,45 @@ public final class RoomService {
                         Consumer<ErrorCode> done) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
+        long bytes = Room.approximateBytes(event);
+        if (!shard.budget().tryTake(bytes)) {
+            overloaded(from, done, source); // the shard is that far behind: refuse rather than pile up
+            return;
+        }
         shard.executor().execute(() -> {
+            shard.budget().give(bytes);
             Room r = shard.get(room);
             if (from != null && (r == null || !r.contains(from))) {
                 answer(from, done, ErrorCode.NOT_IN_ROOM);
                 return;
             }
-            metrics.publishes.labels(source).inc();
             if (!journal.journals(room)) {
+                metrics.publishes.labels(source).inc();
                 deliverAccepted(shard, room, event, accepted, from, done);
                 return;
             }
             // Stamp offset and epoch first (inline, or on the room's lane for a blocking store), then
             // fan out on the shard in append order.
-            journal.inOrder(room, () -> {
+            boolean queued = journal.tryInOrder(room, bytes, () -> {
                 ServerMessage.Event stamped = journal.append(room, event);
                 onShard(shard, () -> deliverAccepted(shard, room, stamped, accepted, from, done));
             });
+            if (queued) {
+                metrics.publishes.labels(source).inc();
+            } else {
+                overloaded(from, done, source); // the history lane is that far behind (a slow store)
+            }
         });
+    }
+
+    /** A publish refused for a full queue: the client is answered {@code unavailable}; counted either way. */
+    private void overloaded(Subscriber from, Consumer<ErrorCode> done, String source) {
+        metrics.droppedPublishes.labels(source).inc();
+        if (from != null) {
+            answer(from, done, ErrorCode.UNAVAILABLE);
+        } else if (done != null) {
+            done.accept(ErrorCode.UNAVAILABLE);
+        }
     }
 
     /** On the shard: local fan-out, hand-off to other nodes, then the publisher's answer. */
@@ -216,7 +271,7 @@ public final class RoomService {
         }
         RoomShard shard = shard(room);
         shard.executor().execute(() -> {
-            if (!s.channel().isActive()) {
+            if (!s.isActive()) {
                 s.outbox().submit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
                 return;
             }
@@ -234,7 +289,13 @@ public final class RoomService {
             whenSubscribed(room, () -> journal.inOrder(room, () -> {
                 RoomJournal.Replay read;
                 try {
+                    // The journal bounds the read (events and bytes); a gap it cannot close in one
+                    // read is not replayed in part: the client reloads (recovered:false).
                     read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
+                    if (!closesGap(read)) {
+                        metrics.recoveriesTooLarge.inc();
+                        read = new RoomJournal.Replay(false, read.epoch(), read.head(), List.of());
+                    }
                 } catch (RuntimeException e) {
                     metrics.storeErrors.labels("history").inc();
                     read = new RoomJournal.Replay(false, null, 0, List.of());
@@ -243,6 +304,12 @@ public final class RoomService {
                 onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
             }));
         });
+    }
+
+    /** Whether a recovery read reaches the room's head (a capped read that stopped short does not). */
+    private static boolean closesGap(RoomJournal.Replay read) {
+        List<ServerMessage.Event> events = read.events();
+        return !read.recovered() || events.isEmpty() || events.get(events.size() - 1).offset() == read.head();
     }
 
     /** On the shard: the recovering subscriber becomes a member and gets the replay, then what was kept. */
@@ -311,38 +378,85 @@ public final class RoomService {
      * node reads). Safe from any thread.
      */
     public void deliverLocally(String room, ServerMessage.Event event, String source) {
+        deliverLocally(room, event, source, null);
+    }
+
+    /**
+     * {@link #deliverLocally(String, ServerMessage.Event, String)} to every local member for which
+     * {@code skip} is false ({@code skip} may be null; it runs on the shard and must be cheap): for
+     * transient events that leave out their sender (typing, a device's own playback position).
+     */
+    public void deliverLocally(String room, ServerMessage.Event event, String source,
+                               java.util.function.Predicate<Subscriber> skip) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
+        long bytes = Room.approximateBytes(event);
+        if (!shard.budget().tryTake(bytes)) {
+            metrics.droppedPublishes.labels(source).inc();
+            return;
+        }
         shard.executor().execute(() -> {
+            shard.budget().give(bytes);
             Room r = shard.get(room);
             if (r != null) {
                 metrics.publishes.labels(source).inc();
-                fanOut(r, event, accepted);
+                fanOut(r, event, accepted, skip);
             }
         });
     }
 
-    /** Runs on the room's shard: encode once per codec, one task per event loop. */
     private void fanOut(Room r, ServerMessage.Event event, long accepted) {
-        ByteBuf jsonFrame = r.hasJsonMembers() ? WsFrames.encode(json, event, alloc) : null;
-        ByteBuf binaryFrame = r.hasBinaryMembers() ? WsFrames.encode(binary, event, alloc) : null;
+        fanOut(r, event, accepted, null);
+    }
+
+    /** Runs on the room's shard: encode once per encoding in use, one task per event loop. */
+    private void fanOut(Room r, ServerMessage.Event event, long accepted, java.util.function.Predicate<Subscriber> skip) {
+        ByteBuf[] frames = new ByteBuf[encoders.length];
         try {
+            for (int i = 0; i < frames.length; i++) {
+                if (r.hasMembers(i)) {
+                    frames[i] = encoders[i].encode(event, alloc);
+                }
+            }
             for (Room.LoopGroup g : r.groups()) {
                 Subscriber[] to = r.recipients(g, event);
+                if (skip != null) {
+                    to = without(to, skip);
+                }
                 if (to.length > 0) {
-                    g.outbox.submit(new Delivery(retain(jsonFrame), retain(binaryFrame), to, accepted,
-                            metrics.fanoutLatency));
+                    g.outbox.submit(new Delivery(retainAll(frames), to, accepted, metrics.fanoutLatency));
                 }
             }
         } finally {
-            release(jsonFrame);
-            release(binaryFrame);
+            for (ByteBuf f : frames) {
+                release(f);
+            }
         }
         r.keepForRecovering(event);
     }
 
-    private static ByteBuf retain(ByteBuf b) {
-        return b == null ? null : b.retain();
+    /** {@code to} without the subscribers {@code skip} matches (the same array when none does). */
+    private static Subscriber[] without(Subscriber[] to, java.util.function.Predicate<Subscriber> skip) {
+        for (int i = 0; i < to.length; i++) {
+            if (skip.test(to[i])) {
+                List<Subscriber> kept = new ArrayList<>(to.length - 1);
+                for (int j = 0; j < to.length; j++) {
+                    if (j != i && (j < i || !skip.test(to[j]))) {
+                        kept.add(to[j]);
+                    }
+                }
+                return kept.toArray(Subscriber[]::new);
+            }
+        }
+        return to;
+    }
+
+    private static ByteBuf[] retainAll(ByteBuf[] frames) {
+        ByteBuf[] out = new ByteBuf[frames.length];
+        for (int i = 0; i < frames.length; i++) {
+            out[i] = frames[i] == null ? null : frames[i].retain();
+        }
+        return out;
     }
 
     private static void release(ByteBuf b) {

@@ -20,10 +20,19 @@ final class RoomShard {
     private final AtomicInteger roomCount;
     private final RoomBridge lifecycle;
 
-    RoomShard(int index, AtomicInteger roomCount, RoomBridge lifecycle) {
+    /** Bytes of events queued for this shard ({@code SHARD_QUEUE_MAX_BYTES}). */
+    private final dev.realtime.budget.ByteBudget budget;
+
+    RoomShard(int index, AtomicInteger roomCount, RoomBridge lifecycle, dev.realtime.budget.ByteBudget budget) {
         this.executor = new DefaultEventExecutor(new DefaultThreadFactory("room-shard-" + index, true));
         this.roomCount = roomCount;
         this.lifecycle = lifecycle;
+        this.budget = budget;
+    }
+
+    /** The byte budget of the events waiting in this shard's queue (thread-safe). */
+    dev.realtime.budget.ByteBudget budget() {
+        return budget;
     }
 
     EventExecutor executor() {

@@ -7,41 +7,109 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 
 /**
  * The delivery endpoint of one connection, as rooms see it. Its identity is the membership key.
+ * A subscriber speaks one encoding (an index into the room service's {@link EventEncoder}s:
+ * {@link #JSON}, {@link #BINARY}, or one registered by another endpoint) and writes through a
+ * {@link DeliverySink}: its WebSocket channel, or a transport's own.
  *
  * <p>Threading: the final fields are safe to read from any thread (shards read them); the mutable
- * fields are owned by the channel's event loop and touched only by {@link LoopOutbox} there.
+ * fields are owned by the subscriber's event loop and touched only by {@link LoopOutbox} there.
  */
 public final class Subscriber {
+    /** The encoding of native {@code rt.json.v1} connections. */
+    public static final int JSON = 0;
+    /** The encoding of native {@code rt.binary.v1} connections. */
+    public static final int BINARY = 1;
+
     private final String sid;
     private final String userId;
     private final Channel channel;
-    private final boolean binary;
+    private final int encoding;
     private final LoopOutbox outbox;
-    private final ChannelHandlerContext writeContext;
+    private final DeliverySink sink;
 
-    // owned by channel.eventLoop()
+    // owned by the outbox's loop
     boolean flushPending;
     boolean slowClosed;
+    /** Frames held behind a replay that is still draining; null when none (the common case). */
+    HeldFrames held;
 
+    /** A native WebSocket connection: frames go to {@code channel}. */
     public Subscriber(String sid, String userId, Channel channel, boolean binary, LoopOutbox outbox) {
         this.sid = sid;
         this.userId = userId;
         this.channel = channel;
-        this.binary = binary;
+        this.encoding = binary ? BINARY : JSON;
         this.outbox = outbox;
-        // Pre-framed buffers need no encoding: writing from the frame encoder's own context sends
-        // them straight to the transport, skipping the encoder's per-message type check.
-        ChannelHandlerContext encoder = channel.pipeline().context(WebSocketFrameEncoder.class);
-        this.writeContext = encoder;
+        this.sink = new ChannelSink(channel);
     }
 
-    /** Where fan-out writes pre-framed buffers: past the WebSocket encoder, or the channel itself. */
-    void writeFrame(ByteBuf frame) {
-        if (writeContext != null) {
-            writeContext.write(frame, writeContext.voidPromise());
-        } else {
-            channel.write(frame, channel.voidPromise());
+    /** A connection with its own sink and encoding ({@code outbox} must be the sink's loop). */
+    public Subscriber(String sid, String userId, DeliverySink sink, int encoding, LoopOutbox outbox) {
+        this.sid = sid;
+        this.userId = userId;
+        this.channel = null;
+        this.encoding = encoding;
+        this.outbox = outbox;
+        this.sink = sink;
+    }
+
+    /**
+     * Starts holding this connection's outbound frames behind a replay (no-op when already holding):
+     * until {@link #drainHeld} empties the queue, fan-out deliveries and {@link #holdLive} frames
+     * queue behind the replay, up to {@code liveBudget} bytes. Loop only.
+     */
+    public void hold(long liveBudget) {
+        if (held == null) {
+            held = new HeldFrames(liveBudget);
         }
+    }
+
+    /** Whether frames are being held behind a replay. Loop only. */
+    public boolean holding() {
+        return held != null;
+    }
+
+    /** Queues one pre-framed replay frame (taking ownership); call after {@link #hold}. Loop only. */
+    public void addReplay(ByteBuf frame) {
+        held.addReplay(frame);
+    }
+
+    /**
+     * While holding: queues {@code frame} (taking ownership) behind the replay and returns true, or
+     * false when the live budget is spent (the frame is released; the caller treats the connection
+     * as a slow consumer). Not holding: returns false without touching the frame. Loop only.
+     */
+    public boolean holdLive(ByteBuf frame) {
+        return held != null && held.addLive(frame);
+    }
+
+    /**
+     * Writes held frames while the channel is writable and flushes; stops holding once the queue is
+     * empty. Called after a replay was queued and whenever the channel turns writable. Loop only.
+     */
+    public void drainHeld() {
+        HeldFrames h = held;
+        if (h == null) {
+            return;
+        }
+        boolean wrote = false;
+        while (!h.isEmpty() && sink.isActive() && sink.isWritable()) {
+            sink.write(h.poll());
+            wrote = true;
+        }
+        if (wrote) {
+            sink.flush();
+        }
+        if (h.isEmpty()) {
+            held = null;
+        }
+    }
+
+    /** Releases whatever is held (the connection closed); returns how many frames that was. Loop only. */
+    public int releaseHeld() {
+        HeldFrames h = held;
+        held = null;
+        return h == null ? 0 : h.releaseAll();
     }
 
     public String sid() {
@@ -53,13 +121,28 @@ public final class Subscriber {
         return userId;
     }
 
+    /** The WebSocket channel of a native connection; {@code null} for one with its own sink. */
     public Channel channel() {
         return channel;
     }
 
-    /** Whether this connection speaks the binary codec (else JSON). */
+    /** Whether this connection speaks the native binary codec. */
     public boolean binary() {
-        return binary;
+        return encoding == BINARY;
+    }
+
+    /** The index of this connection's encoding among the room service's encoders. */
+    public int encoding() {
+        return encoding;
+    }
+
+    public DeliverySink sink() {
+        return sink;
+    }
+
+    /** Whether the connection is still open (safe from any thread: a hint for shards). */
+    public boolean isActive() {
+        return sink.isActive();
     }
 
     public LoopOutbox outbox() {
@@ -69,5 +152,47 @@ public final class Subscriber {
     @Override
     public String toString() {
         return "Subscriber[" + sid + "]";
+    }
+
+    /** The native sink: pre-framed buffers go straight past the WebSocket encoder. */
+    private static final class ChannelSink implements DeliverySink {
+        private final Channel channel;
+        private final ChannelHandlerContext writeContext;
+
+        ChannelSink(Channel channel) {
+            this.channel = channel;
+            // Pre-framed buffers need no encoding: writing from the frame encoder's own context sends
+            // them straight to the transport, skipping the encoder's per-message type check.
+            this.writeContext = channel.pipeline().context(WebSocketFrameEncoder.class);
+        }
+
+        @Override
+        public boolean isActive() {
+            return channel.isActive();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return channel.isWritable();
+        }
+
+        @Override
+        public void write(ByteBuf frame) {
+            if (writeContext != null) {
+                writeContext.write(frame, writeContext.voidPromise());
+            } else {
+                channel.write(frame, channel.voidPromise());
+            }
+        }
+
+        @Override
+        public void flush() {
+            channel.flush();
+        }
+
+        @Override
+        public void abort() {
+            channel.close();
+        }
     }
 }

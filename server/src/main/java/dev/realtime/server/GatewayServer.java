@@ -1,18 +1,24 @@
 package dev.realtime.server;
 
+import dev.realtime.admin.NodeStats;
 import dev.realtime.auth.ApiKeyCheck;
 import dev.realtime.auth.TokenVerifier;
 import dev.realtime.cluster.Backends;
 import dev.realtime.cluster.Bus;
 import dev.realtime.cluster.BusBridge;
+import dev.realtime.cluster.PeerChannel;
+import dev.realtime.cluster.RoomSignals;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
+import dev.realtime.game.QuizGame;
 import dev.realtime.history.HistoryEmit;
 import dev.realtime.history.StoreJournal;
 import dev.realtime.http.ApiRoutes;
 import dev.realtime.http.BoundedBodyAggregator;
+import dev.realtime.http.HttpBodyGate;
 import dev.realtime.http.EventRoutes;
 import dev.realtime.http.HealthRoutes;
+import dev.realtime.http.HttpPhase;
 import dev.realtime.http.HttpRouter;
 import dev.realtime.ingest.RouteTable;
 import dev.realtime.ingest.RouteTableException;
@@ -29,6 +35,9 @@ import dev.realtime.room.RoomJournal;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
 import dev.realtime.session.ConnectionRegistry;
+import dev.realtime.session.SessionListener;
+import dev.realtime.socketio.SocketIoEndpoint;
+import dev.realtime.socketio.SocketIoServer;
 import dev.realtime.store.Stores;
 import dev.realtime.ws.ConnectionSweeper;
 import dev.realtime.ws.WebSocketUpgrade;
@@ -85,9 +94,12 @@ public final class GatewayServer {
     private GatewayContext context;
     private Channel serverChannel;
     private NodeServices services;
+    private RoomFeatures features;
     private StoreJournal journal;
     private Stores stores;
     private RoomService rooms;
+    private QuizGame game;
+    private SocketIoServer socketIo;
 
     private final Backends backends;
 
@@ -163,11 +175,11 @@ public final class GatewayServer {
         Map<EventLoop, ConnectionSweeper> sweepers = new HashMap<>();
         for (EventExecutor e : workers) {
             EventLoop loop = (EventLoop) e;
-            outboxes.put(loop, new LoopOutbox(loop, metrics, config.slowConsumerPolicy()));
+            outboxes.put(loop, new LoopOutbox(loop, metrics, config.slowConsumerPolicy(), config.outboxMaxBytes()));
             sweepers.put(loop, new ConnectionSweeper(loop));
         }
         JsonCodec json = new JsonCodec(config.maxJsonDepth(), config.maxBatchMessages());
-        BinaryCodec binary = new BinaryCodec(config.maxBatchMessages());
+        BinaryCodec binary = new BinaryCodec(config.maxJsonDepth(), config.maxBatchMessages());
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
         ConnectionRegistry registry = new ConnectionRegistry(config.maxConnections(), config.maxConnectionsPerIp(),
                 config.maxConnectionsPerUser());
@@ -176,9 +188,13 @@ public final class GatewayServer {
         stores = backends.storesOrInMemory(config);
         // A blocking (Redis) history store gets lanes so shards never wait on the network.
         journal = config.roomHistorySize() == 0 ? null
-                : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId(), config.busOutageBufferBytes());
+                : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId(),
+                        config.historyReadMaxBytes(), config.historyLaneMaxBytes(), config.busOutageBufferBytes());
+        socketIo = config.socketIoEnabled() ? new SocketIoServer(config.socketIoRecoveryMs() > 0) : null;
         rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
-                busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal);
+                busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal,
+                config.shardQueueMaxBytes(), socketIo == null ? List.of() : List.of(socketIo.encoder()));
+        metrics.queueBytes("outbox", () -> outboxes.values().stream().mapToLong(o -> o.budget().used()).sum());
         Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {
             busBridge.start(rooms);
@@ -194,16 +210,33 @@ public final class GatewayServer {
         ChannelSubscriptions.register(emits);
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
+        RoomSignals signals = busBridge != null ? busBridge.signals() : RoomSignals.local();
+        game = QuizGame.install(new QuizGame.Wiring(config, stores, rooms, signals, services.presence,
+                services.forwarding, metrics), emits);
+        RoomPolicy policy = new RoomPolicy(config.publicRooms(), routes.serverEventNames(), routes::deliversTemplated,
+                routes.roomPolicies()).withGuard(QuizGame.ROOM_PREFIX, game.roomGuard());
+        features = new RoomFeatures(config, rooms, policy, busBridge == null ? PeerChannel.NONE : busBridge,
+                services.presence, new NodeStats(config.nodeId(), registry, rooms), emits, metrics);
         context = new GatewayContext(config, metrics, new TokenVerifier(config), new ApiKeyCheck(config.internalApiKey()),
-                rooms, new RoomPolicy(config.publicRooms(), routes.serverEventNames()), registry, emits, json, binary, alloc,
+                rooms, policy, registry, emits, json, binary, alloc,
                 Map.copyOf(outboxes), Map.copyOf(sweepers), draining, System.currentTimeMillis(), Version.get(), bus,
                 services.presence, services.notifications, services.ingest, services.forwarding,
-                services.sessionListener, deps.build());
+                SessionListener.of(List.of(services.sessionListener, features.listener(), game.sessionListener())),
+                deps.build());
         services.start();
+        SocketIoEndpoint socketIoEndpoint = null;
+        if (socketIo != null) {
+            socketIo.start(context, stores.keyValue(), emits);
+            socketIoEndpoint = new SocketIoEndpoint(socketIo);
+        }
+        SocketIoEndpoint sio = socketIoEndpoint;
         metrics.gauge("realtime_connections", "Open WebSocket connections", registry::total);
         metrics.gauge("realtime_users", "Distinct users connected to this node", registry::uniqueUsers);
         metrics.gauge("realtime_ready", "1 when the node accepts traffic, 0 while draining",
                 () -> draining.get() ? 0 : 1);
+        metrics.gauge("realtime_outbound_buffered_bytes",
+                "Bytes written to connections that the kernel has not taken yet, summed over every connection",
+                this::outboundBufferedBytes);
         long tick = Math.max(10, Math.min(1000,
                 Math.min(config.pingIntervalMs(), Math.min(config.pingTimeoutMs(), config.authTimeoutMs())) / 4));
         sweepers.values().forEach(s -> s.start(tick));
@@ -212,6 +245,9 @@ public final class GatewayServer {
         ApiRoutes api = new ApiRoutes(context);
         EventRoutes events = new EventRoutes(context, api);
         WebSocketUpgrade upgrade = new WebSocketUpgrade(context);
+        HttpPhase.Limit httpPhaseLimit = new HttpPhase.Limit(config.httpMaxConnections());
+        metrics.gauge("realtime_http_connections", "Connections in the HTTP phase (not upgraded to WebSocket)",
+                httpPhaseLimit::current);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
@@ -228,15 +264,42 @@ public final class GatewayServer {
                         if (ssl != null) {
                             p.addLast("tls", ssl.newHandler(ch.alloc()));
                         }
+                        HttpPhase phase = new HttpPhase(httpPhaseLimit, config.httpHeaderTimeoutMs(), metrics);
+                        p.addLast(HttpPhase.BYTES_HANDLER, phase.bytes());
                         p.addLast(WebSocketUpgrade.HTTP_IDLE_HANDLER,
                                 new ReadTimeoutHandler(config.httpIdleTimeoutMs(), TimeUnit.MILLISECONDS));
                         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
+                        p.addLast(HttpPhase.HEADS_HANDLER, phase.heads());
                         p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
+                        p.addLast(HttpBodyGate.NAME, new HttpBodyGate(context.apiKey(), config.wsPath(), metrics,
+                                socketIoPaths()));
                         p.addLast("http-aggregator", new BoundedBodyAggregator(config.httpMaxBodyBytes()));
-                        p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade));
+                        p.addLast("http-router", new HttpRouter(context, health, api, events, upgrade, sio));
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    }
+
+    /** What every connection holds in its outbound buffer (a volatile read per channel; any thread). */
+    private double outboundBufferedBytes() {
+        long sum = 0;
+        for (Channel ch : channels) {
+            io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+            if (out != null) {
+                sum += out.totalPendingWriteBytes();
+            }
+        }
+        return sum;
+    }
+
+    /** Socket.IO's path (with or without its trailing slash), whose polling POSTs carry bodies. */
+    private java.util.function.Predicate<String> socketIoPaths() {
+        String p = config.socketIoPath();
+        if (p == null) {
+            return path -> false;
+        }
+        String bare = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+        return path -> path.equals(p) || path.equals(bare);
     }
 
     /** The route table, refused when a routed Redis pattern could match this cluster's bus channels. */
@@ -292,8 +355,17 @@ public final class GatewayServer {
      * is attempted whatever the previous one did: a failing service must not keep the rest running.
      */
     private void closeServices() {
+        if (game != null) {
+            quietly("game", game::close);
+        }
         if (services != null) {
             quietly("services", services::close);
+        }
+        if (features != null) {
+            quietly("room features", features::close);
+        }
+        if (socketIo != null) {
+            quietly("socket.io", socketIo::close);
         }
         if (journal != null) {
             quietly("history", journal::close);

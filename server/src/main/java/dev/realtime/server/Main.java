@@ -3,6 +3,7 @@ package dev.realtime.server;
 import dev.realtime.auth.DevTokens;
 import dev.realtime.config.ConfigException;
 import dev.realtime.config.GatewayConfig;
+import dev.realtime.game.QuestionBankException;
 import dev.realtime.ingest.RouteTableException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -27,7 +28,7 @@ public final class Main {
         GatewayServer server = new GatewayServer(config);
         try {
             server.start();
-        } catch (RouteTableException e) {
+        } catch (RouteTableException | QuestionBankException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
@@ -37,7 +38,7 @@ public final class Main {
             return;
         }
         if (config.devMode()) {
-            printDevBanner(config, server.port());
+            System.out.println(devBanner(config, server.port()));
         } else if (!config.internalApiEnabled()) {
             System.err.println("WARNING: INTERNAL_API_KEY is not set: every internal HTTP API answers 401.");
         }
@@ -49,11 +50,20 @@ public final class Main {
         stopped.await();
     }
 
-    /** Dev mode only: the secrets printed here were generated for this process and die with it. */
-    private static void printDevBanner(GatewayConfig config, int port) {
+    /**
+     * Dev mode only (no {@code JWT_SECRET}, no {@code JWT_PUBLIC_KEY}): the token printed here is
+     * signed with a secret generated for this process and dies with it. The API key is printed only
+     * when it was generated too; a configured {@code INTERNAL_API_KEY} is never printed.
+     */
+    static String devBanner(GatewayConfig config, int port) {
+        if (!config.devMode()) {
+            throw new IllegalStateException("the dev banner is for dev mode only");
+        }
         String token = DevTokens.sign(config.jwtSecret(), "dev-user", "admin", Duration.ofHours(24));
         String host = "0.0.0.0".equals(config.host()) ? "localhost" : config.host();
-        System.out.println("""
+        String key = config.internalApiKeyGenerated() ? config.internalApiKey()
+                : "(the configured INTERNAL_API_KEY, not shown)";
+        return """
 
                 ============================================================================
                  WARNING: DEV MODE. JWT_SECRET is not set, so a random secret was generated.
@@ -66,8 +76,6 @@ public final class Main {
                    %s
                  Try: websocat 'ws://%s:%d%s?token=<dev token>'
                 ============================================================================
-                """.formatted(host, port, config.wsPath(), token,
-                config.internalApiKey() == null ? "(INTERNAL_API_KEY)" : config.internalApiKey(), host, port,
-                config.wsPath()));
+                """.formatted(host, port, config.wsPath(), token, key, host, port, config.wsPath());
     }
 }

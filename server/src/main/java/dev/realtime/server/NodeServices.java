@@ -3,6 +3,7 @@ package dev.realtime.server;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.ingest.EventForwarding;
 import dev.realtime.ingest.EventIngest;
+import dev.realtime.ingest.ForwardRule;
 import dev.realtime.ingest.MessageClaims;
 import dev.realtime.ingest.RecordException;
 import dev.realtime.ingest.RedisIngest;
@@ -58,12 +59,13 @@ final class NodeServices implements AutoCloseable {
             log.warn("NOTIFY_ACK_TOPIC is set but KAFKA_BROKERS is not: unacked notifications are not forwarded");
         }
         notifications = new NotificationService(stores.inbox(), rooms, metrics, config.nodeId(), forwarder,
-                config.notifyAckTopic(), Duration.ofMillis(config.notifyAckTimeoutMs()));
+                config.notifyAckTopic(), Duration.ofMillis(config.notifyAckTimeoutMs()), notifyLimits(config));
         ingest = new EventIngest(routes, rooms, notifications, metrics, new MessageClaims(stores.keyValue()));
         if (forwarder != null && !routes.forwardRules().isEmpty()) {
             forwarding = new EventForwarding(routes, forwarder, config.nodeId());
         } else {
-            if (!routes.forwardRules().isEmpty()) {
+            // Rules for server events (the bundled match:completed one) just stay idle without Kafka.
+            if (routes.forwardRules().stream().anyMatch(r -> r.kind() != ForwardRule.Kind.EVENT)) {
                 log.warn("the route table forwards events to Kafka but KAFKA_BROKERS is not set: nothing is forwarded");
             }
             forwarding = null;
@@ -80,9 +82,16 @@ final class NodeServices implements AutoCloseable {
                 config.nodeId()) : null;
         kafkaIngest = config.kafkaEnabled() && !routes.kafkaTopics().isEmpty()
                 ? new KafkaIngest(new KafkaSettings(config.kafkaBrokers(), config.kafkaConsumerGroup(),
-                        config.kafkaDlqTopic(), config.kafkaOffsetReset(), config.maxRecordBytes(), Duration.ofSeconds(5)),
+                        config.kafkaDlqTopic(), config.kafkaOffsetReset(), config.maxRecordBytes(), Duration.ofSeconds(5),
+                        config.kafkaDlqMaxAttempts()),
                         routes.kafkaTopics(), this::onKafkaRecord, metrics)
                 : null;
+    }
+
+    private static NotificationService.Limits notifyLimits(GatewayConfig config) {
+        return new NotificationService.Limits(NotificationService.MAX_QUEUED, config.notifyQueueMaxBytes(),
+                config.notifyReplayMaxBytes(), NotificationService.DEFAULT_READS_PER_CONNECTION,
+                Duration.ofMillis(config.notifyDrainTimeoutMs()));
     }
 
     /** The Kafka consumer's handler: null when handed off, else the dead-letter reason. */

@@ -60,7 +60,7 @@ final class Membership {
                 refused(session, room, attempt, error, done);
                 return;
             }
-            replay.events().forEach(session::send);
+            session.replay(replay.events()); // queued and drained as the client reads: never dropped
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("room", room);
             data.put("recovered", replay.recovered());
@@ -74,10 +74,12 @@ final class Membership {
     private static void joined(Session session, String room, Object attempt, Payload reply,
                                BiConsumer<ErrorInfo, Payload> done) {
         boolean current = session.endJoin(room, attempt);
-        done.accept(null, reply);
+        // Listeners first: whatever the client does after seeing the reply (a leave on another
+        // device, say) then reaches them after this join, even when this thread stalls in between.
         if (current && !session.closing() && session.reportJoined(room)) {
             session.context().sessionListener().joined(session, room);
         }
+        done.accept(null, reply);
     }
 
     /** A refused join; an overtaken one (the room was left, maybe joined again) leaves the newer state alone. */
@@ -87,6 +89,53 @@ final class Membership {
             session.rooms().remove(room);
         }
         done.accept(ErrorInfo.of(error, error == ErrorCode.ROOM_FULL ? "room is full" : "cannot join now"), null);
+    }
+
+    /** The event a connection gets when the server takes it out of a room. */
+    static final String LEFT_EVENT = "room:left";
+
+    /**
+     * After the principal changed (token refresh, upgrade from anonymous): leaves every room the new
+     * principal no longer grants ({@code RoomPolicy.recheck}), each followed, once the room's shard
+     * applied it (so no later event of the room can follow), by a {@code room:left} event
+     * {@code {"room":..,"reason":"revoked","message":..}}. Runs {@code done} on the loop when every
+     * such leave completed (at once when nothing was revoked).
+     */
+    static void recheck(Session session, Runnable done) {
+        GatewayContext ctx = session.context();
+        java.util.List<String> revoked = new java.util.ArrayList<>();
+        java.util.List<ErrorInfo> why = new java.util.ArrayList<>();
+        for (String room : session.rooms()) {
+            ErrorInfo problem = ctx.policy().recheck(session.principal(), room);
+            if (problem != null) {
+                revoked.add(room);
+                why.add(problem);
+            }
+        }
+        if (revoked.isEmpty()) {
+            done.run();
+            return;
+        }
+        int[] pending = {revoked.size()};
+        for (int i = 0; i < revoked.size(); i++) {
+            String room = revoked.get(i);
+            String message = why.get(i).message();
+            session.rooms().remove(room);
+            session.cancelJoin(room);
+            if (session.reportLeft(room)) {
+                ctx.sessionListener().left(session, room);
+            }
+            ctx.rooms().leave(session.subscriber(), room, was -> {
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("room", room);
+                data.put("reason", "revoked");
+                data.put("message", message);
+                session.send(new dev.realtime.protocol.ServerMessage.Event(null, LEFT_EVENT, Json.payload(data), null, null));
+                if (--pending[0] == 0) {
+                    done.run();
+                }
+            });
+        }
     }
 
     static void leave(Session session, String room, BiConsumer<ErrorInfo, Payload> done) {

@@ -31,12 +31,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Session {
     private static final long CLOSE_WRITE_TIMEOUT_MS = 2000;
+    /** Longest one unanswered message holds back the answers to later ones. */
+    static final long REPLY_ORDER_MAX_WAIT_MS = 10_000;
     private final GatewayContext ctx;
     private final String sid;
+    /** The native WebSocket channel; {@code null} when another wire carries the session. */
     private final Channel channel;
     private final MessageCodec codec;
+    private final SessionWire wire;
     private final String ip;
     private final RateLimiter limiter;
+    /** Answers to messages with an id, in the order the messages arrived. */
+    private final ReplyOrder replies;
     private final Set<String> rooms = new LinkedHashSet<>();
     /**
      * Joins in flight, by room, with a token per attempt: a leave cancels it, so the answer of a
@@ -49,7 +55,7 @@ public final class Session {
     private boolean connectedReported;
 
     private Principal principal;
-    private Subscriber subscriber;
+    private volatile Subscriber subscriber; // written once on the loop (activate); read as a hint by isOpen()
     /** The user id counted in the registry for this connection, released on close. */
     private String countedUser;
     private boolean anonymousCounted;
@@ -66,16 +72,28 @@ public final class Session {
     /** Position in its loop's {@code ConnectionSweeper}; owned by the loop. */
     public int sweepIndex = -1;
 
+    /** A native WebSocket connection speaking {@code codec} on {@code channel}. */
     public Session(GatewayContext ctx, String sid, Channel channel, MessageCodec codec, String ip) {
+        this(ctx, sid, channel, codec, null, ip);
+    }
+
+    /** A connection carried by another transport's {@code wire} (e.g. Socket.IO). */
+    public Session(GatewayContext ctx, String sid, SessionWire wire, String ip) {
+        this(ctx, sid, null, null, wire, ip);
+    }
+
+    private Session(GatewayContext ctx, String sid, Channel channel, MessageCodec codec, SessionWire wire, String ip) {
         this.ctx = ctx;
         this.sid = sid;
         this.channel = channel;
         this.codec = codec;
+        this.wire = wire != null ? wire : new WebSocketWire();
         this.ip = ip;
         long now = System.nanoTime();
         this.limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
                 ctx.config().rateLimitStrikes(), now);
         this.lastInboundNanos = now;
+        this.replies = new ReplyOrder(this::send, TimeUnit.MILLISECONDS.toNanos(REPLY_ORDER_MAX_WAIT_MS));
         this.authDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs());
     }
 
@@ -83,8 +101,26 @@ public final class Session {
         return sid;
     }
 
+    /** The native WebSocket channel; {@code null} for a session on another wire. */
     public Channel channel() {
         return channel;
+    }
+
+    /**
+     * Whether the connection is still open. Safe from any thread, as a hint (it may close right
+     * after): services on their own threads skip work for connections that are gone.
+     */
+    public boolean isOpen() {
+        if (channel != null) {
+            return channel.isActive();
+        }
+        Subscriber s = subscriber;
+        return s != null && s.isActive();
+    }
+
+    /** The event loop that owns this session. */
+    public io.netty.channel.EventLoop loop() {
+        return wire.loop();
     }
 
     public GatewayContext context() {
@@ -129,32 +165,111 @@ public final class Session {
      * replies cannot grow server memory.
      */
     public void send(ServerMessage message) {
-        if (!channel.isActive()) {
+        if (!wire.isActive()) {
             return;
         }
-        if (!channel.isWritable()) {
-            ctx.metrics().droppedDeliveries.labels("slow_consumer").inc();
-            if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT) {
-                ctx.metrics().slowConsumerDisconnects.inc();
-                channel.close();
+        if (subscriber != null && subscriber.holding() && codec != null) {
+            // A replay is draining: this goes out after it, in order (a join's reply after its events).
+            if (subscriber.holdLive(WsFrames.encode(codec, message, ctx.alloc()))) {
+                ctx.metrics().messagesOut.labels(message.op()).inc();
+            } else {
+                slowConsumer();
             }
             return;
         }
+        if (!writableOrSlow()) {
+            return;
+        }
         ctx.metrics().messagesOut.labels(message.op()).inc();
-        channel.writeAndFlush(WsFrames.encode(codec, message, ctx.alloc()), channel.voidPromise());
+        wire.send(message);
+    }
+
+    /**
+     * Whether something may be written now. A connection above its high-water mark is a slow
+     * consumer: the write is dropped and counted, and under {@code SLOW_CONSUMER_POLICY=disconnect}
+     * the connection is closed. Every reply path (messages, pongs) asks this first.
+     */
+    public boolean writableOrSlow() {
+        if (wire.isWritable()) {
+            return true;
+        }
+        slowConsumer();
+        return false;
+    }
+
+    private void slowConsumer() {
+        ctx.metrics().droppedDeliveries.labels("slow_consumer").inc();
+        if (ctx.config().slowConsumerPolicy() == GatewayConfig.SlowConsumerPolicy.DISCONNECT && wire.isActive()) {
+            ctx.metrics().slowConsumerDisconnects.inc();
+            wire.abort();
+        }
+    }
+
+    /**
+     * Sends {@code messages} (a recovery's missed events, the unread notifications) in order,
+     * respecting backpressure without dropping any: they are queued and written as fast as the
+     * client reads ({@link #drainHeld} on writability), and whatever this connection is sent
+     * meanwhile (the join's reply, live events) queues behind them. What a replay holds is bounded
+     * by whoever read it ({@code HISTORY_READ_MAX_BYTES}, {@code NOTIFY_REPLAY_MAX_BYTES}); what
+     * queues behind it by {@code WS_WRITE_BUFFER_HIGH}, past which the slow-consumer policy applies.
+     */
+    public void replay(List<? extends ServerMessage> messages) {
+        if (messages.isEmpty() || !wire.isActive() || subscriber == null) {
+            return;
+        }
+        if (codec == null) {
+            // Another transport (Socket.IO) queues and bounds what it sends on its own wire.
+            messages.forEach(this::send);
+            return;
+        }
+        subscriber.hold(ctx.config().writeBufferHighBytes());
+        for (ServerMessage m : messages) {
+            ctx.metrics().messagesOut.labels(m.op()).inc();
+            subscriber.addReplay(WsFrames.encode(codec, m, ctx.alloc()));
+        }
+        subscriber.drainHeld();
+    }
+
+    /** The channel turned writable: continue a held replay. */
+    void drainHeld() {
+        if (subscriber != null) {
+            subscriber.drainHeld();
+        }
     }
 
     /** Answers {@code id} with success; nothing when the message had no id. */
     public void reply(Long id, Payload data) {
         if (id != null) {
-            send(ServerMessage.Reply.ok(id, data));
+            answer(id, ServerMessage.Reply.ok(id, data));
         }
     }
 
     /** Answers {@code id} with an error, or sends an {@code error} message when there is no id. */
     public void fail(Long id, ErrorInfo error) {
         ctx.metrics().errorsSent.labels(error.code()).inc();
-        send(id != null ? ServerMessage.Reply.error(id, error) : new ServerMessage.Error(error));
+        if (id != null) {
+            answer(id, ServerMessage.Reply.error(id, error));
+        } else {
+            send(new ServerMessage.Error(error));
+        }
+    }
+
+    /**
+     * A message with {@code id} arrived: its answer ({@link #answer}) will go out after the answers
+     * to every earlier message of this connection.
+     */
+    void expectAnswer(long id) {
+        replies.expect(id, System.nanoTime());
+    }
+
+    /** Message {@code id} is answered when ready, without holding back the answers to later messages. */
+    void detachAnswer(long id) {
+        replies.detach(id);
+    }
+
+    /** Sends the answer to message {@code id} ({@code reply}, or {@code pong}) in arrival order. */
+    void answer(long id, ServerMessage message) {
+        replies.answer(id, message);
     }
 
     public void fail(Long id, ErrorCode code, String message) {
@@ -168,15 +283,7 @@ public final class Session {
         }
         closing = true;
         ctx.metrics().closes.labels(Integer.toString(code)).inc();
-        if (channel.isActive()) {
-            channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
-            // A peer that stopped reading never lets the close frame out: do not wait for it forever.
-            channel.eventLoop().schedule(() -> {
-                channel.close();
-            }, CLOSE_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } else {
-            channel.close();
-        }
+        wire.close(code, reason);
     }
 
     /**
@@ -202,6 +309,9 @@ public final class Session {
     public void activate(Principal who, Long authId) {
         if (!who.anonymous() && !reserveUser(who.userId())) {
             fail(null, ErrorCode.TOO_MANY_CONNECTIONS, "this user already has the maximum number of connections");
+            if (authId != null) {
+                fail(authId, ErrorCode.TOO_MANY_CONNECTIONS, "this user already has the maximum number of connections");
+            }
             close(CloseCodes.TOO_MANY_REQUESTS, "too many connections");
             return;
         }
@@ -210,7 +320,7 @@ public final class Session {
             anonymousCounted = true;
             ctx.connections().anonymousJoined();
         }
-        subscriber = new Subscriber(sid, who.userId(), channel, codec.binaryFrames(), ctx.outboxes().get(channel.eventLoop()));
+        subscriber = wire.subscriber(sid, who.userId(), ctx.outboxes().get(wire.loop()));
         List<String> autoRooms = who.anonymous() ? List.of(RoomPolicy.GLOBAL)
                 : List.of(RoomPolicy.userRoom(who.userId()), RoomPolicy.GLOBAL);
         rooms.addAll(autoRooms);
@@ -284,9 +394,14 @@ public final class Session {
 
     /** Periodic check from the loop's sweeper: auth timeout, token expiry, heartbeat. */
     public void sweep(long nowNanos, long nowMillis) {
-        if (closing || !channel.isActive()) {
+        if (closing || !wire.isActive()) {
             return;
         }
+        boolean ownHeartbeat = wire.heartbeat(nowNanos);
+        if (closing || !wire.isActive()) {
+            return;
+        }
+        replies.expire(nowNanos);
         if (principal == null) {
             if (nowNanos - authDeadlineNanos >= 0) {
                 ctx.metrics().authFailures.labels("timeout").inc();
@@ -307,6 +422,9 @@ public final class Session {
                 send(new ServerMessage.Event(null, "auth:expiring", Payload.json(
                         "{\"exp\":" + exp / 1000 + ",\"expiresInMs\":" + (exp - nowMillis) + "}"), null, null));
             }
+        }
+        if (ownHeartbeat || closing) {
+            return;
         }
         long interval = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingIntervalMs());
         long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingTimeoutMs());
@@ -367,11 +485,62 @@ public final class Session {
         }
         if (subscriber != null) {
             ctx.rooms().leaveAll(subscriber, rooms);
+            int dropped = subscriber.releaseHeld();
+            if (dropped > 0) {
+                ctx.metrics().droppedDeliveries.labels("closed").inc(dropped);
+            }
         }
         if (connectedReported) {
             ctx.sessionListener().disconnected(this, Set.copyOf(reportedRooms));
         }
         reportedRooms.clear();
         rooms.clear();
+        replies.clear();
+    }
+
+    /** The native wire: frames of the negotiated codec on the WebSocket channel. */
+    private final class WebSocketWire implements SessionWire {
+        @Override
+        public io.netty.channel.EventLoop loop() {
+            return channel.eventLoop();
+        }
+
+        @Override
+        public boolean isActive() {
+            return channel.isActive();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return channel.isWritable();
+        }
+
+        @Override
+        public void send(ServerMessage message) {
+            channel.writeAndFlush(WsFrames.encode(codec, message, ctx.alloc()), channel.voidPromise());
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            if (channel.isActive()) {
+                channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+                // A peer that stopped reading never lets the close frame out: do not wait for it forever.
+                channel.eventLoop().schedule(() -> {
+                    channel.close();
+                }, CLOSE_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } else {
+                channel.close();
+            }
+        }
+
+        @Override
+        public void abort() {
+            channel.close();
+        }
+
+        @Override
+        public Subscriber subscriber(String sid, String userId, dev.realtime.room.LoopOutbox outbox) {
+            return new Subscriber(sid, userId, channel, codec.binaryFrames(), outbox);
+        }
     }
 }

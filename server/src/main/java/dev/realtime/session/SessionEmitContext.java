@@ -20,6 +20,8 @@ final class SessionEmitContext implements EmitContext {
     private final Principal principal;
     private final Set<String> rooms;
     private boolean answered; // loop-owned
+    /** The handler joined or left a room for the connection: its answer waits only on a room shard (loop-owned). */
+    private boolean roomOperation;
 
     SessionEmitContext(Session session, ClientMessage.Emit emit) {
         this.session = session;
@@ -73,8 +75,28 @@ final class SessionEmitContext implements EmitContext {
         });
     }
 
+    /**
+     * Whether the handler has answered, or started a room operation whose completion will answer it
+     * (called on the loop right after the handler returned).
+     */
+    boolean answeredOrOnRooms() {
+        return answered || roomOperation;
+    }
+
+    /** Keeps every field of {@code error} ({@code retryAfterMs} of {@code rate_limited} included). */
+    @Override
+    public void fail(ErrorInfo error) {
+        onLoop(() -> {
+            if (!answered) {
+                answered = true;
+                session.fail(emit.id(), error);
+            }
+        });
+    }
+
     @Override
     public void join(String room, java.util.function.Consumer<ErrorInfo> done) {
+        roomOperation |= session.loop().inEventLoop();
         onLoop(() -> {
             if (session.closing()) {
                 done.accept(ErrorInfo.of(ErrorCode.UNAVAILABLE, "the connection is closing"));
@@ -85,7 +107,20 @@ final class SessionEmitContext implements EmitContext {
     }
 
     @Override
+    public void join(String room, String epoch, long offset, java.util.function.BiConsumer<ErrorInfo, Payload> done) {
+        roomOperation |= session.loop().inEventLoop();
+        onLoop(() -> {
+            if (session.closing()) {
+                done.accept(ErrorInfo.of(ErrorCode.UNAVAILABLE, "the connection is closing"), null);
+                return;
+            }
+            Membership.join(session, room, new ClientMessage.Since(epoch, offset), done);
+        });
+    }
+
+    @Override
     public void leave(String room, java.util.function.Consumer<ErrorInfo> done) {
+        roomOperation |= session.loop().inEventLoop();
         onLoop(() -> Membership.leave(session, room, (error, data) -> done.accept(error)));
     }
 
@@ -96,10 +131,10 @@ final class SessionEmitContext implements EmitContext {
 
     @Override
     public void onLoop(Runnable r) {
-        if (session.channel().eventLoop().inEventLoop()) {
+        if (session.loop().inEventLoop()) {
             r.run();
         } else {
-            session.channel().eventLoop().execute(r);
+            session.loop().execute(r);
         }
     }
 }

@@ -42,10 +42,22 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             chc.fireChannelRead(msg);
             return;
         }
+        handle(m);
+    }
+
+    /**
+     * Executes one client message (rate limit, auth gate, the operation), exactly as if it had
+     * arrived on the native endpoint. For transports that decode their own wire format into
+     * {@link ClientMessage}s (the Socket.IO endpoint). Event loop only.
+     */
+    public void handle(ClientMessage m) {
         if (session.closing()) {
             return;
         }
         ctx.metrics().messagesIn.labels(m.op()).inc();
+        if (m.id() != null) {
+            session.expectAnswer(m.id()); // answers leave in the order the messages came
+        }
         if (!admitByRate(m)) {
             return;
         }
@@ -57,26 +69,16 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext chc) {
+        if (chc.channel().isWritable()) {
+            session.drainHeld(); // a replay waiting for the client to read goes on
+        }
+        chc.fireChannelWritabilityChanged();
+    }
+
     private boolean admitByRate(ClientMessage m) {
-        RateLimiter limiter = session.limiter();
-        long retryAfter = limiter.acquire(System.nanoTime());
-        if (retryAfter == 0) {
-            return true;
-        }
-        ctx.metrics().rateLimited.inc();
-        if (limiter.abusive()) {
-            ctx.metrics().abuseDisconnects.inc();
-            session.close(CloseCodes.TOO_MANY_REQUESTS, "rate limit exceeded");
-            return false;
-        }
-        ErrorInfo error = ErrorInfo.rateLimited("too many messages", retryAfter);
-        if (limiter.shouldWarn()) {
-            session.fail(null, error);
-        }
-        if (m.id() != null) {
-            session.fail(m.id(), error);
-        }
-        return false;
+        return RateGate.admit(session, m.id());
     }
 
     private void dispatch(ClientMessage m) {
@@ -85,9 +87,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 firstAuth(a);
             } else {
                 ctx.metrics().authFailures.labels("no_auth_frame").inc();
-                session.fail(null, ErrorCode.UNAUTHORIZED, m instanceof ClientMessage.Invalid i
-                        ? i.error().message() : "the first message must be auth");
-                session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+                String why = m instanceof ClientMessage.Invalid i ? i.error().message() : "the first message must be auth";
+                refuseFirstFrame(m.id(), why);
             }
             return;
         }
@@ -100,7 +101,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         } else if (m instanceof ClientMessage.Emit e) {
             emit(e);
         } else if (m instanceof ClientMessage.Ping p) {
-            session.send(new ServerMessage.Pong(p.id()));
+            if (p.id() != null) {
+                session.answer(p.id(), new ServerMessage.Pong(p.id()));
+            } else {
+                session.send(new ServerMessage.Pong(null));
+            }
         } else if (m instanceof ClientMessage.Auth a) {
             reauth(a);
         } else if (m instanceof ClientMessage.Invalid i) {
@@ -115,9 +120,20 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             session.activate(who, a.id());
         } catch (AuthException e) {
             ctx.metrics().authFailures.labels(e.reason()).inc();
-            session.fail(null, ErrorCode.UNAUTHORIZED, e.getMessage());
-            session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+            refuseFirstFrame(a.id(), e.getMessage());
         }
+    }
+
+    /**
+     * A first frame that does not authenticate: the {@code error} that explains the close (as for
+     * every close), a failed {@code reply} when the message had an id, then close 4401.
+     */
+    private void refuseFirstFrame(Long id, String why) {
+        session.fail(null, ErrorCode.UNAUTHORIZED, why);
+        if (id != null) {
+            session.fail(id, ErrorCode.UNAUTHORIZED, why);
+        }
+        session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
     }
 
     private void reauth(ClientMessage.Auth a) {
@@ -141,7 +157,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         } else {
             session.refresh(who);
         }
-        session.reply(a.id(), Session.userPayload(who));
+        // A new principal: rooms the new token no longer grants are left (room:left) before the reply.
+        Membership.recheck(session, () -> session.reply(a.id(), Session.userPayload(who)));
     }
 
     private void join(ClientMessage.Join j) {
@@ -182,7 +199,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (error == null) {
                 session.reply(p.id(), null);
             } else {
-                session.fail(p.id(), error, "join the room first");
+                session.fail(p.id(), error, error == ErrorCode.UNAVAILABLE
+                        ? "the server is overloaded, try again" : "join the room first");
             }
         });
     }
@@ -203,6 +221,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        handler.handle(new SessionEmitContext(session, e));
+        SessionEmitContext context = new SessionEmitContext(session, e);
+        handler.handle(context);
+        if (e.id() != null && !context.answeredOrOnRooms()) {
+            // The handler answers later, after a store or another service (history, presence, the inbox,
+            // matchmaking...), possibly much later: its answer must not hold back the connection's others.
+            session.detachAnswer(e.id());
+        }
     }
 }

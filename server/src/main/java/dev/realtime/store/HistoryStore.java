@@ -15,8 +15,17 @@ import java.util.List;
  *       threads and nodes get distinct offsets with no gaps, and {@link #since}/{@link #latest}
  *       return events in offset order. Callers that need the clients' view ordered like the
  *       offsets append and fan out from one thread per room (the room's shard).</li>
- *   <li>A stream keeps the last {@code capacity} events; it expires {@code ttl} after its last
- *       append (reads do not extend it), and the next append starts a new epoch at offset 1.</li>
+ *   <li>A stream keeps the last {@code capacity} events, and no more event bytes than
+ *       {@link #roomMaxBytes()}: an append drops the oldest events until both hold, and an event
+ *       larger than the room budget by itself is given its offset but not kept (nor anything
+ *       before it, since a stream's kept events always end at its head). A stream expires
+ *       {@code ttl} after its last append (reads do not extend it), and the next append starts a
+ *       new epoch at offset 1. Implementations may also drop whole streams to keep a node-wide
+ *       budget (the in-memory store does: least recently appended first).</li>
+ *   <li>Reads are bounded in bytes as well as in events: {@link #since(String, String, long, int, long)}
+ *       and {@link #latest(String, int, long)} stop before the event that would take the answer
+ *       past {@code maxBytes}, but always return at least one event when there is one, so a reader
+ *       paging through a room always makes progress.</li>
  *   <li>{@code since} answers {@code recovered=false} when the room has no stream, the epoch differs,
  *       the offset is ahead of the stream, or events after it were already dropped. With
  *       {@code recovered=true} the events are those after {@code offset}, at most {@code limit};
@@ -63,10 +72,23 @@ public interface HistoryStore {
     Appended append(String room, byte[] event);
 
     /** The events after {@code offset} of {@code epoch}, at most {@code limit}; see the class rules. */
-    Recovery since(String room, String epoch, long offset, int limit);
+    default Recovery since(String room, String epoch, long offset, int limit) {
+        return since(room, epoch, offset, limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * The events after {@code offset} of {@code epoch}, at most {@code limit} and (beyond the first)
+     * at most {@code maxBytes} of event bytes; {@link Recovery#complete()} says whether more follow.
+     */
+    Recovery since(String room, String epoch, long offset, int limit, long maxBytes);
 
     /** The newest {@code limit} events, oldest first; empty without a stream. */
-    List<Entry> latest(String room, int limit);
+    default List<Entry> latest(String room, int limit) {
+        return latest(room, limit, Long.MAX_VALUE);
+    }
+
+    /** The newest {@code limit} events that fit in {@code maxBytes} (at least one), oldest first. */
+    List<Entry> latest(String room, int limit, long maxBytes);
 
     /** The room's current epoch and latest offset, or {@code null} when it has no stream. */
     Appended head(String room);
@@ -76,4 +98,9 @@ public interface HistoryStore {
 
     /** How many events a stream keeps. */
     int capacity();
+
+    /** How many event bytes a stream keeps at most ({@code ROOM_HISTORY_MAX_BYTES}). */
+    default long roomMaxBytes() {
+        return Long.MAX_VALUE;
+    }
 }

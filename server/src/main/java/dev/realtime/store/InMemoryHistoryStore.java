@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -15,12 +16,27 @@ import java.util.function.LongSupplier;
  * Expiry uses an injectable millisecond clock; expired streams are invisible at once and their
  * memory is reclaimed by a sweep that an append runs at most once per {@code min(ttl, 60 s)}.
  *
+ * <p><b>Memory budget.</b> Every stream and event is accounted in bytes (the event's bytes plus a
+ * fixed per-entry and per-stream overhead, so the figure tracks the heap they hold). A stream keeps
+ * at most {@code roomMaxBytes}; the whole store at most {@code maxBytes}: an append that takes the
+ * store past it drops the streams of the rooms that went longest without an append, whole, down to
+ * {@link #LOW_WATER_PERCENT}% of the budget (so the scan this takes is paid once per tenth of the
+ * budget, not per append). A dropped room's next publish starts a new epoch; its clients recover
+ * with {@code recovered:false}. {@link #bytes()} and the eviction counters feed the node's metrics.
+ *
  * <p>Threading: thread-safe. The room map is a {@link ConcurrentHashMap}; a stream is created,
  * appended to and removed inside {@code compute} (the map's per-bin lock, so appends to one room
  * are serialised) and every stream's fields are guarded by its own monitor, which readers take.
- * Rooms never contend with each other.
+ * Rooms never contend with each other; the byte total is an atomic, and one thread at a time runs
+ * an eviction (others that cross the budget meanwhile leave it to that one).
  */
 public final class InMemoryHistoryStore implements HistoryStore {
+    /** Accounted per kept event beyond its bytes (array header, deque slot). */
+    static final int ENTRY_OVERHEAD = 32;
+    /** Accounted per stream beyond its events (map entry, stream object, epoch string, deque). */
+    static final int STREAM_OVERHEAD = 256;
+    /** An eviction for the node budget stops at this share of it. */
+    static final int LOW_WATER_PERCENT = 90;
 
     /** One room's stream; fields guarded by its monitor. */
     private static final class Stream {
@@ -28,9 +44,12 @@ public final class InMemoryHistoryStore implements HistoryStore {
         final ArrayDeque<byte[]> log = new ArrayDeque<>();
         long head;
         long lastAppend;
+        /** Accounted bytes of this stream (overhead plus kept entries). */
+        long bytes;
 
-        Stream(String epoch) {
+        Stream(String epoch, long overhead) {
             this.epoch = epoch;
+            this.bytes = overhead;
         }
 
         long first() {
@@ -41,11 +60,17 @@ public final class InMemoryHistoryStore implements HistoryStore {
     private final ConcurrentHashMap<String, Stream> rooms = new ConcurrentHashMap<>();
     private final int capacity;
     private final long ttlMillis;
+    private final long roomMaxBytes;
+    private final long maxBytes;
     private final long sweepEveryMillis;
     private final LongSupplier clock;
     private final AtomicLong lastSweep;
+    private final AtomicLong totalBytes = new AtomicLong();
+    private final AtomicBoolean evicting = new AtomicBoolean();
+    private final AtomicLong evictedEvents = new AtomicLong();
+    private final AtomicLong evictedRooms = new AtomicLong();
 
-    /** {@link #DEFAULT_CAPACITY} events per room, streams idle for an hour expire. */
+    /** {@link #DEFAULT_CAPACITY} events per room, streams idle for an hour expire, no byte budget. */
     public InMemoryHistoryStore() {
         this(DEFAULT_CAPACITY, Duration.ofHours(1));
     }
@@ -56,11 +81,28 @@ public final class InMemoryHistoryStore implements HistoryStore {
 
     /** A store on {@code clockMillis} (any monotonic millisecond clock; tests move it by hand). */
     public InMemoryHistoryStore(int capacity, Duration ttl, LongSupplier clockMillis) {
+        this(capacity, ttl, Long.MAX_VALUE, Long.MAX_VALUE, clockMillis);
+    }
+
+    /**
+     * A store with byte budgets.
+     *
+     * @param roomMaxBytes most accounted bytes of one room's events ({@code ROOM_HISTORY_MAX_BYTES})
+     * @param maxBytes     most accounted bytes of all streams ({@code HISTORY_MAX_BYTES}), at least
+     *                     {@code roomMaxBytes}
+     */
+    public InMemoryHistoryStore(int capacity, Duration ttl, long roomMaxBytes, long maxBytes, LongSupplier clockMillis) {
         if (capacity < 1) {
             throw new IllegalArgumentException("history capacity must be at least 1");
         }
+        if (roomMaxBytes < 1 || maxBytes < roomMaxBytes) {
+            throw new IllegalArgumentException("history budgets must be positive and the node's at least the room's: "
+                    + roomMaxBytes + " / " + maxBytes);
+        }
         this.capacity = capacity;
         this.ttlMillis = RedisSupport.millis(ttl);
+        this.roomMaxBytes = roomMaxBytes;
+        this.maxBytes = maxBytes;
         this.sweepEveryMillis = Math.min(ttlMillis, 60_000);
         this.clock = clockMillis;
         this.lastSweep = new AtomicLong(clockMillis.getAsLong());
@@ -69,6 +111,14 @@ public final class InMemoryHistoryStore implements HistoryStore {
     /** A fresh random epoch (64 random bits, base 36). */
     static String newEpoch() {
         return Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    }
+
+    static long entryBytes(byte[] event) {
+        return event.length + ENTRY_OVERHEAD;
+    }
+
+    private static long streamOverhead(String room) {
+        return STREAM_OVERHEAD + 2L * room.length();
     }
 
     private boolean expired(Stream s, long now) {
@@ -82,20 +132,35 @@ public final class InMemoryHistoryStore implements HistoryStore {
         rooms.compute(room, (r, s) -> {
             Stream stream = s;
             if (stream == null || expiredLocked(stream, now)) {
-                stream = new Stream(newEpoch());
+                if (stream != null) {
+                    totalBytes.addAndGet(-bytesLocked(stream));
+                }
+                stream = new Stream(newEpoch(), streamOverhead(room));
+                totalBytes.addAndGet(stream.bytes);
             }
             synchronized (stream) {
-                stream.log.addLast(event);
-                if (stream.log.size() > capacity) {
-                    stream.log.removeFirst();
-                }
+                long before = stream.bytes;
                 stream.head++;
                 stream.lastAppend = now;
+                stream.log.addLast(event);
+                stream.bytes += entryBytes(event);
+                long overhead = streamOverhead(room);
+                while (stream.log.size() > capacity || stream.bytes - overhead > roomMaxBytes && !stream.log.isEmpty()) {
+                    boolean forBytes = stream.log.size() <= capacity;
+                    stream.bytes -= entryBytes(stream.log.removeFirst());
+                    if (forBytes) {
+                        evictedEvents.incrementAndGet();
+                    }
+                }
+                totalBytes.addAndGet(stream.bytes - before);
                 out[0] = new Appended(stream.head, stream.epoch);
             }
             return stream;
         });
         maybeSweep(now);
+        if (totalBytes.get() > maxBytes) {
+            evictForNodeBudget(room);
+        }
         return out[0];
     }
 
@@ -105,18 +170,82 @@ public final class InMemoryHistoryStore implements HistoryStore {
         }
     }
 
+    private static long bytesLocked(Stream s) {
+        synchronized (s) {
+            return s.bytes;
+        }
+    }
+
+    private static long lastAppendLocked(Stream s) {
+        synchronized (s) {
+            return s.lastAppend;
+        }
+    }
+
+    /**
+     * Drops whole streams, least recently appended first, until the store is under the low-water
+     * mark; never {@code appending} (the room just appended to, within its own budget). One thread
+     * at a time; a thread that finds another evicting returns at once.
+     */
+    private void evictForNodeBudget(String appending) {
+        if (!evicting.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            long target = maxBytes / 100 * LOW_WATER_PERCENT;
+            record Candidate(String room, Stream stream, long lastAppend) {
+            }
+            List<Candidate> candidates = new ArrayList<>();
+            rooms.forEach((room, s) -> {
+                if (!room.equals(appending)) {
+                    candidates.add(new Candidate(room, s, lastAppendLocked(s)));
+                }
+            });
+            candidates.sort((a, b) -> Long.compare(a.lastAppend, b.lastAppend));
+            for (Candidate c : candidates) {
+                if (totalBytes.get() <= target) {
+                    break;
+                }
+                rooms.computeIfPresent(c.room, (r, s) -> {
+                    if (s != c.stream) {
+                        return s; // recreated meanwhile: it is new, leave it
+                    }
+                    synchronized (s) {
+                        if (s.lastAppend != c.lastAppend) {
+                            return s; // appended to since the scan: no longer among the oldest
+                        }
+                        totalBytes.addAndGet(-s.bytes);
+                        evictedEvents.addAndGet(s.log.size());
+                    }
+                    evictedRooms.incrementAndGet();
+                    return null;
+                });
+            }
+        } finally {
+            evicting.set(false);
+        }
+    }
+
     private void maybeSweep(long now) {
         long last = lastSweep.get();
         if (now - last < sweepEveryMillis || !lastSweep.compareAndSet(last, now)) {
             return;
         }
         for (String room : rooms.keySet()) {
-            rooms.computeIfPresent(room, (r, s) -> expiredLocked(s, now) ? null : s);
+            rooms.computeIfPresent(room, (r, s) -> {
+                synchronized (s) {
+                    if (!expired(s, now)) {
+                        return s;
+                    }
+                    totalBytes.addAndGet(-s.bytes);
+                    return null;
+                }
+            });
         }
     }
 
     @Override
-    public Recovery since(String room, String epoch, long offset, int limit) {
+    public Recovery since(String room, String epoch, long offset, int limit, long maxBytes) {
         checkLimit(limit);
         Stream s = rooms.get(room);
         if (s == null) {
@@ -129,17 +258,25 @@ public final class InMemoryHistoryStore implements HistoryStore {
             if (!s.epoch.equals(epoch) || offset < 0 || offset > s.head || offset + 1 < s.first()) {
                 return new Recovery(false, s.epoch, s.head, List.of());
             }
-            return new Recovery(true, s.epoch, s.head, entries(s, offset + 1, limit));
+            return new Recovery(true, s.epoch, s.head, entries(s, offset + 1, limit, maxBytes));
         }
     }
 
-    /** Up to {@code limit} entries from offset {@code from}; the caller holds the stream's monitor. */
-    private static List<Entry> entries(Stream s, long from, int limit) {
-        List<Entry> out = new ArrayList<>((int) Math.min(limit, s.head - from + 1));
+    /**
+     * Up to {@code limit} entries from offset {@code from}, at most {@code maxBytes} of event bytes
+     * beyond the first; the caller holds the stream's monitor.
+     */
+    private static List<Entry> entries(Stream s, long from, int limit, long maxBytes) {
+        List<Entry> out = new ArrayList<>((int) Math.max(0, Math.min(limit, s.head - from + 1)));
         long offset = s.first();
+        long bytes = 0;
         for (Iterator<byte[]> it = s.log.iterator(); it.hasNext() && out.size() < limit; offset++) {
             byte[] event = it.next();
             if (offset >= from) {
+                bytes += event.length;
+                if (bytes > maxBytes && !out.isEmpty()) {
+                    break;
+                }
                 out.add(new Entry(offset, event));
             }
         }
@@ -147,7 +284,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
     }
 
     @Override
-    public List<Entry> latest(String room, int limit) {
+    public List<Entry> latest(String room, int limit, long maxBytes) {
         checkLimit(limit);
         Stream s = rooms.get(room);
         if (s == null) {
@@ -157,7 +294,18 @@ public final class InMemoryHistoryStore implements HistoryStore {
             if (expired(s, clock.getAsLong())) {
                 return List.of();
             }
-            return entries(s, Math.max(s.first(), s.head - limit + 1), limit);
+            // Walk back from the head while the events fit, then read forward from there.
+            long from = s.head + 1;
+            long bytes = 0;
+            int n = 0;
+            for (Iterator<byte[]> it = s.log.descendingIterator(); it.hasNext() && n < limit; n++) {
+                bytes += it.next().length;
+                if (bytes > maxBytes && n > 0) {
+                    break;
+                }
+                from--;
+            }
+            return entries(s, from, limit, Long.MAX_VALUE);
         }
     }
 
@@ -174,12 +322,40 @@ public final class InMemoryHistoryStore implements HistoryStore {
 
     @Override
     public void clear(String room) {
-        rooms.remove(room);
+        rooms.computeIfPresent(room, (r, s) -> {
+            totalBytes.addAndGet(-bytesLocked(s));
+            return null;
+        });
     }
 
     @Override
     public int capacity() {
         return capacity;
+    }
+
+    @Override
+    public long roomMaxBytes() {
+        return roomMaxBytes;
+    }
+
+    /** The node-wide budget ({@code HISTORY_MAX_BYTES}). */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** Accounted bytes of every stream held now (expired ones until the next sweep). */
+    public long bytes() {
+        return totalBytes.get();
+    }
+
+    /** Events dropped for a byte budget (the room's, or with their room for the node's), since start. */
+    public long evictedEvents() {
+        return evictedEvents.get();
+    }
+
+    /** Whole room histories dropped for the node budget, since start. */
+    public long evictedRooms() {
+        return evictedRooms.get();
     }
 
     static void checkLimit(int limit) {

@@ -29,6 +29,8 @@ public final class InMemoryPresenceStore implements PresenceStore {
     private final LongSupplier clock;
     private final Map<String, Long> lastHeartbeat = new HashMap<>();
     private final Map<String, NodeState> nodes = new HashMap<>();
+    /** room -> user -> nodes (live or not) that have the user in the room. */
+    private final Map<String, Map<String, Integer>> occupancy = new HashMap<>();
 
     /** A store on the monotonic system clock. */
     public InMemoryPresenceStore(Duration timeout) {
@@ -122,18 +124,55 @@ public final class InMemoryPresenceStore implements PresenceStore {
     }
 
     @Override
-    public synchronized void joined(String room, String userId, String nodeId) {
+    public synchronized Occupancy joined(String room, String userId, String nodeId) {
         RedisSupport.checkToken("room", room);
-        node(nodeId).rooms.computeIfAbsent(room, r -> new HashSet<>()).add(userId);
+        boolean added = node(nodeId).rooms.computeIfAbsent(room, r -> new HashSet<>()).add(userId);
+        Map<String, Integer> users = occupancy.computeIfAbsent(room, r -> new HashMap<>());
+        boolean first = added && users.merge(userId, 1, Integer::sum) == 1;
+        return new Occupancy(first, users.size());
     }
 
     @Override
-    public synchronized void left(String room, String userId, String nodeId) {
+    public synchronized Occupancy left(String room, String userId, String nodeId) {
         RedisSupport.checkToken("room", room);
         NodeState n = nodes.get(nodeId);
+        boolean removed = false;
         if (n != null) {
-            n.rooms.computeIfPresent(room, (r, users) -> users.remove(userId) && users.isEmpty() ? null : users);
+            Set<String> here = n.rooms.get(room);
+            removed = here != null && here.remove(userId);
+            if (here != null && here.isEmpty()) {
+                n.rooms.remove(room);
+            }
         }
+        boolean last = removed && release(room, userId);
+        Map<String, Integer> users = occupancy.get(room);
+        return new Occupancy(last, users == null ? 0 : users.size());
+    }
+
+    /** One node fewer has {@code userId} in {@code room}; true when none has any more. */
+    private boolean release(String room, String userId) {
+        Map<String, Integer> users = occupancy.get(room);
+        if (users == null || users.computeIfPresent(userId, (u, c) -> c > 1 ? c - 1 : null) != null) {
+            return false;
+        }
+        if (users.isEmpty()) {
+            occupancy.remove(room);
+        }
+        return true;
+    }
+
+    /** Drops node {@code id}'s records, reporting the (room, user) pairs no node holds any more. */
+    private void drop(String id, Vacated vacated) {
+        NodeState n = nodes.remove(id);
+        if (n == null) {
+            return;
+        }
+        n.rooms.forEach((room, users) -> users.forEach(user -> {
+            if (release(room, user)) {
+                Map<String, Integer> left = occupancy.get(room);
+                vacated.vacated(room, user, left == null ? 0 : left.size());
+            }
+        }));
     }
 
     @Override
@@ -150,14 +189,14 @@ public final class InMemoryPresenceStore implements PresenceStore {
     }
 
     @Override
-    public synchronized int sweep() {
+    public synchronized int sweep(Vacated vacated) {
         long now = clock.getAsLong();
         int removed = 0;
         for (Iterator<String> it = lastHeartbeat.keySet().iterator(); it.hasNext(); ) {
             String id = it.next();
             if (!live(id, now)) {
                 it.remove();
-                nodes.remove(id);
+                drop(id, vacated);
                 removed++;
             }
         }
@@ -165,9 +204,9 @@ public final class InMemoryPresenceStore implements PresenceStore {
     }
 
     @Override
-    public synchronized void forgetNode(String nodeId) {
+    public synchronized void forgetNode(String nodeId, Vacated vacated) {
         lastHeartbeat.remove(nodeId);
-        nodes.remove(nodeId);
+        drop(nodeId, vacated);
     }
 
     @Override

@@ -63,20 +63,65 @@ public interface PresenceStore {
     /** Live nodes and their connection counts. */
     Map<String, Integer> nodes();
 
-    /** Records that {@code userId} is in {@code room} through a connection on {@code nodeId}. */
-    void joined(String room, String userId, String nodeId);
+    /**
+     * Records that {@code userId} is in {@code room} through a connection on {@code nodeId}.
+     *
+     * @return {@link Occupancy#changed()} when no node had the user in the room before (their first
+     *         join, cluster-wide), and the room's user count after the write
+     */
+    Occupancy joined(String room, String userId, String nodeId);
 
-    /** Records that {@code userId} has no connection in {@code room} on {@code nodeId} any more. */
-    void left(String room, String userId, String nodeId);
+    /**
+     * Records that {@code userId} has no connection in {@code room} on {@code nodeId} any more.
+     *
+     * @return {@link Occupancy#changed()} when no node has the user in the room now (their last
+     *         leave, cluster-wide), and the room's user count after the write
+     */
+    Occupancy left(String room, String userId, String nodeId);
+
+    /**
+     * What a membership write changed, decided atomically with it so two nodes writing at once never
+     * both see a first join (or a last leave). Counts include nodes that died until their records are
+     * swept (or forgotten); {@link #members} only shows live nodes.
+     *
+     * @param changed whether the user entered (or left) the room cluster-wide with this write;
+     *                false for a repeated write
+     * @param users   distinct users in the room after the write
+     */
+    record Occupancy(boolean changed, int users) {
+    }
+
+    /** Told of each user who is in a room through no node any more after a sweep or forget. */
+    @FunctionalInterface
+    interface Vacated {
+        void vacated(String room, String userId, int usersLeft);
+
+        Vacated IGNORE = (room, userId, usersLeft) -> {
+        };
+    }
 
     /** Users in {@code room} through any live node. */
     Set<String> members(String room);
 
     /** Deletes the records of nodes that are no longer live; returns how many nodes it removed. */
-    int sweep();
+    default int sweep() {
+        return sweep(Vacated.IGNORE);
+    }
+
+    /**
+     * {@link #sweep()}, telling {@code vacated} of every (room, user) that no node holds any more
+     * because of it: the last leaves of the dead nodes' users. When several nodes sweep at once each
+     * pair is reported by exactly one.
+     */
+    int sweep(Vacated vacated);
 
     /** Deletes every record of {@code nodeId} now and marks it not live. */
-    void forgetNode(String nodeId);
+    default void forgetNode(String nodeId) {
+        forgetNode(nodeId, Vacated.IGNORE);
+    }
+
+    /** {@link #forgetNode(String)}, reporting the (room, user) pairs it vacates like {@link #sweep(Vacated)}. */
+    void forgetNode(String nodeId, Vacated vacated);
 
     /** How long a node stays live after a heartbeat. */
     Duration timeout();

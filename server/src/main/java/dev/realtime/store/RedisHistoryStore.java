@@ -13,12 +13,15 @@ import redis.clients.jedis.UnifiedJedis;
  * {@link HistoryStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}; {@code {room}}
  * is the room's hash tag, {@link RedisKeys#tag}, so both keys of a room share one cluster slot):
  * <pre>
- *   P hist:{room}:meta  hash  epoch -> the stream's epoch, head -> its latest offset
- *   P hist:{room}:log   list  the last {@code capacity} events (raw bytes), oldest first
+ *   P hist:{room}:meta  hash  epoch -> the stream's epoch, head -> its latest offset,
+ *                             bytes -> the bytes of the events in the list
+ *   P hist:{room}:log   list  the last {@code capacity} events (raw bytes), oldest first, at most
+ *                             {@code roomMaxBytes} of them
  * </pre>
  * The offset of a list element is derived ({@code head - LLEN + 1} for the first), so the list holds
  * only the event bytes. {@link #append} is one Lua script (create the stream with a fresh epoch if
- * the meta hash is missing, HINCRBY head, RPUSH, LTRIM, PEXPIRE both keys), so appends from any
+ * the meta hash is missing, HINCRBY head, RPUSH, LPOP the oldest while over the count or byte
+ * cap, PEXPIRE both keys), so appends from any
  * number of nodes get distinct, gap-free offsets. Reads are one script each.
  *
  * <p>Threading: thread-safe and stateless apart from the (thread-safe) pool; every call is one bounded
@@ -26,16 +29,31 @@ import redis.clients.jedis.UnifiedJedis;
  * caller's; this store never closes it.
  */
 public final class RedisHistoryStore implements HistoryStore {
+    /**
+     * KEYS meta, log; ARGV event, fresh epoch, capacity, ttl ms, room byte budget. Keeps the
+     * stream's event bytes in the meta hash ({@code bytes}) and drops the oldest events while the
+     * list is over either cap; an event over the byte budget by itself empties the list (the
+     * stream's kept events must end at its head). Returns {head, epoch}.
+     */
     private static final RedisSupport.Script APPEND = new RedisSupport.Script(
             "local epoch = redis.call('HGET', KEYS[1], 'epoch') "
             + "if not epoch then epoch = ARGV[2] redis.call('DEL', KEYS[2]) "
-            + "  redis.call('HSET', KEYS[1], 'epoch', epoch, 'head', 0) end "
+            + "  redis.call('HSET', KEYS[1], 'epoch', epoch, 'head', 0, 'bytes', 0) end "
             + "local head = redis.call('HINCRBY', KEYS[1], 'head', 1) "
-            + "redis.call('RPUSH', KEYS[2], ARGV[1]) "
-            + "redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1) "
+            + "local cap = tonumber(ARGV[3]) local max = tonumber(ARGV[5]) "
+            + "local len = redis.call('RPUSH', KEYS[2], ARGV[1]) "
+            + "local bytes = redis.call('HINCRBY', KEYS[1], 'bytes', #ARGV[1]) "
+            + "while len > 0 and (len > cap or bytes > max) do "
+            + "  local e = redis.call('LPOP', KEYS[2]) bytes = bytes - #e len = len - 1 end "
+            + "if len == 0 or bytes < 0 then bytes = 0 end "
+            + "redis.call('HSET', KEYS[1], 'bytes', bytes) "
             + "redis.call('PEXPIRE', KEYS[1], ARGV[4]) redis.call('PEXPIRE', KEYS[2], ARGV[4]) "
             + "return {head, epoch}");
-    /** Returns {0} (no stream), {0, epoch, head} (not recovered) or {1, epoch, head, first, events...}. */
+    /**
+     * ARGV epoch, offset, limit, max bytes. Returns {0} (no stream), {0, epoch, head} (not
+     * recovered) or {1, epoch, head, first, events...}: at most limit events and, beyond the
+     * first, at most max bytes of them (read in chunks, so a capped read never copies the list).
+     */
     private static final RedisSupport.Script SINCE = new RedisSupport.Script(
             "local m = redis.call('HMGET', KEYS[1], 'epoch', 'head') "
             + "if not m[1] then return {0} end "
@@ -44,16 +62,36 @@ public final class RedisHistoryStore implements HistoryStore {
             + "local len = redis.call('LLEN', KEYS[2]) local first = head - len + 1 "
             + "if off + 1 < first then return {0, m[1], head} end "
             + "local out = {1, m[1], head, off + 1} "
-            + "local start = off + 1 - first local stop = math.min(start + tonumber(ARGV[3]) - 1, len - 1) "
-            + "if start <= stop then for _, e in ipairs(redis.call('LRANGE', KEYS[2], start, stop)) do "
-            + "  out[#out + 1] = e end end "
+            + "local i = off + 1 - first local stop = math.min(i + tonumber(ARGV[3]) - 1, len - 1) "
+            + "local max = tonumber(ARGV[4]) local bytes = 0 "
+            + "while i <= stop do "
+            + "  local chunk = redis.call('LRANGE', KEYS[2], i, math.min(i + 63, stop)) "
+            + "  for _, e in ipairs(chunk) do "
+            + "    bytes = bytes + #e "
+            + "    if bytes > max and #out > 4 then return out end "
+            + "    out[#out + 1] = e end "
+            + "  i = i + #chunk "
+            + "  if #chunk == 0 then break end end "
             + "return out");
-    /** Returns {} (no stream) or {head, epoch, events...} with the newest ARGV[1] events. */
+    /** ARGV limit, max bytes. Returns {} (no stream) or {head, epoch, events...}: the newest that fit. */
     private static final RedisSupport.Script LATEST = new RedisSupport.Script(
             "local m = redis.call('HMGET', KEYS[1], 'epoch', 'head') "
             + "if not m[1] then return {} end "
+            + "local len = redis.call('LLEN', KEYS[2]) local max = tonumber(ARGV[2]) "
+            + "local floor = math.max(0, len - tonumber(ARGV[1])) local bytes = 0 "
+            + "local kept = {} local i = len - 1 "
+            + "while i >= floor do "
+            + "  local lo = math.max(floor, i - 63) "
+            + "  local chunk = redis.call('LRANGE', KEYS[2], lo, i) "
+            + "  local stop = false "
+            + "  for j = #chunk, 1, -1 do "
+            + "    bytes = bytes + #chunk[j] "
+            + "    if bytes > max and #kept > 0 then stop = true break end "
+            + "    kept[#kept + 1] = chunk[j] end "
+            + "  if stop or #chunk == 0 then break end "
+            + "  i = lo - 1 end "
             + "local out = {tonumber(m[2]), m[1]} "
-            + "for _, e in ipairs(redis.call('LRANGE', KEYS[2], -tonumber(ARGV[1]), -1)) do out[#out + 1] = e end "
+            + "for j = #kept, 1, -1 do out[#out + 1] = kept[j] end "
             + "return out");
 
     private final UnifiedJedis redis;
@@ -61,22 +99,38 @@ public final class RedisHistoryStore implements HistoryStore {
     private final int capacity;
     private final byte[] capacityArg;
     private final byte[] ttlArg;
+    private final long roomMaxBytes;
+    private final byte[] roomMaxBytesArg;
 
     /** A store with the default prefix {@code rt:}. */
     public RedisHistoryStore(UnifiedJedis redis, int capacity, Duration ttl) {
         this(redis, RedisSupport.DEFAULT_PREFIX, capacity, ttl);
     }
 
+    /** A store without a byte budget per room (only the event count). */
     public RedisHistoryStore(UnifiedJedis redis, String prefix, int capacity, Duration ttl) {
+        this(redis, prefix, capacity, ttl, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param roomMaxBytes most bytes of events one room keeps ({@code ROOM_HISTORY_MAX_BYTES}); the
+     *                     oldest are dropped beyond it
+     */
+    public RedisHistoryStore(UnifiedJedis redis, String prefix, int capacity, Duration ttl, long roomMaxBytes) {
         RedisSupport.checkPrefix(prefix);
         if (capacity < 1) {
             throw new IllegalArgumentException("history capacity must be at least 1");
+        }
+        if (roomMaxBytes < 1) {
+            throw new IllegalArgumentException("history room budget must be positive");
         }
         this.redis = redis;
         this.p = prefix + "hist:";
         this.capacity = capacity;
         this.capacityArg = bytes(Integer.toString(capacity));
         this.ttlArg = bytes(Long.toString(RedisSupport.millis(ttl)));
+        this.roomMaxBytes = roomMaxBytes;
+        this.roomMaxBytesArg = bytes(Long.toString(roomMaxBytes));
     }
 
     private List<byte[]> keys(String room) {
@@ -87,15 +141,16 @@ public final class RedisHistoryStore implements HistoryStore {
     @Override
     public Appended append(String room, byte[] event) {
         List<?> r = (List<?>) APPEND.run(redis, "history append", keys(room),
-                List.of(event, bytes(InMemoryHistoryStore.newEpoch()), capacityArg, ttlArg));
+                List.of(event, bytes(InMemoryHistoryStore.newEpoch()), capacityArg, ttlArg, roomMaxBytesArg));
         return new Appended(number(r.get(0)), string(r.get(1)));
     }
 
     @Override
-    public Recovery since(String room, String epoch, long offset, int limit) {
+    public Recovery since(String room, String epoch, long offset, int limit, long maxBytes) {
         InMemoryHistoryStore.checkLimit(limit);
         List<?> r = (List<?>) SINCE.run(redis, "history since", keys(room),
-                List.of(bytes(epoch == null ? "" : epoch), bytes(Long.toString(offset)), bytes(Integer.toString(limit))));
+                List.of(bytes(epoch == null ? "" : epoch), bytes(Long.toString(offset)), bytes(Integer.toString(limit)),
+                        bytes(Long.toString(maxBytes))));
         if (r.size() == 1) {
             return new Recovery(false, null, 0, List.of());
         }
@@ -113,9 +168,10 @@ public final class RedisHistoryStore implements HistoryStore {
     }
 
     @Override
-    public List<Entry> latest(String room, int limit) {
+    public List<Entry> latest(String room, int limit, long maxBytes) {
         InMemoryHistoryStore.checkLimit(limit);
-        List<?> r = (List<?>) LATEST.run(redis, "history latest", keys(room), List.of(bytes(Integer.toString(limit))));
+        List<?> r = (List<?>) LATEST.run(redis, "history latest", keys(room),
+                List.of(bytes(Integer.toString(limit)), bytes(Long.toString(maxBytes))));
         if (r.isEmpty()) {
             return List.of();
         }
@@ -146,5 +202,10 @@ public final class RedisHistoryStore implements HistoryStore {
     @Override
     public int capacity() {
         return capacity;
+    }
+
+    @Override
+    public long roomMaxBytes() {
+        return roomMaxBytes;
     }
 }

@@ -22,9 +22,11 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * <p>The stores work on a single Redis server (or a primary with replicas) and on Redis Cluster
  * alike: they take a {@link UnifiedJedis} ({@link JedisPooled}, or the cluster client of
  * {@link RedisClusterClient}); every script and multi-key command touches keys of one hash tag
- * ({@link RedisKeys}), and every key a script touches is passed in {@code KEYS}.
+ * ({@link RedisKeys}), and every key a script touches is passed in {@code KEYS}. {@link #call} and
+ * {@link Script} are public for feature stores outside this package (the quiz's), which follow the
+ * same rules.
  */
-final class RedisSupport {
+public final class RedisSupport {
     /** Key prefix used when none is given. */
     static final String DEFAULT_PREFIX = "rt:";
 
@@ -61,7 +63,7 @@ final class RedisSupport {
     }
 
     /** Runs one Redis interaction, turning any Jedis failure into {@link StoreUnavailableException}. */
-    static <T> T call(String what, Supplier<T> body) {
+    public static <T> T call(String what, Supplier<T> body) {
         try {
             return body.get();
         } catch (JedisException e) {
@@ -107,11 +109,11 @@ final class RedisSupport {
     }
 
     /** A Lua script run with EVALSHA, loaded with EVAL on the first NOSCRIPT. Immutable. */
-    static final class Script {
+    public static final class Script {
         private final byte[] source;
         private final byte[] sha;
 
-        Script(String source) {
+        public Script(String source) {
             this.source = bytes(source);
             try {
                 this.sha = bytes(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(this.source)));
@@ -120,7 +122,7 @@ final class RedisSupport {
             }
         }
 
-        Object run(UnifiedJedis redis, String what, List<byte[]> keys, List<byte[]> args) {
+        public Object run(UnifiedJedis redis, String what, List<byte[]> keys, List<byte[]> args) {
             return call(what, () -> {
                 try {
                     return redis.evalsha(sha, keys, args);

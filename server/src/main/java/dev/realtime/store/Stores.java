@@ -2,7 +2,9 @@ package dev.realtime.store;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.UnifiedJedis;
@@ -24,9 +26,17 @@ public final class Stores implements AutoCloseable {
      * @param historyTtl how long an idle room's stream is kept
      * @param inboxCapacity notifications kept per user
      * @param inboxTtl how long a notification is kept
+     * @param historyRoomMaxBytes {@code ROOM_HISTORY_MAX_BYTES}: most event bytes one room keeps
+     * @param historyMaxBytes {@code HISTORY_MAX_BYTES}: most bytes the in-memory history keeps in all
      */
     public record Settings(Duration presenceTimeout, int historyCapacity, Duration historyTtl,
-                           int inboxCapacity, Duration inboxTtl) {
+                           int inboxCapacity, Duration inboxTtl, long historyRoomMaxBytes, long historyMaxBytes) {
+        /** Without byte budgets for the history (only its event count). */
+        public Settings(Duration presenceTimeout, int historyCapacity, Duration historyTtl, int inboxCapacity,
+                        Duration inboxTtl) {
+            this(presenceTimeout, historyCapacity, historyTtl, inboxCapacity, inboxTtl, Long.MAX_VALUE, Long.MAX_VALUE);
+        }
+
         /** 15 s presence timeout, 100 events per room for an hour, 100 notifications for 7 days. */
         public static Settings defaults() {
             return new Settings(Duration.ofSeconds(15), HistoryStore.DEFAULT_CAPACITY, Duration.ofHours(1),
@@ -39,22 +49,27 @@ public final class Stores implements AutoCloseable {
     private final InboxStore inbox;
     private final KeyValueStore keyValue;
     private final UnifiedJedis pool;
+    private final String prefix;
+    /** Feature stores built on demand by {@link #extension}, one per type (thread-safe). */
+    private final ConcurrentHashMap<Class<?>, Object> extensions = new ConcurrentHashMap<>();
 
     private Stores(PresenceStore presence, HistoryStore history, InboxStore inbox, KeyValueStore keyValue,
-                   UnifiedJedis pool) {
+                   UnifiedJedis pool, String prefix) {
         this.presence = presence;
         this.history = history;
         this.inbox = inbox;
         this.keyValue = keyValue;
         this.pool = pool;
+        this.prefix = prefix;
     }
 
     /** In-memory stores on the system clocks. */
     public static Stores inMemory(Settings s) {
         return new Stores(new InMemoryPresenceStore(s.presenceTimeout()),
-                new InMemoryHistoryStore(s.historyCapacity(), s.historyTtl()),
+                new InMemoryHistoryStore(s.historyCapacity(), s.historyTtl(), s.historyRoomMaxBytes(),
+                        s.historyMaxBytes(), () -> System.nanoTime() / 1_000_000),
                 new InMemoryInboxStore(s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
-                new InMemoryKeyValueStore(), null);
+                new InMemoryKeyValueStore(), null, RedisSupport.DEFAULT_PREFIX);
     }
 
     /**
@@ -82,14 +97,22 @@ public final class Stores implements AutoCloseable {
     /** Redis stores over {@code client} (a pool or a cluster client), which they own and close. */
     public static Stores redis(UnifiedJedis pool, String prefix, Settings s) {
         return new Stores(new RedisPresenceStore(pool, prefix, s.presenceTimeout()),
-                new RedisHistoryStore(pool, prefix, s.historyCapacity(), s.historyTtl()),
+                new RedisHistoryStore(pool, prefix, s.historyCapacity(), s.historyTtl(), s.historyRoomMaxBytes()),
                 new RedisInboxStore(pool, prefix, s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
-                new RedisKeyValueStore(pool, prefix), pool);
+                new RedisKeyValueStore(pool, prefix), pool, prefix);
     }
 
     /** A pool with bounded timeouts, for building Redis stores by hand. The caller closes it. */
     public static JedisPooled pool(HostAndPort address, String password, int maxConnections) {
         return RedisSupport.pool(address, password, maxConnections);
+    }
+
+    /**
+     * These stores with {@code other} as the inbox (a decorator, e.g. a slowed-down one in tests);
+     * shares the pool: close only one of the two.
+     */
+    public Stores withInbox(InboxStore other) {
+        return new Stores(presence, history, other, keyValue, pool, prefix);
     }
 
     public PresenceStore presence() {
@@ -106,6 +129,31 @@ public final class Stores implements AutoCloseable {
 
     public KeyValueStore keyValue() {
         return keyValue;
+    }
+
+    /**
+     * A feature's own store (e.g. the quiz's matchmaking queue), built by {@code factory} the first
+     * time it is asked for and then shared: nodes that share this {@code Stores} (an in-JVM cluster)
+     * share it too. The factory builds a Redis implementation over {@link #redis()} and
+     * {@link #keyPrefix()} when {@link #shared()}, an in-memory one otherwise; it must not close the
+     * client (this {@code Stores} does).
+     */
+    public <T> T extension(Class<T> type, Function<Stores, ? extends T> factory) {
+        return type.cast(extensions.computeIfAbsent(type, t -> factory.apply(this)));
+    }
+
+    /**
+     * The Redis client the stores share (for {@link #extension} factories), or null in memory: a pool
+     * for one Redis server, the cluster client in {@code REDIS_MODE=cluster}, so a feature store's
+     * scripts must touch keys of one hash tag, all passed in {@code KEYS}.
+     */
+    public UnifiedJedis redis() {
+        return pool;
+    }
+
+    /** The key prefix of the Redis stores ({@code REDIS_KEY_PREFIX}). */
+    public String keyPrefix() {
+        return prefix;
     }
 
     /** Whether the stores share state with other nodes. */

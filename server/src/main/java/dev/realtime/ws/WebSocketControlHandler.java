@@ -1,6 +1,7 @@
 package dev.realtime.ws;
 
 import dev.realtime.protocol.CloseCodes;
+import dev.realtime.session.RateGate;
 import dev.realtime.session.Session;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * WebSocket control frames and transport errors: answers ping with pong, records liveness on every
- * frame, completes the close handshake, and turns codec exceptions into the right close code
+ * WebSocket control frames and transport errors: answers ping with pong (pings and pongs count
+ * toward the connection's message rate, and a pong obeys the slow-consumer rule like every other
+ * reply), records liveness on every frame, completes the close handshake, and turns codec exceptions into the right close code
  * (1009 for oversize messages, 1007 for invalid UTF-8, 1002 for protocol violations).
  * Data frames pass on. Event-loop confined.
  */
@@ -36,9 +38,20 @@ public final class WebSocketControlHandler extends ChannelInboundHandlerAdapter 
         }
         session.touch();
         if (frame instanceof PingWebSocketFrame) {
-            ctx.writeAndFlush(new PongWebSocketFrame(frame.content()), ctx.voidPromise());
+            session.context().metrics().messagesIn.labels("ws_ping").inc();
+            // A ping is a message like any other (rate limit), and its pong a reply like any other
+            // (slow-consumer rule): a client that floods pings and never reads cannot grow our memory.
+            if (!session.closing() && RateGate.admit(session, null) && session.writableOrSlow()) {
+                ctx.writeAndFlush(new PongWebSocketFrame(frame.content()), ctx.voidPromise());
+            } else {
+                frame.release();
+            }
         } else if (frame instanceof PongWebSocketFrame) {
+            session.context().metrics().messagesIn.labels("ws_pong").inc();
             frame.release();
+            if (!session.closing()) {
+                RateGate.admit(session, null);
+            }
         } else if (frame instanceof CloseWebSocketFrame close) {
             int code = close.statusCode() > 0 ? close.statusCode() : CloseCodes.NORMAL;
             close.release();

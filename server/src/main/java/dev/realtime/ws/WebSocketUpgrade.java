@@ -2,6 +2,8 @@ package dev.realtime.ws;
 
 import dev.realtime.auth.AuthException;
 import dev.realtime.auth.Principal;
+import dev.realtime.http.HttpBodyGate;
+import dev.realtime.http.HttpPhase;
 import dev.realtime.http.HttpResponses;
 import dev.realtime.protocol.BinaryCodec;
 import dev.realtime.protocol.JsonCodec;
@@ -140,6 +142,12 @@ public final class WebSocketUpgrade {
         }
         if (p.get(HTTP_IDLE_HANDLER) != null) {
             p.remove(HTTP_IDLE_HANDLER); // the sweeper's heartbeat takes over
+        }
+        // No longer in the HTTP phase: releases its count and its head deadline.
+        for (String name : List.of(HttpPhase.BYTES_HANDLER, HttpPhase.HEADS_HANDLER, HttpBodyGate.NAME)) {
+            if (p.get(name) != null) {
+                p.remove(name);
+            }
         }
         p.addLast("ws-utf8", new Utf8FrameValidator(true));
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(ctx.config().maxMessageBytes()));

@@ -31,6 +31,22 @@ public final class WsFrames {
         }
     }
 
+    /**
+     * One final data frame whose payload {@code writer} appends (text or binary). For encodings that
+     * are not a {@link MessageCodec} (the Socket.IO endpoint). Caller owns the buffer.
+     */
+    public static ByteBuf encode(ByteBufAllocator alloc, boolean binary, java.util.function.Consumer<ByteBuf> writer) {
+        ByteBuf buf = alloc.directBuffer(128);
+        try {
+            buf.writerIndex(MAX_HEADER);
+            writer.accept(buf);
+            return frame(buf, binary);
+        } catch (RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+    }
+
     /** Writes the header in front of a payload that starts at index {@value #MAX_HEADER}. */
     private static ByteBuf frame(ByteBuf buf, boolean binary) {
         int len = buf.writerIndex() - MAX_HEADER;

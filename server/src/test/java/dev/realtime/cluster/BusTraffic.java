@@ -41,7 +41,7 @@ final class BusTraffic implements AutoCloseable {
         received.put(name, byRoom);
         bus.start((room, payload) -> {
             String m = new String(payload, StandardCharsets.UTF_8);
-            if (!m.startsWith(name + ":")) {
+            if (!m.startsWith(name + ":") && !m.startsWith(name + "/")) { // not our own (main or side stream)
                 List<String> list = byRoom.computeIfAbsent(room, k -> java.util.Collections.synchronizedList(new ArrayList<>()));
                 list.add(m);
             }
@@ -62,31 +62,46 @@ final class BusTraffic implements AutoCloseable {
 
     /** Starts publishing {@code perSecond} messages a second from each bus. */
     void start(int perSecond) {
+        start(perSecond, 0);
+    }
+
+    /**
+     * Starts publishing {@code perSecond} messages a second from each bus, and {@code sidePerSecond}
+     * more to the same rooms from a second thread of each bus (stream {@code <bus>/side}): what a
+     * node's room signals and peer messages do beside the rooms' shard threads.
+     */
+    void start(int perSecond, int sidePerSecond) {
         running.set(true);
         for (Map.Entry<String, Bus> e : buses.entrySet()) {
-            String origin = e.getKey();
-            Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
-            rooms.forEach(r -> counts.put(r, new AtomicInteger()));
-            sent.put(origin, counts);
-            Thread t = new Thread(() -> {
-                long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
-                long next = System.nanoTime();
-                int i = 0;
-                while (running.get()) {
-                    String room = rooms.get(i++ % rooms.size());
-                    int n = counts.get(room).getAndIncrement();
-                    e.getValue().publish(room, (origin + ":" + n).getBytes(StandardCharsets.UTF_8));
-                    next += interval;
-                    long wait = next - System.nanoTime();
-                    if (wait > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-                    }
-                }
-            }, "traffic-" + origin);
-            t.setDaemon(true);
-            t.start();
-            threads.add(t);
+            stream(e.getKey(), e.getValue(), perSecond);
+            if (sidePerSecond > 0) {
+                stream(e.getKey() + "/side", e.getValue(), sidePerSecond);
+            }
         }
+    }
+
+    private void stream(String origin, Bus bus, int perSecond) {
+        Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+        rooms.forEach(r -> counts.put(r, new AtomicInteger()));
+        sent.put(origin, counts);
+        Thread t = new Thread(() -> {
+            long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
+            long next = System.nanoTime();
+            int i = 0;
+            while (running.get()) {
+                String room = rooms.get(i++ % rooms.size());
+                int n = counts.get(room).getAndIncrement();
+                bus.publish(room, (origin + ":" + n).getBytes(StandardCharsets.UTF_8));
+                next += interval;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+            }
+        }, "traffic-" + origin);
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
     }
 
     void stop() {
@@ -120,7 +135,7 @@ final class BusTraffic implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         for (String receiver : buses.keySet()) {
             for (Map.Entry<String, Map<String, AtomicInteger>> origin : sent.entrySet()) {
-                if (origin.getKey().equals(receiver)) {
+                if (busOf(origin.getKey()).equals(receiver)) {
                     continue;
                 }
                 for (String room : rooms) {
@@ -145,6 +160,12 @@ final class BusTraffic implements AutoCloseable {
             fail(problems.size() + " (receiver, origin, room) streams wrong, e.g. " + problems.subList(0, Math.min(5, problems.size())));
         }
         assertEquals(List.of(), problems);
+    }
+
+    /** The bus a stream comes from ({@code a} for {@code a} and {@code a/side}). */
+    private static String busOf(String stream) {
+        int slash = stream.indexOf('/');
+        return slash < 0 ? stream : stream.substring(0, slash);
     }
 
     private static String describe(List<String> want, List<String> got) {
@@ -176,7 +197,7 @@ final class BusTraffic implements AutoCloseable {
         for (String receiver : buses.keySet()) {
             int expected = 0;
             for (Map.Entry<String, Map<String, AtomicInteger>> origin : sent.entrySet()) {
-                if (!origin.getKey().equals(receiver)) {
+                if (!busOf(origin.getKey()).equals(receiver)) {
                     for (AtomicInteger c : origin.getValue().values()) {
                         expected += c.get();
                     }

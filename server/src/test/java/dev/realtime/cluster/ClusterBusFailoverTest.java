@@ -58,7 +58,7 @@ class ClusterBusFailoverTest {
         GatewayMetrics mb = new GatewayMetrics();
         try (BusTraffic traffic = new BusTraffic(rooms).add("a", bus("a", ma)).add("b", bus("b", mb))) {
             traffic.awaitSubscribed();
-            traffic.start(500);
+            traffic.start(500, 100); // plus signals and peer messages from a second thread of each node
             Thread.sleep(1_500);
             RedisCluster.Node victim = c.primaryOf(slot("room-0"));
             RedisCluster.Node replica = c.replicaOf(victim);

@@ -38,7 +38,7 @@ class RedisBusOutageTest {
                     .add("a", RedisBus.standalone(at, null, "rt:", "a", ma, RedisBus.DEFAULT_BUFFER_BYTES))
                     .add("b", RedisBus.standalone(at, null, "rt:", "b", new GatewayMetrics(), RedisBus.DEFAULT_BUFFER_BYTES))) {
                 traffic.awaitSubscribed();
-                traffic.start(500); // per bus: 1,000 messages a second in all
+                traffic.start(500, 100); // per bus: 1,000 messages a second in all, plus signals from a second thread
                 Thread.sleep(1_500);
                 redis.stopProcess();
                 Thread.sleep(5_000);

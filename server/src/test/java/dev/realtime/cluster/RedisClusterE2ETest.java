@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.testing.ClusterGateways;
 import dev.realtime.testing.RedisCluster;
 import dev.realtime.testing.RedisClusterExtension;
 import dev.realtime.testing.TestNode;
@@ -18,8 +19,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
@@ -34,32 +35,26 @@ class RedisClusterE2ETest {
     @RegisterExtension
     static final RedisClusterExtension CLUSTER = new RedisClusterExtension();
 
-    private final String prefix = "e" + UUID.randomUUID().toString().substring(0, 6) + ":";
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private ClusterGateways gateways;
+    private String prefix;
+
+    @BeforeEach
+    void gateways() {
+        gateways = new ClusterGateways(CLUSTER.cluster(), Map.of("RATE_LIMIT_MAX_MESSAGES", "100000"));
+        prefix = gateways.prefix;
+    }
 
     private TestNode node(String id, int seed) {
-        Map<String, String> env = new HashMap<>();
-        env.put("NODE_ID", id);
-        env.put("REDIS_MODE", "cluster");
-        env.put("REDIS_URL", "redis://127.0.0.1:" + CLUSTER.cluster().nodes().get(seed).port());
-        env.put("REDIS_KEY_PREFIX", prefix);
-        env.put("RATE_LIMIT_MAX_MESSAGES", "100000");
-        TestNode n = TestNode.start(env);
-        open.add(n);
-        return n;
+        return gateways.node(id, seed);
     }
 
     private WsClient client(TestNode node, String user) {
-        WsClient c = node.connect(user);
-        open.add(c);
-        return c;
+        return gateways.client(node, user);
     }
 
     @AfterEach
     void close() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
+        gateways.close();
     }
 
     @Test
@@ -134,7 +129,7 @@ class RedisClusterE2ETest {
         TestNode b = node("b", 3);
         List<String> rooms = List.of("k1", "k2", "k3", "k4", "k5", "k6");
         try (ClientTraffic traffic = new ClientTraffic()) {
-            open.add(traffic);
+            gateways.keep(traffic);
             for (TestNode n : List.of(a, b)) {
                 String id = n == a ? "a" : "b";
                 WsClient receiver = client(n, "recv-" + id);

@@ -62,6 +62,21 @@ class GatewayConfigTest {
     }
 
     @Test
+    void quizSettings() {
+        GameConfig g = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123")).game();
+        assertEquals(new GameConfig(5_000, 120_000, 30_000, 600_000, null, 5), g);
+        GameConfig set = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123", "MATCHMAKING_INTERVAL_MS",
+                "1000", "MATCH_TIMEOUT_MS", "60000", "MATCH_RECONNECT_GRACE_MS", "5000", "MATCH_STATE_TTL_MS", "2000",
+                "QUESTIONS_FILE", "/etc/quiz.json", "QUIZ_QUESTIONS_PER_MATCH", "10")).game();
+        assertEquals(new GameConfig(1_000, 60_000, 5_000, 2_000, "/etc/quiz.json", 10), set);
+        ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of(
+                "JWT_SECRET", "0123456789abcdef0123", "QUIZ_QUESTIONS_PER_MATCH", "0", "MATCH_TIMEOUT_MS", "soon")));
+        assertEquals(2, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("QUIZ_QUESTIONS_PER_MATCH='0' must be between 1 and 50"), e.getMessage());
+        assertTrue(e.getMessage().contains("MATCH_TIMEOUT_MS='soon' is not an integer"), e.getMessage());
+    }
+
+    @Test
     void listsAndOverrides() {
         GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123",
                 "WS_ALLOWED_ORIGINS", " https://a.example , https://b.example ,", "PUBLIC_ROOMS", "lobby,public:*",

@@ -32,15 +32,15 @@ final class SwitchableHistoryStore implements HistoryStore {
     }
 
     @Override
-    public Recovery since(String room, String epoch, long offset, int limit) {
+    public Recovery since(String room, String epoch, long offset, int limit, long maxBytes) {
         check();
-        return real.since(room, epoch, offset, limit);
+        return real.since(room, epoch, offset, limit, maxBytes);
     }
 
     @Override
-    public List<Entry> latest(String room, int limit) {
+    public List<Entry> latest(String room, int limit, long maxBytes) {
         check();
-        return real.latest(room, limit);
+        return real.latest(room, limit, maxBytes);
     }
 
     @Override
@@ -57,5 +57,10 @@ final class SwitchableHistoryStore implements HistoryStore {
     @Override
     public int capacity() {
         return real.capacity();
+    }
+
+    @Override
+    public long roomMaxBytes() {
+        return real.roomMaxBytes();
     }
 }

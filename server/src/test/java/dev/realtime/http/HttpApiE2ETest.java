@@ -157,7 +157,10 @@ class HttpApiE2ETest {
             assertEquals(2, s.get("uniqueUsers").asInt());
             assertEquals(4, s.get("totalRooms").asInt(), s.toString()); // global, lobby, user:alice, user:bob
             assertTrue(s.get("success").asBoolean());
-            assertEquals(s.get("totalConnections"), s.get("stats").get("totalConnections"));
+            assertFalse(s.has("stats"), "each figure once, not repeated under \"stats\": " + s);
+            assertEquals(java.util.List.of("node", "totalConnections", "authenticatedConnections", "anonymousConnections",
+                    "uniqueUsers", "totalRooms", "roomStats", "userConnections", "success"),
+                    fieldNames(s));
             JsonNode global = null;
             for (JsonNode r : s.get("roomStats")) {
                 if (r.get("name").asText().equals("global")) {
@@ -184,5 +187,11 @@ class HttpApiE2ETest {
                 assertTrue(text.contains(name), name);
             }
         }
+    }
+
+    private static java.util.List<String> fieldNames(JsonNode n) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 }

@@ -59,7 +59,10 @@ class DefaultRoutesSeedTest {
         assertEquals(List.of("booking:*", "payment:*", "ticket:*", "user:*", "user:*:*", "system:*"), DEFAULT.redisPatterns());
         assertEquals(Set.of("order", "inventory", "admin-alert", "survey-response", "survey-analytics", "location",
                 "notification"), DEFAULT.httpSources());
-        assertEquals(List.of(), DEFAULT.forwardRules());
+        // Seed 000's finished matches go to Kafka; nothing a client sends is forwarded by default.
+        assertEquals(List.of("seed000-match-completed: event [match:completed] -> kafka match.completed (key {matchId})"),
+                DEFAULT.forwardRules().stream().map(Object::toString).toList());
+        assertEquals(List.of(), DEFAULT.forwardsForEmit("match:completed"), "clients cannot emit into that topic");
         assertEquals(RouteTable.DEFAULT_MAX_RECORD_BYTES, DEFAULT.maxRecordBytes());
         assertEquals("default-routes.json", DEFAULT.origin());
         assertEquals(null, DEFAULT.policies());

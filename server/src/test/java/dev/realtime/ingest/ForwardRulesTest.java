@@ -86,6 +86,32 @@ class ForwardRulesTest {
     }
 
     @Test
+    void serverEventRules() {
+        RouteTable t = RouteTable.load("""
+                {"forward": [
+                  {"id": "done", "event": "match:completed", "topic": "match.completed", "key": "{matchId}"},
+                  {"id": "all-match", "event": "match:*", "topic": "match.all"}
+                ]}""", "events.json");
+        assertEquals(List.of("done", "all-match"), ids(t.forwardsForEvent("match:completed")));
+        assertEquals(List.of("all-match"), ids(t.forwardsForEvent("match:stateUpdate")));
+        assertEquals(List.of(), t.forwardsForEmit("match:completed"), "event rules never take client emits");
+        assertEquals(List.of(), TABLE.forwardsForEvent("chat:message"), "emit rules never take server events");
+        assertFalse(t.forwardsEmits());
+        var data = RouteTableRoutingTest.json("{\"matchId\":\"match:1\",\"winnerUserId\":\"u1\"}");
+        assertEquals("match:1", t.forwardRules().get(0).key(null, null, null, data));
+        assertEquals(ForwardRule.KeyMode.NONE, t.forwardRules().get(1).keyMode(), "server events default to no key");
+        assertEquals("{\"type\":\"event\",\"event\":\"match:completed\",\"nodeId\":\"n1\","
+                + "\"timestamp\":\"2024-01-01T00:00:00.123Z\",\"data\":{\"matchId\":\"match:1\",\"winnerUserId\":\"u1\"}}",
+                ForwardRule.eventRecord("n1", "match:completed", data, RouteTableRoutingTest.NOW).toString());
+        RouteTableException bad = org.junit.jupiter.api.Assertions.assertThrows(RouteTableException.class,
+                () -> RouteTable.load("{\"forward\":[{\"event\":\"match:completed\",\"topic\":\"t\",\"key\":\"user\"},"
+                        + "{\"event\":\"x\",\"emit\":\"y\",\"topic\":\"t\"}]}", "bad.json"));
+        assertEquals(2, bad.problems().size(), bad.getMessage());
+        assertTrue(bad.problems().get(0).contains("server events have no user or session"), bad.getMessage());
+        assertTrue(bad.problems().get(1).contains("exactly one of"), bad.getMessage());
+    }
+
+    @Test
     void describeAndDefaults() {
         assertEquals("chat: emit [chat:message] -> kafka chat.messages (key {videoId})", TABLE.forwardRules().get(0).toString());
         RouteTable noId = RouteTable.load("{\"forward\":[{\"lifecycle\":\"connect\",\"topic\":\"t\"}]}", "x");

@@ -58,14 +58,14 @@ class IngestE2ETest {
         redis = RedisServer.start();
         RouteTable bundled = RouteTable.bundledDefault();
         Set<String> topics = new HashSet<>(bundled.kafkaTopics());
-        topics.addAll(List.of(DLQ, UNACKED, "test.emits", "test.rooms"));
+        topics.addAll(List.of(DLQ, UNACKED, "test.emits", "test.rooms", "match.completed"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(topics.stream().map(t -> new NewTopic(t, 1, (short) 1)).toList()).all()
                     .get(30, TimeUnit.SECONDS);
         }
-        // The bundled routes plus two forward rules.
+        // The bundled routes (and their forward rule for finished matches) plus two forward rules.
         ObjectNode routes = (ObjectNode) MAPPER.readTree(RouteTable.bundledDefaultText());
-        ArrayNode forward = routes.putArray("forward");
+        ArrayNode forward = (ArrayNode) routes.get("forward");
         forward.addObject().put("id", "reports").put("emit", "chat:report").put("topic", "test.emits").put("key", "user");
         forward.addObject().put("id", "rooms").put("topic", "test.rooms").put("key", "room").putArray("lifecycle")
                 .add("join").add("leave");
@@ -222,6 +222,26 @@ class IngestE2ETest {
     }
 
     @Test
+    void viewersWhoJoinedWithVideoJoinGetTheVideoTopicsOnEveryNode() {
+        WsClient here = connect(a, "viewer-a", null);
+        WsClient there = connect(b, "viewer-b", null);
+        for (WsClient c : List.of(here, there)) {
+            JsonNode joined = c.emit("video:join", "{\"videoId\":\"v7\"}");
+            assertEquals("video:v7", joined.get("data").get("room").asText(), joined.toString());
+        }
+        awaitSubscribed(2, "video:v7");
+        kafka.send("video.view", "v7", "{\"videoId\":\"v7\"}");
+        kafka.send("video.like", "v7", "{\"videoId\":\"v7\"}");
+        kafka.send("video.comment", "v7", "{\"videoId\":\"v7\",\"commentId\":\"c-7\"}");
+        for (WsClient c : List.of(here, there)) {
+            assertEquals("video:v7", c.expectEvent("video:view").get("room").asText());
+            assertEquals("video.like", data(c, "video:like").get("type").asText());
+            assertEquals("c-7", data(c, "video:comment").get("commentId").asText());
+            c.expectEvent("video:viewers", "count", "2"); // the live count, cluster-wide
+        }
+    }
+
+    @Test
     void malformedRecordsAreDeadLetteredAndTheNextGoodOneIsDelivered() {
         WsClient buyer = connect(b, "buyer-2", null);
         awaitSubscribed(1, "user:buyer-2");
@@ -314,10 +334,13 @@ class IngestE2ETest {
 
     @Test
     void clientsCannotPublishTheEventsRoutesDeliver() {
-        WsClient viewer = connect(a, "faker-1", null, "video:v-fake");
-        JsonNode fake = viewer.publish("video:v-fake", "video:comment", "{\"videoId\":\"v-fake\",\"commentId\":\"spam\"}");
+        WsClient viewer = connect(a, "faker-1", null, "lobby-fake", "video:v-fake");
+        JsonNode fake = viewer.publish("lobby-fake", "video:comment", "{\"videoId\":\"v-fake\",\"commentId\":\"spam\"}");
         assertEquals("forbidden", fake.get("error").get("code").asText());
-        assertTrue(viewer.publish("video:v-fake", "chat:message", "{\"text\":\"fine\"}").get("ok").asBoolean());
+        assertTrue(viewer.publish("lobby-fake", "chat:message", "{\"text\":\"fine\"}").get("ok").asBoolean());
+        // Video rooms take no client publishes at all (room policy): an audience is not a chat room.
+        assertEquals("forbidden", viewer.publish("video:v-fake", "chat:message", "{\"text\":\"hi all\"}")
+                .get("error").get("code").asText());
     }
 
     @Test
@@ -449,6 +472,35 @@ class IngestE2ETest {
         assertEquals(List.of("join", "leave"), kinds);
         JsonNode unknown = reporter.request("emit", "\"event\":\"chat:unrouted\",\"data\":{}");
         assertEquals("unknown_event", unknown.get("error").get("code").asText());
+    }
+
+    /** Seed 000: a finished match's result goes to Kafka once (by the node that completed it), keyed by match. */
+    @Test
+    void finishedMatchesAreForwardedToKafkaOnceKeyedByMatch() {
+        WsClient p1 = connect(a, "kafka-player-1", null);
+        WsClient p2 = connect(b, "kafka-player-2", null);
+        for (WsClient p : List.of(p1, p2)) {
+            JsonNode r = p.request("emit", "\"event\":\"matchmaking:join\",\"data\":{\"gameType\":\"1v1_rapid_quiz\"}");
+            assertTrue(r.get("ok").asBoolean(), r.toString());
+        }
+        String matchId = data(p1, "match:found").get("matchId").asText();
+        int questions = data(p2, "match:found").get("questions").size();
+        for (int i = 0; i < questions; i++) {
+            for (WsClient p : List.of(p1, p2)) {
+                JsonNode r = p.request("emit", "\"event\":\"match:submitAnswer\",\"data\":{\"answer\":\"?\",\"timer\":100}");
+                assertTrue(r.get("ok").asBoolean(), r.toString());
+            }
+        }
+        assertEquals(matchId, data(p2, "match:completed").get("matchId").asText());
+        List<JsonNode> all = readMatching("match.completed", j -> matchId.equals(j.path("data").path("matchId").asText()));
+        assertEquals(1, all.size(), "forwarded once across both nodes: " + all);
+        JsonNode record = all.get(0);
+        assertEquals("event", record.get("type").asText());
+        assertEquals("match:completed", record.get("event").asText());
+        assertEquals("finished", record.get("data").get("reason").asText());
+        assertEquals(true, record.get("data").get("isDraw").asBoolean(), "both answered the same");
+        assertEquals(List.of(matchId), kafka.read("match.completed", 1).stream().map(IngestE2ETest::key).toList(),
+                "the record key is the match id");
     }
 
     @Test

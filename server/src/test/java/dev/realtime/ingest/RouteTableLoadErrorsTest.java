@@ -204,13 +204,42 @@ class RouteTableLoadErrorsTest {
     void aValidFileLoads(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("ok.json");
         Files.writeString(f, "/* comments are allowed */ {\"routes\":[{\"kafka\":\"a\",\"event\":\"e\",\"targets\":[\"global\"]}],"
-                + "\"policies\":{\"video:*\":{\"mode\":\"latest\"}}}");
+                + "\"policies\":{\"video:*\":{\"presenceEvents\":true}}}");
         RouteTable t = RouteTable.fromConfig(f.toString(), 4096);
         assertEquals(4096, t.maxRecordBytes());
         assertEquals(java.util.Set.of("a"), t.kafkaTopics());
-        assertEquals("latest", t.policies().get("video:*").get("mode").asText());
+        assertTrue(t.policies().get("video:*").get("presenceEvents").asBoolean());
+        assertTrue(t.roomPolicies().presenceEvents("video:1"), "the file's video:* replaces the built-in default");
         assertEquals("default-routes.json", RouteTable.fromConfig(null, 1024).origin());
         assertEquals("default-routes.json", RouteTable.fromConfig(" ", 1024).origin());
+    }
+
+    @Test
+    void roomPoliciesAreCheckedLikeRoutes() {
+        String p = only("{\n  \"policies\": {\n    \"video:*\": {\"presenceEvent\": false}\n  }\n}\n");
+        assertStarts("routes.json line 3, column 17: policies.video:*.presenceEvent: unknown key 'presenceEvent' "
+                + "(did you mean 'presenceEvents'?)", p);
+        assertTrue(only("{\"policies\": {\"lobby\": {\"presenceEvents\": \"no\"}}}")
+                .contains("policies.lobby.presenceEvents: must be true or false"));
+        assertTrue(only("{\"policies\": {\"a b*\": {}}}").contains("must be a room name, a prefix ending in '*'"));
+        assertTrue(only("{\"policies\": {\"a*b*\": {}}}").contains("must be a room name, a prefix ending in '*'"));
+        assertTrue(only("{\"policies\": {\"lobby\": true}}").contains("must be an object such as"));
+        assertTrue(only("{\"policies\": [1]}").contains("policies: must be an object of room name or prefix"));
+
+        RouteTable t = RouteTable.load("{\"policies\": {\"*\": {\"presenceEvents\": false}, \"lobby-*\": "
+                + "{\"presenceEvents\": true}, \"lobby-quiet\": {\"presenceEvents\": false, \"description\": \"x\"}}}", "p.json");
+        assertTrue(!t.roomPolicies().presenceEvents("other"), "'*' turns every room off");
+        assertTrue(t.roomPolicies().presenceEvents("lobby-1"), "a longer prefix wins");
+        assertTrue(!t.roomPolicies().presenceEvents("lobby-quiet"), "an exact name wins over any prefix");
+        assertTrue(!t.roomPolicies().presenceEvents("video:9"), "the built-in video:* default stays");
+        RouteTable none = RouteTable.load("{}", "none.json");
+        assertTrue(none.roomPolicies().presenceEvents("lobby") && !none.roomPolicies().presenceEvents("video:1"));
+        assertTrue(none.roomPolicies().clientPublish("lobby") && !none.roomPolicies().clientPublish("chat:1")
+                && !none.roomPolicies().clientPublish("video:1"));
+        RouteTable open = RouteTable.load("{\"policies\": {\"chat:open-*\": {\"clientPublish\": true}}}", "o.json");
+        assertTrue(open.roomPolicies().clientPublish("chat:open-1") && !open.roomPolicies().clientPublish("chat:2"));
+        assertTrue(!open.roomPolicies().presenceEvents("video:1"), "a setting a key leaves out comes from less specific keys");
+        assertTrue(only("{\"policies\": {\"lobby\": {\"clientPublish\": 0}}}").contains("clientPublish: must be true or false"));
     }
 
     private static String route(String target) {

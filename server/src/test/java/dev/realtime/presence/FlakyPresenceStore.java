@@ -17,6 +17,8 @@ class FlakyPresenceStore implements PresenceStore {
     private final PresenceStore delegate;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     volatile boolean down;
+    /** How long {@link #members} takes (a slow scan of a big room), 0 = at once. */
+    volatile long membersDelayMs;
 
     FlakyPresenceStore(PresenceStore delegate) {
         this.delegate = delegate;
@@ -82,33 +84,40 @@ class FlakyPresenceStore implements PresenceStore {
     }
 
     @Override
-    public void joined(String room, String userId, String nodeId) {
+    public Occupancy joined(String room, String userId, String nodeId) {
         call("joined");
-        delegate.joined(room, userId, nodeId);
+        return delegate.joined(room, userId, nodeId);
     }
 
     @Override
-    public void left(String room, String userId, String nodeId) {
+    public Occupancy left(String room, String userId, String nodeId) {
         call("left");
-        delegate.left(room, userId, nodeId);
+        return delegate.left(room, userId, nodeId);
     }
 
     @Override
     public Set<String> members(String room) {
         call("members");
+        if (membersDelayMs > 0) {
+            try {
+                Thread.sleep(membersDelayMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return delegate.members(room);
     }
 
     @Override
-    public int sweep() {
+    public int sweep(Vacated vacated) {
         call("sweep");
-        return delegate.sweep();
+        return delegate.sweep(vacated);
     }
 
     @Override
-    public void forgetNode(String nodeId) {
+    public void forgetNode(String nodeId, Vacated vacated) {
         call("forgetNode");
-        delegate.forgetNode(nodeId);
+        delegate.forgetNode(nodeId, vacated);
     }
 
     @Override

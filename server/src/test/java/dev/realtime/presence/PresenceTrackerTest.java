@@ -167,4 +167,45 @@ class PresenceTrackerTest extends PresenceTrackerContract {
             assertFalse(t.healthy());
         }
     }
+
+    /**
+     * A {@code presence} query that takes three times the timeout (a slow scan) must not let the
+     * node's alive key expire: the heartbeat does not wait behind it (issue 11, item 10).
+     */
+    @Test
+    void aSlowQueryDoesNotExpireTheNode() throws Exception {
+        InMemoryPresenceStore backend = new InMemoryPresenceStore(TIMEOUT);
+        FlakyPresenceStore store = new FlakyPresenceStore(backend);
+        PresenceTracker t = tracker(store, "node-slow");
+        t.start();
+        t.connected("u1", "s1");
+        until("announced", () -> backend.isOnline("u1") && t.healthy());
+        store.membersDelayMs = 3 * TIMEOUT.toMillis();
+        CompletableFuture<Set<String>> slow = t.members("lobby");
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(store.membersDelayMs - 200);
+        while (System.nanoTime() < end) {
+            assertTrue(backend.isOnline("u1"), "the node expired while its tracker thread was busy");
+            Thread.sleep(50);
+        }
+        assertEquals(Set.of(), slow.get(10, TimeUnit.SECONDS));
+        assertTrue(backend.nodes().containsKey("node-slow"));
+    }
+
+    @Test
+    void queriesAreBoundedAndFailFastBeyondTheBound() throws Exception {
+        FlakyPresenceStore store = new FlakyPresenceStore(new InMemoryPresenceStore(TIMEOUT));
+        PresenceTracker t = tracker(store, "node-q");
+        t.start();
+        until("healthy", t::healthy);
+        store.membersDelayMs = 2;
+        java.util.List<CompletableFuture<Set<String>>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < PresenceTracker.MAX_QUERIES + 50; i++) {
+            all.add(t.members("r"));
+        }
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> all.get(all.size() - 1).get(1, TimeUnit.SECONDS));
+        assertTrue(refused.getCause() instanceof StoreUnavailableException, refused.toString());
+        store.membersDelayMs = 0;
+        all.get(0).get(30, TimeUnit.SECONDS);
+    }
 }

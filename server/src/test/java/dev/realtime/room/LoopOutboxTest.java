@@ -77,4 +77,41 @@ class LoopOutboxTest {
         assertNull(ch.readOutbound());
         ch.finishAndReleaseAll();
     }
+
+    /**
+     * The outbox has a byte budget (issue 11, item 13): deliveries that would take what waits for a
+     * busy loop past it are dropped and counted, their frames released; callbacks are never refused.
+     */
+    @Test
+    void deliveriesBeyondTheByteBudgetAreDroppedAndCounted() {
+        GatewayMetrics m = new GatewayMetrics();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        LoopOutbox outbox = new LoopOutbox(ch.eventLoop(), m, SlowConsumerPolicy.DROP, 3000);
+        Subscriber[] targets = {subscriber(ch, outbox)};
+        java.util.List<ByteBuf> frames = new java.util.ArrayList<>();
+        int queued = 0;
+        for (int i = 0; i < 5; i++) { // the loop is busy: nothing runs until runPendingTasks
+            ByteBuf frame = Unpooled.directBuffer(1000).writeZero(1000);
+            frames.add(frame);
+            if (outbox.submit(new Delivery(frame, null, targets, System.nanoTime(), m.fanoutLatency))) {
+                queued++;
+            }
+        }
+        StringBuilder callback = new StringBuilder();
+        org.junit.jupiter.api.Assertions.assertTrue(outbox.submit(o -> callback.append("ran")), "callbacks are never refused");
+        assertEquals(3, queued);
+        assertEquals(3000, outbox.budget().used());
+        assertEquals(2.0, m.queueOverflow.labels("outbox").get());
+        assertEquals(2.0, m.droppedDeliveries.labels("outbox_full").get());
+        assertEquals(0, frames.get(3).refCnt(), "a refused delivery releases its frame");
+        ch.runPendingTasks();
+        assertEquals("ran", callback.toString());
+        assertEquals(0, outbox.budget().used(), "the budget is given back as deliveries run");
+        for (int i = 0; i < 3; i++) {
+            ByteBuf out = ch.readOutbound();
+            assertEquals(1000, out.readableBytes());
+            out.release();
+        }
+        ch.finishAndReleaseAll();
+    }
 }

@@ -39,6 +39,19 @@ class RoomPolicyTest {
     }
 
     @Test
+    void aGuardDecidesTheRoomsOfItsPrefix() {
+        RoomGuard onlyAlice = (who, room) -> who.userId().equals("alice") ? null
+                : dev.realtime.protocol.ErrorInfo.of(dev.realtime.protocol.ErrorCode.FORBIDDEN, "players only");
+        RoomPolicy guarded = policy.withGuard("match:", onlyAlice);
+        assertNull(guarded.checkJoin(alice, "match:1"));
+        assertEquals("players only", guarded.checkJoin(admin, "match:1").message());
+        assertEquals("forbidden", guarded.checkJoin(Principal.ANONYMOUS, "match:1").code(), "anonymous rules first");
+        assertNull(guarded.checkJoin(admin, "lobby"), "other rooms are unaffected");
+        assertEquals("forbidden", policy.checkJoin(alice, "match:1").code(), "the original policy is unchanged");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> guarded.withGuard("match:", onlyAlice));
+    }
+
+    @Test
     void reservedEvents() {
         for (String e : new String[] {"system:x", "admin:y", "match:found", "notification:new", "notifications:read", "auth:expiring", "room:user_joined"}) {
             assertTrue(RoomPolicy.isReservedEvent(e), e);

@@ -30,7 +30,8 @@ class ClusterPresenceStoreTest extends PresenceStoreContract {
             a.online("n1", "u" + i, "s" + i);
             a.joined("room-" + i, "u" + i, "n1");
         }
-        assertEquals(20 * 2 + 3, REDIS.fixture().keys().size(), "users, rooms, nodes, sessions and joined index");
+        assertEquals(20 * 3 + 3, REDIS.fixture().keys().size(),
+                "users, rooms and their user counts, nodes, sessions and joined index");
         a.forgetNode("n1");
         assertEquals(Set.of(), REDIS.fixture().keys());
     }

@@ -37,6 +37,12 @@ abstract class HistoryStoreContract {
      */
     abstract HistoryStore node(int capacity, Duration ttl);
 
+    /** As {@link #node(int, Duration)}, with a byte budget per room ({@code ROOM_HISTORY_MAX_BYTES}). */
+    abstract HistoryStore node(int capacity, Duration ttl, long roomMaxBytes);
+
+    /** The bytes a store accounts for one kept event of {@code size} bytes (0 where it counts raw bytes). */
+    abstract int entryOverhead();
+
     /** A ttl short enough for {@link #expiryTest} to wait for in real time. */
     abstract Duration shortTtl();
 
@@ -224,5 +230,49 @@ abstract class HistoryStoreContract {
         for (int i = 1; i < all.events().size(); i++) {
             assertEquals(all.events().get(i - 1).offset() + 1, all.events().get(i).offset());
         }
+    }
+
+    @Test
+    void aRoomKeepsNoMoreThanItsByteBudgetDroppingTheOldest() {
+        int size = 1000;
+        long budget = 3L * (size + entryOverhead()) + 10; // room for three events
+        HistoryStore h = node(100, LONG_TTL, budget);
+        String epoch = null;
+        for (int i = 1; i <= 5; i++) {
+            epoch = h.append("big", text(String.valueOf(i).repeat(size))).epoch();
+        }
+        assertEquals(List.of(3L, 4L, 5L), offsets(h.latest("big", 100)), "the two oldest went for the budget");
+        assertFalse(h.since("big", epoch, 1, 100).recovered(), "event 2 was dropped");
+        assertTrue(h.since("big", epoch, 2, 100).recovered());
+
+        // An event over the room budget by itself gets its offset but is not kept, nor anything older.
+        HistoryStore.Appended huge = h.append("big", new byte[(int) budget + 1]);
+        assertEquals(6, huge.offset());
+        assertEquals(List.of(), h.latest("big", 100));
+        assertFalse(h.since("big", epoch, 5, 100).recovered(), "event 6 cannot be replayed");
+        assertTrue(h.since("big", epoch, 6, 100).recovered(), "nothing is missing after it");
+        h.append("big", text("small"));
+        assertEquals(List.of(7L), offsets(h.latest("big", 100)), "the stream goes on under its epoch");
+    }
+
+    @Test
+    void readsAreBoundedInBytesButAlwaysMakeProgress() {
+        HistoryStore h = node(100, LONG_TTL);
+        String epoch = null;
+        for (int i = 1; i <= 6; i++) {
+            epoch = h.append("paged", text(String.valueOf(i).repeat(100))).epoch();
+        }
+        Recovery page = h.since("paged", epoch, 0, 100, 250);
+        assertTrue(page.recovered());
+        assertEquals(List.of(1L, 2L), offsets(page.events()), "two 100-byte events fit in 250");
+        assertFalse(page.complete());
+        Recovery next = h.since("paged", epoch, 2, 100, 250);
+        assertEquals(List.of(3L, 4L), offsets(next.events()));
+        assertEquals(List.of(1L), offsets(h.since("paged", epoch, 0, 100, 10).events()),
+                "one event even when it alone is over the cap");
+        assertEquals(List.of(5L, 6L), offsets(h.latest("paged", 100, 250)), "the newest that fit");
+        assertEquals(List.of(6L), offsets(h.latest("paged", 100, 1)));
+        assertEquals(List.of(4L, 5L, 6L), offsets(h.latest("paged", 3, 100_000)));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), offsets(h.since("paged", epoch, 0, 100, 100_000).events()));
     }
 }

@@ -136,6 +136,82 @@ abstract class PresenceStoreContract {
     }
 
     @Test
+    void firstJoinAndLastLeaveAreDecidedClusterWide() {
+        PresenceStore a = node();
+        PresenceStore b = node();
+        a.heartbeat("n1");
+        b.heartbeat("n2");
+        assertEquals(new PresenceStore.Occupancy(true, 1), a.joined("lobby", "u1", "n1"), "u1's first join anywhere");
+        assertEquals(new PresenceStore.Occupancy(false, 1), a.joined("lobby", "u1", "n1"), "a repeated write changes nothing");
+        assertEquals(new PresenceStore.Occupancy(false, 1), b.joined("lobby", "u1", "n2"), "u1 is already in through n1");
+        assertEquals(new PresenceStore.Occupancy(true, 2), b.joined("lobby", "u2", "n2"));
+        assertEquals(new PresenceStore.Occupancy(true, 1), b.joined("other", "u2", "n2"), "rooms are counted apart");
+        assertEquals(new PresenceStore.Occupancy(false, 2), a.left("lobby", "u1", "n1"), "still in through n2");
+        assertEquals(new PresenceStore.Occupancy(true, 1), b.left("lobby", "u1", "n2"), "u1's last leave anywhere");
+        assertEquals(new PresenceStore.Occupancy(false, 1), b.left("lobby", "u1", "n2"), "a repeated leave changes nothing");
+        assertEquals(new PresenceStore.Occupancy(false, 1), a.left("lobby", "never-joined", "n1"));
+        assertEquals(new PresenceStore.Occupancy(true, 0), b.left("lobby", "u2", "n2"));
+        assertEquals(new PresenceStore.Occupancy(false, 0), a.left("empty", "u1", "n1"));
+    }
+
+    @Test
+    void sweepsAndForgetsReportTheUsersTheyVacate() {
+        PresenceStore a = node();
+        PresenceStore b = node();
+        a.heartbeat("n1");
+        b.heartbeat("n2");
+        a.joined("lobby", "gone", "n1");
+        a.joined("lobby", "both", "n1");
+        b.joined("lobby", "both", "n2");
+        b.joined("lobby", "stays", "n2");
+        a.joined("side", "gone", "n1");
+        advance(b.timeout().plusMillis(1));
+        List<String> vacated = new ArrayList<>();
+        Poll.until("n1 is swept", WAIT, () -> {
+            b.heartbeat("n2");
+            return b.sweep((room, user, users) -> vacated.add(room + " " + user + " " + users)) == 1;
+        });
+        java.util.Collections.sort(vacated);
+        assertEquals(List.of("lobby gone 2", "side gone 0"), vacated, "both stays through n2");
+        assertEquals(new PresenceStore.Occupancy(true, 3), a.joined("lobby", "gone", "n1"), "back: a first join again");
+        assertEquals(new PresenceStore.Occupancy(false, 3), a.joined("lobby", "both", "n1"), "re-announced by n1");
+
+        List<String> forgotten = new ArrayList<>();
+        b.forgetNode("n2", (room, user, users) -> forgotten.add(room + " " + user + " " + users));
+        assertEquals(List.of("lobby stays 2"), forgotten, "both is still in through n1");
+        assertEquals(new PresenceStore.Occupancy(false, 2), a.left("lobby", "nobody", "n1"));
+        assertEquals(new PresenceStore.Occupancy(true, 1), a.left("lobby", "gone", "n1"));
+        assertEquals(new PresenceStore.Occupancy(true, 2), b.joined("lobby", "stays", "n2"), "with both");
+    }
+
+    @Test
+    void concurrentFirstJoinsFromTwoNodesAnnounceOnce() throws Exception {
+        PresenceStore[] nodes = {node(), node()};
+        nodes[0].heartbeat("n0");
+        nodes[1].heartbeat("n1");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 20; round++) {
+                String room = "race-" + round;
+                List<Future<Boolean>> joins = new ArrayList<>();
+                for (int n = 0; n < 2; n++) {
+                    int node = n;
+                    joins.add(pool.submit(() -> nodes[node].joined(room, "u", "n" + node).changed()));
+                }
+                assertEquals(1, (joins.get(0).get() ? 1 : 0) + (joins.get(1).get() ? 1 : 0), room);
+                List<Future<Boolean>> leaves = new ArrayList<>();
+                for (int n = 0; n < 2; n++) {
+                    int node = n;
+                    leaves.add(pool.submit(() -> nodes[node].left(room, "u", "n" + node).changed()));
+                }
+                assertEquals(1, (leaves.get(0).get() ? 1 : 0) + (leaves.get(1).get() ? 1 : 0), room);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void forgetNodeDropsEverythingAtOnce() {
         PresenceStore a = node();
         a.heartbeat("n1");

@@ -20,6 +20,16 @@ class RedisHistoryStoreTest extends HistoryStoreContract {
     }
 
     @Override
+    HistoryStore node(int capacity, Duration ttl, long roomMaxBytes) {
+        return new RedisHistoryStore(REDIS.fixture().node(), REDIS.fixture().prefix, capacity, ttl, roomMaxBytes);
+    }
+
+    @Override
+    int entryOverhead() {
+        return 0;
+    }
+
+    @Override
     Duration shortTtl() {
         return Duration.ofMillis(300);
     }

@@ -12,14 +12,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * For the Redis store contract tests: one real redis-server per test class ({@code new
  * RedisStoreExtension()}), or the run's shared Redis Cluster ({@link #cluster()}), and a fresh
  * {@link RedisStoreFixture} (own key prefix, own clients) per test, closed after it. Register it as
- * a static field with {@code @RegisterExtension}.
+ * a static field with {@code @RegisterExtension} (feature stores in other packages use it too).
  */
-final class RedisStoreExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+public final class RedisStoreExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
     private final RedisClusterExtension cluster;
     private RedisServer server;
     private RedisStoreFixture fixture;
 
-    RedisStoreExtension() {
+    public RedisStoreExtension() {
         this(null);
     }
 
@@ -28,7 +28,7 @@ final class RedisStoreExtension implements BeforeAllCallback, AfterAllCallback, 
     }
 
     /** Over the shared 3-primary, 3-replica Redis Cluster. */
-    static RedisStoreExtension cluster() {
+    public static RedisStoreExtension cluster() {
         return new RedisStoreExtension(new RedisClusterExtension());
     }
 
@@ -64,7 +64,7 @@ final class RedisStoreExtension implements BeforeAllCallback, AfterAllCallback, 
     }
 
     /** The current test's fixture. */
-    RedisStoreFixture fixture() {
+    public RedisStoreFixture fixture() {
         return fixture;
     }
 }

@@ -17,11 +17,11 @@ import redis.clients.jedis.UnifiedJedis;
  * share a unique key prefix (so tests never see each other's keys), and {@link #close()} closes the
  * clients. The server or cluster itself is started once by the caller.
  */
-final class RedisStoreFixture implements AutoCloseable {
+public final class RedisStoreFixture implements AutoCloseable {
     private final RedisServer server;
     private final RedisCluster cluster;
     private final List<UnifiedJedis> clients = new ArrayList<>();
-    final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    public final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ":";
 
     RedisStoreFixture(RedisServer server) {
         this.server = server;
@@ -34,7 +34,7 @@ final class RedisStoreFixture implements AutoCloseable {
     }
 
     /** A new client: one node's connection to the shared server or cluster. */
-    synchronized UnifiedJedis node() {
+    public synchronized UnifiedJedis node() {
         UnifiedJedis client = cluster == null
                 ? Stores.pool(new HostAndPort("127.0.0.1", server.port()), null, 16)
                 : RedisClusterClient.create(Set.of(cluster.nodes().get(0).address()), null, 8, kind -> { });
@@ -43,7 +43,7 @@ final class RedisStoreFixture implements AutoCloseable {
     }
 
     /** Keys under this test's prefix (for layout checks), from every primary of a cluster. */
-    Set<String> keys() {
+    public Set<String> keys() {
         if (cluster == null) {
             return node().keys(prefix + "*");
         }

@@ -93,6 +93,17 @@ public final class TestNode implements AutoCloseable {
         return Http.send(http(path), "POST", body, Map.of("internal-api-key", API_KEY, "Content-Type", "application/json"));
     }
 
+    /** One sample of this node's /metrics, e.g. {@code realtime_closes_total{code="4429"}} (0 when absent). */
+    public double metric(String sample) {
+        for (String line : get("/metrics").body().split("\n")) {
+            line = line.replace(",}", "}"); // simpleclient writes name{a="b",} value
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
     @Override
     public void close() {
         server.shutdown();

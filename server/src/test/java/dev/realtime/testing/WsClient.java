@@ -103,6 +103,25 @@ public final class WsClient implements AutoCloseable {
         return request("publish", "\"room\":" + quote(room) + ",\"event\":" + quote(event) + ",\"data\":" + dataJson);
     }
 
+    /** Sends {@code emit} of {@code event} with {@code dataJson} (may be null: no data) and returns the reply. */
+    public JsonNode emit(String event, String dataJson) {
+        return request("emit", "\"event\":" + quote(event) + (dataJson == null ? "" : ",\"data\":" + dataJson));
+    }
+
+    /** The error code of a failed reply; fails when the reply was ok. */
+    public static String errorCode(JsonNode reply) {
+        if (reply.path("ok").asBoolean()) {
+            throw new AssertionError("expected a failed reply, got " + reply);
+        }
+        return reply.path("error").path("code").asText();
+    }
+
+    /** The next {@code event} message named {@code event} whose data field {@code field} equals {@code value}. */
+    public JsonNode expectEvent(String event, String field, String value) {
+        return expect(m -> "event".equals(m.path("op").asText()) && event.equals(m.path("event").asText())
+                && value.equals(m.path("data").path(field).asText()));
+    }
+
     public static String quote(String s) {
         try {
             return MAPPER.writeValueAsString(s);

@@ -21,7 +21,8 @@ import java.util.concurrent.Executors;
  * A long-running listener for a user's notifications: it gets a fresh token from a file every time it
  * (re)connects or the server warns that the token expires, reconnects forever, and logs its state.
  *
- * <p>Run: {@code RT_TOKEN_FILE=/run/secrets/rt-token java ... NotificationListener wss://rt.example.com/ws}.
+ * <p>Run (from the repository root): {@code RT_TOKEN_FILE=/run/secrets/rt-token mvn -q -pl client-sdk -am
+ * -DskipTests test-compile exec:java -Dexample=NotificationListener -Dexec.args=ws://localhost:8080/ws}.
  * Another process (a sidecar, a cron job) keeps the file up to date.
  */
 public final class NotificationListener {

@@ -3,10 +3,10 @@ package dev.realtime.ingest.kafka;
 import dev.realtime.metrics.GatewayMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * (which turns it into room/user deliveries), at least once: offsets are committed only after
  * every record of a poll was handed off and every dead-lettered one acknowledged by Kafka. A record
  * the handler refuses, or one too large, goes to the dead-letter topic with the reason and its
- * origin in headers, is counted, and never stops the consumer. Kafka unreachable: the consumer
+ * origin in headers, is counted, and never stops the consumer. A dead letter Kafka refuses is
+ * retried (cut to {@link #TRUNCATED_BYTES}) with a backoff, and after
+ * {@code KAFKA_DLQ_MAX_ATTEMPTS} failures counted and skipped, so a record the dead-letter topic
+ * can never take (too large for it, a missing or invalid topic) cannot replay the stream forever. Kafka unreachable: the consumer
  * keeps retrying with backoff, the node keeps serving, {@link #healthy()} says false.
  *
  * <p>Threading: the Kafka clients are owned by the consumer thread; {@link #healthy()} and
@@ -54,6 +57,10 @@ public final class KafkaIngest implements AutoCloseable {
     private final RecordHandler handler;
     private final GatewayMetrics metrics;
     private final Thread thread;
+    /** Failed dead-letter attempts of records still being retried, by topic/partition/offset (consumer thread). */
+    private final java.util.Map<String, Integer> attempts = new java.util.HashMap<>();
+    /** What a retried dead letter's value (and a long key) is cut to: enough to tell what it was. */
+    static final int TRUNCATED_BYTES = 512;
     private volatile boolean running = true;
     private volatile boolean healthy;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -96,20 +103,23 @@ public final class KafkaIngest implements AutoCloseable {
                     if (records.isEmpty()) {
                         continue;
                     }
-                    AtomicReference<Exception> dlqFailure = new AtomicReference<>();
+                    List<DeadLetter> dead = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> r : records) {
-                        process(r, dlq, dlqFailure);
+                        DeadLetter d = process(r, dlq);
+                        if (d != null) {
+                            dead.add(d);
+                        }
                     }
                     dlq.flush(); // returns once every callback of this batch has run
-                    if (dlqFailure.get() != null) {
-                        // A dead letter Kafka did not take is neither handed off nor dead-lettered:
-                        // don't commit past it. The consumer restarts from the last committed offset
-                        // and this poll's records come again (at least once).
-                        throw new KafkaException("dead-letter send failed; batch not committed", dlqFailure.get());
-                    }
-                    commit(c);
-                    backoff = 200;
+                    boolean retrying = settle(c, dead);
+                    commit(c); // up to the first dead letter still to retry in each partition, else the whole batch
                     updateLag(c, records);
+                    if (retrying) {
+                        sleep(backoff); // the records from the failed dead letter on come again with the next poll
+                        backoff = Math.min(backoff * 2, 5_000);
+                    } else {
+                        backoff = 200;
+                    }
                 }
             } catch (WakeupException e) {
                 // close() asked us to stop
@@ -127,8 +137,20 @@ public final class KafkaIngest implements AutoCloseable {
         }
     }
 
-    private void process(ConsumerRecord<byte[], byte[]> r, KafkaProducer<byte[], byte[]> dlq,
-                         AtomicReference<Exception> dlqFailure) {
+    /** A record refused by the handler, its dead letter in flight. */
+    private static final class DeadLetter {
+        final ConsumerRecord<byte[], byte[]> record;
+        final String reason;
+        volatile Exception failure;
+
+        DeadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
+            this.record = record;
+            this.reason = reason;
+        }
+    }
+
+    /** Hands one record off, or sends its dead letter and returns it (checked after the flush). */
+    private DeadLetter process(ConsumerRecord<byte[], byte[]> r, KafkaProducer<byte[], byte[]> dlq) {
         metrics.kafkaConsumed.labels(r.topic()).inc();
         byte[] value = r.value();
         String reason;
@@ -144,22 +166,92 @@ public final class KafkaIngest implements AutoCloseable {
                 reason = "handler_error";
             }
         }
-        if (reason != null) {
-            String why = reason;
-            ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(settings.deadLetterTopic(), r.key(), value);
-            dead.headers().add("rt-error", reason.getBytes(StandardCharsets.UTF_8))
-                    .add("rt-source-topic", r.topic().getBytes(StandardCharsets.UTF_8))
-                    .add("rt-source-partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8))
-                    .add("rt-source-offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
-            dlq.send(dead, (meta, error) -> {
+        if (reason == null) {
+            return null;
+        }
+        DeadLetter d = new DeadLetter(r, reason);
+        int attempt = attempts.getOrDefault(key(r), 0) + 1;
+        try {
+            dlq.send(deadLetter(r, reason, attempt), (meta, error) -> {
                 if (error != null) {
-                    metrics.kafkaErrors.labels("producer").inc();
-                    dlqFailure.compareAndSet(null, error);
-                } else {
-                    metrics.kafkaDeadLettered.labels(why).inc(); // counted once Kafka has it, not per attempt
+                    d.failure = error;
                 }
             });
+        } catch (KafkaException | IllegalStateException e) {
+            d.failure = e; // refused before it was even queued (e.g. serialisation, a closed producer)
         }
+        return d;
+    }
+
+    /**
+     * The dead letter of {@code r}: the original key and value with the reason and origin in
+     * headers. A value over {@code INGEST_MAX_RECORD_BYTES} (a {@code too_large} record), and any
+     * value on a retry after a failed send, is cut ({@link #TRUNCATED_BYTES} on a retry), with
+     * {@code rt-truncated} giving the original size: a dead letter Kafka can take beats one it never will.
+     */
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, String reason, int attempt) {
+        int cap = attempt > 1 ? TRUNCATED_BYTES : settings.maxRecordBytes();
+        byte[] value = r.value();
+        byte[] key = r.key();
+        boolean cut = value != null && value.length > cap;
+        byte[] sent = cut ? java.util.Arrays.copyOf(value, cap) : value;
+        byte[] sentKey = attempt > 1 && key != null && key.length > TRUNCATED_BYTES ? java.util.Arrays.copyOf(key, TRUNCATED_BYTES) : key;
+        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(settings.deadLetterTopic(), sentKey, sent);
+        dead.headers().add("rt-error", reason.getBytes(StandardCharsets.UTF_8))
+                .add("rt-source-topic", r.topic().getBytes(StandardCharsets.UTF_8))
+                .add("rt-source-partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8))
+                .add("rt-source-offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
+        if (cut) {
+            dead.headers().add("rt-truncated", Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
+        }
+        return dead;
+    }
+
+    /**
+     * After the flush: counts the dead letters Kafka took; for each partition, the first one it did
+     * not take is retried ({@code seek} back to it, so the commit stops before it and the next poll
+     * brings it and what follows again) until it has failed {@code KAFKA_DLQ_MAX_ATTEMPTS} times;
+     * then it is given up: counted in {@code realtime_kafka_dlq_failed_total}, logged with its
+     * origin, and committed past, so one record Kafka will never take cannot replay the stream
+     * forever. Returns whether anything is being retried.
+     */
+    private boolean settle(KafkaConsumer<byte[], byte[]> c, List<DeadLetter> dead) {
+        java.util.Set<TopicPartition> rewound = new java.util.HashSet<>();
+        for (DeadLetter d : dead) {
+            ConsumerRecord<byte[], byte[]> r = d.record;
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            if (rewound.contains(tp)) {
+                continue; // comes again after the rewind: its dead letter (if sent) is a duplicate, as at least once allows
+            }
+            String key = key(r);
+            if (d.failure == null) {
+                attempts.remove(key);
+                metrics.kafkaDeadLettered.labels(d.reason).inc(); // counted once Kafka has it, not per attempt
+                continue;
+            }
+            metrics.kafkaErrors.labels("producer").inc();
+            int failed = attempts.merge(key, 1, Integer::sum);
+            if (failed >= settings.deadLetterMaxAttempts()) {
+                attempts.remove(key);
+                metrics.kafkaDeadLetterFailed.labels(d.reason).inc();
+                log.warn("record {}-{}@{} ({}) could not be dead-lettered to {} after {} attempts ({}); skipped",
+                        r.topic(), r.partition(), r.offset(), d.reason, settings.deadLetterTopic(), failed,
+                        d.failure.toString());
+                continue;
+            }
+            log.debug("dead letter for {}-{}@{} failed (attempt {}): {}", r.topic(), r.partition(), r.offset(), failed,
+                    d.failure.toString());
+            c.seek(tp, r.offset());
+            rewound.add(tp);
+        }
+        if (attempts.size() > 10_000) {
+            attempts.clear(); // records of partitions this member lost: their new owner counts afresh
+        }
+        return !rewound.isEmpty();
+    }
+
+    private static String key(ConsumerRecord<?, ?> r) {
+        return r.topic() + "/" + r.partition() + "/" + r.offset();
     }
 
     /**
@@ -226,6 +318,10 @@ public final class KafkaIngest implements AutoCloseable {
     private Map<String, Object> producerProps() {
         return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers(),
                 ProducerConfig.ACKS_CONFIG, "all",
+                // Sized for the largest dead letter this node sends (values are cut to
+                // INGEST_MAX_RECORD_BYTES, plus key and headers), and compressed.
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, settings.maxRecordBytes() + 64 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000,
                 // A dead letter in flight when the broker dies fails within 15 s (not the 120 s
                 // default), so flush() cannot hold the consumer thread and its health check for long.

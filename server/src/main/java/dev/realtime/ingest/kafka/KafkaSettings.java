@@ -11,7 +11,17 @@ import java.time.Duration;
  * @param offsetReset {@code latest} (default: a new group starts at the end) or {@code earliest}
  * @param maxRecordBytes larger records are refused (dead-lettered) without parsing
  * @param healthCheckEvery how often the consumer thread checks that the cluster answers
+ * @param deadLetterMaxAttempts failed sends of one dead letter before the record is skipped and
+ *                              counted ({@code KAFKA_DLQ_MAX_ATTEMPTS})
  */
 public record KafkaSettings(String brokers, String group, String deadLetterTopic, String offsetReset,
-                            int maxRecordBytes, Duration healthCheckEvery) {
+                            int maxRecordBytes, Duration healthCheckEvery, int deadLetterMaxAttempts) {
+    /** The default number of dead-letter attempts. */
+    public static final int DEFAULT_DLQ_MAX_ATTEMPTS = 5;
+
+    /** With {@link #DEFAULT_DLQ_MAX_ATTEMPTS}. */
+    public KafkaSettings(String brokers, String group, String deadLetterTopic, String offsetReset, int maxRecordBytes,
+                         Duration healthCheckEvery) {
+        this(brokers, group, deadLetterTopic, offsetReset, maxRecordBytes, healthCheckEvery, DEFAULT_DLQ_MAX_ATTEMPTS);
+    }
 }

@@ -134,7 +134,13 @@ class KafkaIngestTest {
                 ConsumerRecord<byte[], byte[]> s = source.get(i);
                 assertEquals(reasons.get(i), header(d, "rt-error"));
                 assertArrayEquals(s.key(), d.key());
-                assertArrayEquals(s.value(), d.value());
+                if (reasons.get(i).equals("too_large")) { // cut to INGEST_MAX_RECORD_BYTES, the original size in a header
+                    assertArrayEquals(java.util.Arrays.copyOf(s.value(), 1024), d.value());
+                    assertEquals("1025", header(d, "rt-truncated"));
+                } else {
+                    assertArrayEquals(s.value(), d.value());
+                    assertNull(d.headers().lastHeader("rt-truncated"));
+                }
                 assertEquals("reasons", header(d, "rt-source-topic"));
                 assertEquals(Integer.toString(s.partition()), header(d, "rt-source-partition"));
                 assertEquals(Long.toString(s.offset()), header(d, "rt-source-offset"));
@@ -147,15 +153,103 @@ class KafkaIngestTest {
     }
 
     /**
-     * A dead letter Kafka refuses (here the DLQ topic's max.message.bytes is smaller than the record)
-     * must not be committed past: it is retried until the DLQ takes it, and then the offset moves on.
+     * A dead letter the DLQ topic refuses (its max.message.bytes is smaller than the record) is not
+     * committed past at once: it is retried, cut to {@link KafkaIngest#TRUNCATED_BYTES} with its
+     * original size in {@code rt-truncated}, which the topic takes; then the offset moves on
+     * (issue 11, item 8: before, the batch replayed forever).
      */
     @Test
-    void aDeadLetterTheDlqRefusesIsRetriedNotCommittedPast() throws Exception {
-        kafka.createTopic("strict.dlq", Map.of("max.message.bytes", "200"));
+    void aDeadLetterTooBigForTheDlqIsRetriedTruncated() throws Exception {
+        kafka.createTopic("strict.dlq", Map.of("max.message.bytes", "800"));
         GatewayMetrics metrics = new GatewayMetrics();
         Set<String> handed = ConcurrentHashMap.newKeySet();
+        // Random hex: the DLQ producer compresses (lz4), and a repetitive value would fit anyway.
+        StringBuilder noise = new StringBuilder("not json ");
+        java.util.Random random = new java.util.Random(8);
+        while (noise.length() < 1000) {
+            noise.append(Integer.toHexString(random.nextInt(16)));
+        }
+        String bad = noise.toString();
+        kafka.send("strict", "bad", bad);
+        kafka.send("strict", "good", "{\"after\":1}");
+        try (KafkaIngest in = ingest("strict", "strict.dlq", malformedUnlessJson(handed), metrics)) {
+            List<ConsumerRecord<byte[], byte[]>> dead = kafka.read("strict.dlq", 1);
+            assertEquals(1, dead.size(), "the truncated dead letter reached the DLQ");
+            assertEquals(bad.substring(0, KafkaIngest.TRUNCATED_BYTES), new String(dead.get(0).value(), StandardCharsets.UTF_8));
+            assertEquals(Integer.toString(bad.length()), header(dead.get(0), "rt-truncated"));
+            assertEquals("malformed", header(dead.get(0), "rt-error"));
+            assertEquals("0", header(dead.get(0), "rt-source-offset"));
+            await(() -> kafka.committedOffset("g-strict", "strict").orElse(0) == 2, "then the offset moves on");
+            await(() -> handed.contains("{\"after\":1}"), "the record after it is handed off");
+            assertTrue(metrics.kafkaErrors.labels("producer").get() >= 1, "the first, whole attempt failed");
+            await(() -> metrics.kafkaDeadLettered.labels("malformed").get() == 1.0, "counted once, when Kafka took it");
+        }
+    }
+
+    /**
+     * A dead letter that can never be sent (the DLQ topic name is invalid, so every send fails) is
+     * given up after the configured attempts: counted, logged, and committed past, so it cannot make
+     * the consumer replay its batch (and re-deliver the records around it) forever.
+     */
+    @Test
+    void aDeadLetterThatCanNeverBeSentIsCountedAndSkippedAfterItsAttempts() throws Exception {
+        GatewayMetrics metrics = new GatewayMetrics();
+        Set<String> handed = ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger goodSeen = new java.util.concurrent.atomic.AtomicInteger();
+        kafka.send("nodlq", "bad", "not json");
+        kafka.send("nodlq", "good", "{\"after\":2}");
         KafkaIngest.RecordHandler handler = (topic, key, value) -> {
+            String v = new String(value, StandardCharsets.UTF_8);
+            if (v.startsWith("{")) {
+                goodSeen.incrementAndGet();
+            }
+            return malformedUnlessJson(handed).handle(topic, key, value);
+        };
+        KafkaSettings s = new KafkaSettings(kafka.bootstrapServers(), "g-nodlq", "no such topic!", "earliest", 1024,
+                Duration.ofMillis(500), 3);
+        try (KafkaIngest in = new KafkaIngest(s, List.of("nodlq"), handler, metrics).start()) {
+            await(() -> kafka.committedOffset("g-nodlq", "nodlq").orElse(0) == 2, "committed past the record");
+            assertEquals(1.0, metrics.kafkaDeadLetterFailed.labels("malformed").get(), "counted once");
+            assertEquals(3.0, metrics.kafkaErrors.labels("producer").get(), "three attempts");
+            assertEquals(0.0, metrics.kafkaDeadLettered.labels("malformed").get());
+            assertTrue(handed.contains("{\"after\":2}"));
+            assertTrue(goodSeen.get() <= 3, "the record after it is re-delivered at most once per attempt: " + goodSeen);
+            assertTrue(in.healthy());
+        }
+    }
+
+    /**
+     * A record bigger than the DLQ producer's max.request.size (here 1.5 MB, let into its own topic
+     * by a raised max.message.bytes) is dead-lettered with its value cut to INGEST_MAX_RECORD_BYTES
+     * instead of failing forever.
+     */
+    @Test
+    void aRecordOverTheProducerRequestSizeIsDeadLetteredCut() throws Exception {
+        kafka.createTopic("huge", Map.of("max.message.bytes", "4000000"));
+        byte[] huge = new byte[1_500_000];
+        java.util.Arrays.fill(huge, (byte) 'h');
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers(), "max.request.size", 4_000_000),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            p.send(new org.apache.kafka.clients.producer.ProducerRecord<>("huge", huge)).get();
+            p.send(new org.apache.kafka.clients.producer.ProducerRecord<>("huge", "{\"n\":1}".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        GatewayMetrics metrics = new GatewayMetrics();
+        Set<String> handed = ConcurrentHashMap.newKeySet();
+        try (KafkaIngest in = ingest("huge", "huge.dlq", malformedUnlessJson(handed), metrics)) {
+            List<ConsumerRecord<byte[], byte[]>> dead = kafka.read("huge.dlq", 1);
+            assertEquals(1, dead.size());
+            assertEquals(1024, dead.get(0).value().length, "cut to INGEST_MAX_RECORD_BYTES");
+            assertEquals("1500000", header(dead.get(0), "rt-truncated"));
+            assertEquals("too_large", header(dead.get(0), "rt-error"));
+            await(() -> handed.contains("{\"n\":1}"), "the next record is handed off");
+            await(() -> kafka.committedOffset("g-huge", "huge").orElse(0) == 2, "committed past both");
+        }
+    }
+
+    private static KafkaIngest.RecordHandler malformedUnlessJson(Set<String> handed) {
+        return (topic, key, value) -> {
             String v = new String(value, StandardCharsets.UTF_8);
             if (!v.startsWith("{")) {
                 return "malformed";
@@ -163,25 +257,6 @@ class KafkaIngestTest {
             handed.add(v);
             return null;
         };
-        String bad = "not json " + "y".repeat(500);
-        kafka.send("strict", "bad", bad);
-        kafka.send("strict", "good", "{\"after\":1}");
-        try (KafkaIngest in = ingest("strict", "strict.dlq", handler, metrics)) {
-            await(() -> metrics.kafkaErrors.labels("producer").get() >= 2,
-                    "the refused dead letter is retried (its offset was not committed)");
-            assertEquals(0L, kafka.committedOffset("g-strict", "strict").orElse(0),
-                    "nothing committed past the record that is neither handed off nor dead-lettered");
-            await(() -> handed.contains("{\"after\":1}"), "records around it are still handed off (again)");
-            assertEquals(0.0, metrics.kafkaDeadLettered.labels("malformed").get(), "not counted until Kafka took it");
-
-            kafka.setTopicConfig("strict.dlq", "max.message.bytes", "100000");
-            List<ConsumerRecord<byte[], byte[]>> dead = kafka.read("strict.dlq", 1);
-            assertEquals(1, dead.size(), "the record reached the DLQ once the DLQ accepted it");
-            assertEquals(bad, new String(dead.get(0).value(), StandardCharsets.UTF_8));
-            assertEquals("malformed", header(dead.get(0), "rt-error"));
-            await(() -> kafka.committedOffset("g-strict", "strict").orElse(0) == 2, "then the offset moves on");
-            await(() -> metrics.kafkaDeadLettered.labels("malformed").get() >= 1.0, "counted once accepted");
-        }
     }
 
     /**

@@ -1,0 +1,86 @@
+package dev.realtime.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+
+/**
+ * Every HTTP route the node serves, with what it needs: its method, whether it needs the
+ * {@code internal-api-key} header, and whether it takes a request body. {@link HttpRouter} dispatches
+ * on it (a switch the compiler holds exhaustive), {@link HttpBodyGate} uses it to refuse a body before
+ * reading it, and the OpenAPI document is tested against it. Immutable.
+ */
+public enum HttpEndpoint {
+    ROOT("GET", "/", "root", false, false),
+    HEALTH("GET", "/health", "health", false, false),
+    LIVE("GET", "/health/live", "live", false, false),
+    READY("GET", "/health/ready", "ready", false, false),
+    METRICS("GET", "/metrics", "metrics", false, false),
+    OPENAPI("GET", "/api/openapi.json", "openapi", false, false),
+    STATS("GET", "/api/stats", "stats", true, false),
+    NOTIFY("POST", "/api/realtime/internal/notify", "notify", true, true),
+    BROADCAST_ROOM("POST", "/api/broadcast/room", "broadcast", true, true),
+    BROADCAST_USER("POST", "/api/broadcast/user", "broadcast", true, true),
+    BROADCAST_GLOBAL("POST", "/api/broadcast/global", "broadcast", true, true),
+    /** {@code POST /api/events/{source}}: matched by prefix. */
+    EVENTS("POST", EventRoutes.PREFIX + "{source}", "events", true, true),
+    /** The WebSocket upgrade; its path is {@code WS_PATH}. */
+    WEBSOCKET("GET", "/ws", "ws", false, false);
+
+    private final HttpMethod method;
+    private final String path;
+    private final String metricName;
+    private final boolean apiKey;
+    private final boolean body;
+
+    HttpEndpoint(String method, String path, String metricName, boolean apiKey, boolean body) {
+        this.method = HttpMethod.valueOf(method);
+        this.path = path;
+        this.metricName = metricName;
+        this.apiKey = apiKey;
+        this.body = body;
+    }
+
+    /** The endpoint serving {@code path}, or null (404). {@code wsPath} is the configured {@code WS_PATH}. */
+    public static HttpEndpoint match(String path, String wsPath) {
+        if (path.equals(wsPath)) {
+            return WEBSOCKET;
+        }
+        if (path.startsWith(EventRoutes.PREFIX) && path.length() > EventRoutes.PREFIX.length()) {
+            return EVENTS;
+        }
+        for (HttpEndpoint e : values()) {
+            if (e != EVENTS && e != WEBSOCKET && e.path.equals(path)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code m} may be used here (HEAD wherever GET is, except for the WebSocket upgrade). */
+    public boolean allows(HttpMethod m) {
+        return method.equals(m) || method.equals(HttpMethod.GET) && m.equals(HttpMethod.HEAD) && this != WEBSOCKET;
+    }
+
+    public HttpMethod method() {
+        return method;
+    }
+
+    /** The path, OpenAPI style ({@code /api/events/{source}}; the WebSocket path is its default). */
+    public String path() {
+        return path;
+    }
+
+    /** The {@code route} label of {@code realtime_http_requests_total}. */
+    public String metricName() {
+        return metricName;
+    }
+
+    /** Whether the {@code internal-api-key} header is required. */
+    public boolean needsApiKey() {
+        return apiKey;
+    }
+
+    /** Whether the route reads a request body. */
+    public boolean takesBody() {
+        return body;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.realtime.room;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-room settings chosen by room name or prefix: the route table's {@code policies} section
+ * (see docs/routes.md) over built-in defaults. A key is a room name ({@code lobby}), a prefix ending
+ * in {@code *} ({@code video:*}) or {@code *} alone (every room); the most specific key that matches
+ * and sets a value wins (an exact name before any prefix, then the longest prefix), so a file can
+ * override a default for one room without repeating the rest.
+ *
+ * <p>Settings: {@code presenceEvents} (whether {@code room:user_joined}/{@code room:user_left} are
+ * sent) and {@code clientPublish} (whether clients may {@code publish} into the room, or only talk
+ * through the server's emits). Built in: {@code video:*} has both off, because a video room holds a
+ * whole audience; {@code chat:*} takes no client publishes, so every chat message goes through
+ * {@code chat:message} (its server id, length limit, word filter and rate limit). Immutable and
+ * thread-safe.
+ */
+public final class PrefixPolicies {
+
+    /**
+     * One key's settings; a {@code null} value leaves the setting to less specific keys.
+     *
+     * @param pattern room name, {@code prefix*} or {@code *}
+     */
+    public record Policy(String pattern, Boolean presenceEvents, Boolean clientPublish) {
+        boolean matches(String room) {
+            return pattern.endsWith("*") ? room.startsWith(pattern.substring(0, pattern.length() - 1))
+                    : pattern.equals(room);
+        }
+
+        /** Exact names first, then longer prefixes. */
+        int specificity() {
+            return pattern.endsWith("*") ? pattern.length() - 1 : Integer.MAX_VALUE;
+        }
+    }
+
+    /** Built-in defaults (a file's entry for the same key replaces it). */
+    public static final List<Policy> DEFAULTS = List.of(new Policy("video:*", false, false),
+            new Policy("chat:*", null, false));
+
+    /** Only the built-in defaults. */
+    public static final PrefixPolicies BUILT_IN = of(List.of());
+
+    private final List<Policy> bySpecificity;
+
+    private PrefixPolicies(List<Policy> bySpecificity) {
+        this.bySpecificity = bySpecificity;
+    }
+
+    /** The built-in defaults with {@code configured} on top (a configured key replaces a default one). */
+    public static PrefixPolicies of(List<Policy> configured) {
+        Map<String, Policy> all = new LinkedHashMap<>();
+        DEFAULTS.forEach(p -> all.put(p.pattern(), p));
+        configured.forEach(p -> all.put(p.pattern(), p));
+        List<Policy> sorted = new ArrayList<>(all.values());
+        sorted.sort(Comparator.comparingInt(Policy::specificity).reversed());
+        return new PrefixPolicies(List.copyOf(sorted));
+    }
+
+    /** Whether {@code room} sends {@code room:user_joined}/{@code room:user_left} (default: yes). */
+    public boolean presenceEvents(String room) {
+        for (Policy p : bySpecificity) {
+            if (p.presenceEvents() != null && p.matches(room)) {
+                return p.presenceEvents();
+            }
+        }
+        return true;
+    }
+
+    /** Whether clients may {@code publish} into {@code room} (default: yes). */
+    public boolean clientPublish(String room) {
+        for (Policy p : bySpecificity) {
+            if (p.clientPublish() != null && p.matches(room)) {
+                return p.clientPublish();
+            }
+        }
+        return true;
+    }
+
+    /** Every key, most specific first (for logs and tests). */
+    public List<Policy> policies() {
+        return bySpecificity;
+    }
+}

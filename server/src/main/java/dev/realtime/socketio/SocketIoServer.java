@@ -1,0 +1,104 @@
+package dev.realtime.socketio;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.realtime.emit.EmitRegistry;
+import dev.realtime.room.RoomService;
+import dev.realtime.server.GatewayContext;
+import dev.realtime.store.KeyValueStore;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Socket.IO v5 / Engine.IO v4 endpoint of one node: its settings, its room encoding, the live
+ * Engine.IO sessions by id (polling requests and upgrades find theirs here), and the recovery
+ * store. Built in two steps because rooms need the encoder before the context exists:
+ * {@link #SocketIoServer(boolean)} then {@link #start}.
+ *
+ * <p>Threading: the session map is concurrent (requests on any loop look sessions up); everything
+ * else is immutable after {@link #start}, which the node's owner thread calls before binding.
+ */
+public final class SocketIoServer implements AutoCloseable {
+    private final SioEventEncoder encoder;
+    private final ConcurrentMap<String, EngineSession> sessions = new ConcurrentHashMap<>();
+    private GatewayContext ctx;
+    private ObjectMapper mapper;
+    private RecoveryStore recovery;
+    private int encoding;
+    private long maxPollHoldNanos;
+
+    /** @param recovery whether connection-state recovery is on ({@code SOCKETIO_RECOVERY_MS} > 0) */
+    public SocketIoServer(boolean recovery) {
+        this.encoder = new SioEventEncoder(recovery);
+    }
+
+    /** The room encoding to register with the {@link RoomService}. */
+    public SioEventEncoder encoder() {
+        return encoder;
+    }
+
+    /** Wires the endpoint to the node; registers the seed emits that are not features' already. */
+    public SocketIoServer start(GatewayContext ctx, KeyValueStore store, EmitRegistry emits) {
+        this.ctx = ctx;
+        this.mapper = SioPacket.mapper(ctx.config().maxJsonDepth());
+        this.encoding = ctx.rooms().encodingOf(encoder);
+        this.recovery = ctx.config().socketIoRecoveryMs() > 0
+                ? new RecoveryStore(store, ctx.config().socketIoRecoveryMs(), ctx.config().nodeId()) : null;
+        // A held GET is answered (noop) before the HTTP idle timeout could cut its connection.
+        this.maxPollHoldNanos = TimeUnit.MILLISECONDS.toNanos(
+                Math.min(ctx.config().pingIntervalMs(), Math.max(50, ctx.config().httpIdleTimeoutMs() / 2)));
+        SeedEmits.register(emits, ctx.rooms());
+        return this;
+    }
+
+    GatewayContext ctx() {
+        return ctx;
+    }
+
+    ObjectMapper mapper() {
+        return mapper;
+    }
+
+    /** The recovery store, or null when recovery is off. */
+    RecoveryStore recovery() {
+        return recovery;
+    }
+
+    int encoding() {
+        return encoding;
+    }
+
+    long maxPollHoldNanos() {
+        return maxPollHoldNanos;
+    }
+
+    /** Engine.IO's {@code maxPayload}: the largest message accepted, {@code WS_MAX_MESSAGE_BYTES}. */
+    int maxPayload() {
+        return ctx.config().maxMessageBytes();
+    }
+
+    ConcurrentMap<String, EngineSession> sessions() {
+        return sessions;
+    }
+
+    /** Open Engine.IO sessions on this node. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** A fresh 20-character id (Engine.IO sids, recovery pids). */
+    static String newId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        String a = Long.toString(r.nextLong() & Long.MAX_VALUE, 36);
+        String b = Long.toString(r.nextLong() & Long.MAX_VALUE, 36);
+        return (a + b + "00000000000000000000").substring(0, 20);
+    }
+
+    @Override
+    public void close() {
+        if (recovery != null) {
+            recovery.close();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.realtime.notify;
+
+import dev.realtime.store.InMemoryInboxStore;
+import dev.realtime.store.InboxStore;
+import java.time.Duration;
+import java.util.List;
+
+/** An in-memory inbox whose calls take as long as a test says (a slow or loaded Redis). Thread-safe. */
+final class SlowInbox implements InboxStore {
+    final InMemoryInboxStore real = new InMemoryInboxStore(100, Duration.ofHours(1), System::currentTimeMillis);
+    volatile long addDelayMs;
+    volatile long unreadDelayMs;
+    volatile long markReadDelayMs;
+
+    private static void pause(long ms) {
+        if (ms > 0) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public Notification add(String userId, byte[] payload) {
+        pause(addDelayMs);
+        return real.add(userId, payload);
+    }
+
+    @Override
+    public List<Notification> unread(String userId, int limit) {
+        pause(unreadDelayMs);
+        return real.unread(userId, limit);
+    }
+
+    @Override
+    public boolean markRead(String userId, String notificationId) {
+        pause(markReadDelayMs);
+        return real.markRead(userId, notificationId);
+    }
+
+    @Override
+    public List<Pending> unackedOlderThan(Duration age, int limit) {
+        return real.unackedOlderThan(age, limit);
+    }
+
+    @Override
+    public boolean markForwarded(String userId, String notificationId) {
+        return real.markForwarded(userId, notificationId);
+    }
+
+    @Override
+    public int capacity() {
+        return real.capacity();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.realtime.typing;
+
+import static dev.realtime.testing.WsClient.errorCode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.testing.RedisServer;
+import dev.realtime.testing.TestNode;
+import dev.realtime.testing.WsClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/** {@code typing} -> {@code room:typing}: start, refresh, stop, expiry, leave, disconnect, limits, bad input, two nodes. */
+class TypingE2ETest {
+    private static final Duration QUIET = Duration.ofMillis(300);
+
+    private static Predicate<JsonNode> typing(String user, boolean isTyping) {
+        return m -> "room:typing".equals(m.path("event").asText()) && user.equals(m.path("data").path("userId").asText())
+                && m.path("data").path("isTyping").asBoolean() == isTyping;
+    }
+
+    private static JsonNode type(WsClient c, String room, boolean isTyping) {
+        return c.emit("typing", "{\"room\":" + WsClient.quote(room) + ",\"isTyping\":" + isTyping + "}");
+    }
+
+    @Test
+    void othersSeeStartAndStopOnceAndFalseComesByItself() {
+        // Long enough that the steps before the expiry cannot outlast it on a loaded machine.
+        try (TestNode node = TestNode.start(Map.of("ROOM_TYPING_TIMEOUT", "2500"));
+             WsClient alice = node.connect("alice");
+             WsClient bob = node.connect("bob");
+             WsClient bobPhone = node.connect("bob")) {
+            alice.join("lobby");
+            bob.join("lobby");
+            bobPhone.join("lobby");
+            assertTrue(type(bob, "lobby", true).get("ok").asBoolean());
+            JsonNode started = alice.expect(typing("bob", true));
+            assertEquals("lobby", started.get("room").asText());
+            assertEquals("lobby", started.get("data").get("room").asText());
+            type(bob, "lobby", true);      // a refresh: no second event
+            type(bobPhone, "lobby", true); // another device of the same typist: none either
+            alice.expectNone(typing("bob", true), QUIET);
+            bob.expectNone(typing("bob", true), Duration.ZERO); // not sent to the typist's own devices
+            bobPhone.expectNone(typing("bob", true), Duration.ZERO);
+            type(bob, "lobby", false);     // the phone still types
+            alice.expectNone(typing("bob", false), QUIET);
+            // No refresh from the phone: false after ROOM_TYPING_TIMEOUT.
+            alice.expect(typing("bob", false));
+            type(bob, "lobby", false);     // not typing any more: nothing to say
+            alice.expectNone(typing("bob", false), QUIET);
+
+            // Leaving the room and disconnecting end typing at once.
+            type(bob, "lobby", true);
+            alice.expect(typing("bob", true));
+            bob.request("leave", "\"room\":\"lobby\"");
+            alice.expect(typing("bob", false));
+            type(bobPhone, "lobby", true);
+            alice.expect(typing("bob", true));
+            bobPhone.close();
+            alice.expect(typing("bob", false));
+        }
+    }
+
+    @Test
+    void badInputAndLimitsGetSpecificErrors() {
+        try (TestNode node = TestNode.start(Map.of("ROOM_TYPING_MAX_PER_SECOND", "3", "ALLOW_ANONYMOUS", "true",
+                "PUBLIC_ROOMS", "open"));
+             WsClient alice = node.connect("alice");
+             WsClient bob = node.connect("bob")) {
+            alice.join("lobby");
+            bob.join("lobby");
+            assertEquals("invalid_message", errorCode(alice.emit("typing", null)));
+            assertEquals("invalid_message", errorCode(alice.emit("typing", "[1]")));
+            assertEquals("invalid_message", errorCode(alice.emit("typing", "{\"isTyping\":true}")));
+            assertEquals("invalid_message", errorCode(alice.emit("typing", "{\"room\":\"lobby\"}")));
+            assertEquals("invalid_message", errorCode(alice.emit("typing", "{\"room\":\"lobby\",\"isTyping\":\"yes\"}")));
+            assertEquals("invalid_room", errorCode(alice.emit("typing", "{\"room\":\"a b\",\"isTyping\":true}")));
+            assertEquals("invalid_room", errorCode(alice.emit("typing", "{\"room\":\"global\",\"isTyping\":true}")));
+            assertEquals("not_in_room", errorCode(alice.emit("typing", "{\"room\":\"elsewhere\",\"isTyping\":true}")));
+            try (WsClient anon = WsClient.connect(node.ws())) {
+                anon.expectOp("connected");
+                anon.join("open");
+                assertEquals("forbidden", errorCode(anon.emit("typing", "{\"room\":\"open\",\"isTyping\":true}")));
+            }
+            JsonNode limited = null;
+            for (int i = 0; i < 6 && limited == null; i++) {
+                JsonNode r = type(alice, "lobby", i % 2 == 0);
+                if (!r.get("ok").asBoolean()) {
+                    limited = r;
+                }
+            }
+            assertEquals("rate_limited", errorCode(limited));
+            assertTrue(limited.get("error").get("retryAfterMs").asLong() > 0, limited.toString());
+            bob.expectNone(m -> m.path("event").asText().equals("unknown_event"), Duration.ZERO);
+            assertFalse(bob.isClosed());
+        }
+    }
+
+    @Test
+    void acrossTwoNodesIncludingTheTimeout() {
+        try (RedisServer redis = RedisServer.start();
+             TestNode a = TestNode.start(Map.of("NODE_ID", "a", "REDIS_URL", redis.url(), "ROOM_TYPING_TIMEOUT", "300"));
+             TestNode b = TestNode.start(Map.of("NODE_ID", "b", "REDIS_URL", redis.url(), "ROOM_TYPING_TIMEOUT", "300"));
+             WsClient alice = a.connect("alice");
+             WsClient bob = b.connect("bob");
+             WsClient bobLaptop = a.connect("bob")) {
+            alice.join("lobby");
+            bob.join("lobby");
+            bobLaptop.join("lobby");
+            type(bob, "lobby", true);
+            alice.expect(typing("bob", true));
+            alice.expect(typing("bob", false)); // expired on node b, heard on node a
+            bobLaptop.expectNone(typing("bob", true), Duration.ZERO); // the typist's devices are left out everywhere
+            type(alice, "lobby", true);
+            bob.expect(typing("alice", true));
+            bobLaptop.expect(typing("alice", true));
+        }
+    }
+}
