@@ -191,6 +191,7 @@ class HistoryE2ETest {
             long expected = 2; // the client had seen offset 1
             while (true) {
                 JsonNode m = bob.expect(x -> "event".equals(x.path("op").asText()));
+                assertTrue(m.has("offset"), "an event without offset: " + m);
                 long off = m.get("offset").asLong();
                 assertEquals(expected, off, "every offset once, in order");
                 expected++;
