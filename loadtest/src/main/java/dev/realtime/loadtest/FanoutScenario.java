@@ -70,6 +70,8 @@ final class FanoutScenario {
             publisherNode[r] = nodeOf(r % publishers, rooms, nodes);
         }
         AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong killedAt = new AtomicLong();
+        java.util.concurrent.ConcurrentHashMap<Integer, Long> firstAfterKill = new java.util.concurrent.ConcurrentHashMap<>();
         LoadConnection.Run run = new LoadConnection.Run() {
             @Override
             public long measureFromNanos() {
@@ -79,6 +81,16 @@ final class FanoutScenario {
             @Override
             public int publisherNode(int room) {
                 return room >= 0 && room < rooms ? publisherNode[room] : -1;
+            }
+
+            @Override
+            public long killedAtNanos() {
+                return killedAt.get();
+            }
+
+            @Override
+            public void crossNodeAfterKill(int room, long nanos) {
+                firstAfterKill.putIfAbsent(room, nanos);
             }
         };
         Report report = new Report().put("scenario", "fanout").put("protocol", adapter.name())
@@ -124,18 +136,24 @@ final class FanoutScenario {
             double cpu0 = server.cpuSeconds();
             double[] split0 = server.cpuSplit();
             double redis0 = Limits.cpuSeconds(o.redisPid());
+            double[] shards0 = cpuOf(o.redisPids());
             double self0 = Limits.cpuSeconds(ProcessHandle.current().pid());
             double[] idle0 = Limits.machineIdleCpuSeconds();
             long wall0 = System.nanoTime();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
             measureFrom.set(start + TimeUnit.SECONDS.toNanos(o.warmupSeconds()));
             long end = start + TimeUnit.SECONDS.toNanos(o.durationSeconds());
+            Thread killer = o.killPid() > 0 ? killLater(o, start, killedAt) : null;
             publish(o, adapter, stats, pubs, members, start, end);
+            if (killer != null) {
+                killer.join();
+            }
             drain(stats, 15);
             double cpu1 = server.cpuSeconds();
             double[] split1 = server.cpuSplit();
             double[] cpuByNode1 = server.cpuSecondsByNode();
             double redis1 = Limits.cpuSeconds(o.redisPid());
+            double[] shards1 = cpuOf(o.redisPids());
             double self1 = Limits.cpuSeconds(ProcessHandle.current().pid());
             double[] idle1 = Limits.machineIdleCpuSeconds();
             long wall1 = System.nanoTime();
@@ -171,11 +189,38 @@ final class FanoutScenario {
                     report.put("serverCpuSecondsByNode", Arrays.stream(byNode).boxed().toList());
                 }
             }
+            if (o.redisPids().size() > 1) {
+                // A cluster's primaries: the total over those that lived through the run.
+                redis0 = 0;
+                redis1 = 0;
+                for (int i = 0; i < shards0.length; i++) {
+                    if (shards0[i] >= 0 && shards1[i] >= 0) {
+                        redis0 += shards0[i];
+                        redis1 += shards1[i];
+                    }
+                }
+            }
             if (redis0 >= 0 && redis1 >= 0) {
                 double cpu = redis1 - redis0;
                 long sent = stats.sent.sum();
                 report.put("redisCpuSeconds", Report.round(cpu, 2))
                         .put("redisCpuMicrosPerMessage", sent == 0 ? null : Report.round(cpu * 1e6 / sent, 1));
+            }
+            if (o.redisPids().size() > 1) {
+                // Per Redis process (a cluster's primaries): CPU and CPU per message sent. A killed one reads -1.
+                List<Double> cpuBy = new ArrayList<>();
+                List<Double> perMessage = new ArrayList<>();
+                long sent = stats.sent.sum();
+                for (int i = 0; i < shards0.length; i++) {
+                    double c = shards0[i] >= 0 && shards1[i] >= 0 ? shards1[i] - shards0[i] : -1;
+                    cpuBy.add(Report.round(c, 2));
+                    perMessage.add(c < 0 || sent == 0 ? null : Report.round(c * 1e6 / sent, 1));
+                }
+                report.put("redisPids", o.redisPids()).put("redisCpuSecondsByPid", cpuBy)
+                        .put("redisCpuMicrosPerMessageByPid", perMessage);
+            }
+            if (killer != null) {
+                report.put("failover", failover(o, killedAt.get(), firstAfterKill, rooms, publisherNode, nodes, start));
             }
             if (idle0 != null && idle1 != null && cpu0 >= 0 && self0 >= 0) {
                 // CPU the machine spent on anything but the measured processes while publishing: a
@@ -194,6 +239,65 @@ final class FanoutScenario {
             }
             return report.put("errors", stats.errors());
         }
+    }
+
+    private static double[] cpuOf(List<Long> pids) {
+        double[] out = new double[pids.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Limits.cpuSeconds(pids.get(i));
+        }
+        return out;
+    }
+
+    /** Kills {@code --kill-pid} (SIGKILL) {@code --kill-after} seconds after {@code start}; records when. */
+    private static Thread killLater(Options o, long start, AtomicLong killedAt) {
+        Thread t = new Thread(() -> {
+            long at = start + (long) (o.killAfterSeconds() * 1e9);
+            long wait;
+            while ((wait = at - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            ProcessHandle.of(o.killPid()).ifPresent(ProcessHandle::destroyForcibly);
+            killedAt.set(System.nanoTime());
+        }, "loadtest-kill");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /**
+     * What the kill did to cross-node delivery: for every room with a member on another node than its
+     * publisher, the time from the kill to its first cross-node delivery afterwards. Rooms whose channel
+     * lived on a killed Redis primary wait for its replica's promotion (and the buffered replay); the
+     * others show the normal latency. The maximum is the failover's blackout.
+     */
+    private static Map<String, Object> failover(Options o, long killedAt, Map<Integer, Long> first, int rooms,
+                                                int[] publisherNode, int nodes, long start) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("killedPid", o.killPid());
+        f.put("killedAtSecond", Report.round((killedAt - start) / 1e9, 2));
+        List<Long> gaps = new ArrayList<>();
+        int never = 0;
+        for (int r = 0; r < rooms; r++) {
+            if (nodes < 2) {
+                break;
+            }
+            Long t = first.get(r);
+            if (t == null) {
+                never++;
+            } else {
+                gaps.add((t - killedAt) / 1_000_000);
+            }
+        }
+        gaps.sort(null);
+        f.put("roomsMeasured", gaps.size());
+        f.put("roomsWithoutCrossNodeDeliveryAfterKill", never);
+        if (!gaps.isEmpty()) {
+            f.put("firstCrossNodeDeliveryAfterKillMsP50", gaps.get(gaps.size() / 2));
+            f.put("firstCrossNodeDeliveryAfterKillMsMax", gaps.get(gaps.size() - 1));
+            f.put("roomsSilentOver100ms", gaps.stream().filter(g -> g > 100).count());
+        }
+        return f;
     }
 
     private static void publish(Options o, ProtocolAdapter adapter, Stats stats, Channel[] pubs, int[] members,

@@ -99,6 +99,30 @@ class ClusterFanoutTest {
         assertTrue(r.containsKey("redisCpuSeconds"), r.toString());
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void killPidIsKilledMidRunAndEachRoomsFirstCrossNodeDeliveryAfterItIsReported() throws Exception {
+        Process victim = new ProcessBuilder("sleep", "600").start();
+        try {
+            long self = ProcessHandle.current().pid();
+            Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url", urls(), "--secret", SECRET,
+                    "--connections", "20", "--rooms", "4", "--publishers", "2", "--rate", "200", "--duration", "3",
+                    "--warmup", "1", "--threads", "1", "--redis-pid", redis.pid() + "," + self,
+                    "--kill-pid", Long.toString(victim.pid()), "--kill-after", "1.5"}));
+            assertTrue(victim.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the process was killed");
+            Map<String, Object> f = (Map<String, Object>) r.get("failover");
+            assertEquals(victim.pid(), (long) f.get("killedPid"), r.toString());
+            assertTrue(Math.abs((double) f.get("killedAtSecond") - 1.5) < 0.5, r.toString());
+            assertEquals(4, f.get("roomsMeasured"), r.toString());
+            assertEquals(0, f.get("roomsWithoutCrossNodeDeliveryAfterKill"), r.toString());
+            assertTrue((long) f.get("firstCrossNodeDeliveryAfterKillMsMax") < 2_000, "nothing stopped: " + r);
+            assertEquals(2, ((List<?>) r.get("redisCpuSecondsByPid")).size(), r.toString());
+            assertEquals(0L, r.get("lost"), r.toString());
+        } finally {
+            victim.destroyForcibly();
+        }
+    }
+
     /** The quiz scenario over both nodes: players paired across the bus play whole matches, nothing is left hanging. */
     @Test
     @SuppressWarnings("unchecked")

@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * threads, which keeps one room's appends and reads in order without blocking shards; the lanes
  * hold no state of their own. A failed append delivers the event unstamped and counts the error,
  * and for a second after it appends and reads skip the store, then a single call probes it (a
- * hanging Redis must not queue every publish behind its timeouts).
+ * hanging Redis must not queue every publish behind its timeouts). Appends the store could not take
+ * wait in the lane's {@link AppendBacklog} and are written, in order and before anything later of
+ * that lane, once it answers (every half second, or at the lane's next append or read).
  */
 public final class StoreJournal implements RoomJournal, AutoCloseable {
     private final HistoryStore store;
@@ -35,6 +37,7 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
     private volatile boolean failing;
     private final java.util.concurrent.atomic.AtomicLong nextProbeNanos = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
+    private final LaneBacklogs backlogs;
     static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
@@ -47,23 +50,23 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
      * @param lanes 0 to run inline (only for a store that never blocks), else the lane count
      */
     public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId) {
-        this(store, metrics, lanes, nodeId, Long.MAX_VALUE);
+        this(store, metrics, lanes, nodeId, 64L << 20);
+    }
+
+    /** @param backlogBytes what the lanes keep for an unreachable store ({@code BUS_OUTAGE_BUFFER_BYTES}) */
+    public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId, long backlogBytes) {
+        this(store, metrics, lanes, nodeId, Long.MAX_VALUE, Long.MAX_VALUE, backlogBytes);
     }
 
     /**
      * @param readMaxBytes most event bytes one recovery or {@code history} read returns (at least one
      *                     event): reads are paged, never a whole room at once
-     */
-    public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId, long readMaxBytes) {
-        this(store, metrics, lanes, nodeId, readMaxBytes, Long.MAX_VALUE);
-    }
-
-    /**
      * @param laneMaxBytes most bytes of events waiting in one lane ({@code HISTORY_LANE_MAX_BYTES});
      *                     {@link #tryInOrder} refuses beyond it
+     * @param backlogBytes what the lanes keep for an unreachable store ({@code BUS_OUTAGE_BUFFER_BYTES})
      */
     public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId, long readMaxBytes,
-                        long laneMaxBytes) {
+                        long laneMaxBytes, long backlogBytes) {
         this.store = store;
         this.metrics = metrics;
         this.readMaxBytes = readMaxBytes;
@@ -96,6 +99,42 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+        }
+        this.backlogs = new LaneBacklogs(lanes, backlogBytes, metrics, nodeId, this::replay);
+    }
+
+    /** The ticker's call: lane {@code i} writes its kept appends if the store may be called. */
+    private void replay(int i) {
+        onLane(i, () -> {
+            if (mayCallStore()) {
+                drain(backlogs.of(i));
+            }
+        });
+    }
+
+    private int lane(String room) {
+        int h = room.hashCode();
+        h ^= h >>> 16;
+        return (h & 0x7fffffff) % lanes.length;
+    }
+
+    private void onLane(int i, Runnable task) {
+        try {
+            lanes[i].execute(task);
+        } catch (RejectedExecutionException closing) {
+            // closed: close() drains
+        }
+    }
+
+    /** On the lane: writes its kept appends; false (breaker set) when the store failed again. */
+    private boolean drain(AppendBacklog b) {
+        try {
+            b.drain(store);
+            storeAnswered();
+            return true;
+        } catch (RuntimeException e) {
+            storeFailed();
+            return false;
         }
     }
 
@@ -131,12 +170,6 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
         return true;
     }
 
-    private int lane(String room) {
-        int h = room.hashCode();
-        h ^= h >>> 16;
-        return (h & 0x7fffffff) % lanes.length;
-    }
-
     private void run(int lane, Runnable task) {
         try {
             lanes[lane].execute(task);
@@ -147,25 +180,34 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
 
     @Override
     public ServerMessage.Event append(String room, ServerMessage.Event event) {
-        if (!mayCallStore()) {
-            // Closed, or the store failed a moment ago: deliver unstamped without waiting on it.
+        AppendBacklog backlog = lanes.length == 0 || closed ? null : backlogs.of(lane(room));
+        byte[] stored = new BusEnvelope("", room, event).encode();
+        if (!mayCallStore() || backlog != null && !backlog.isEmpty() && !drain(backlog)) {
+            // Closed, or the store failed a moment ago: deliver unstamped without waiting on it (and
+            // keep the append for when the store answers).
             metrics.storeErrors.labels("history").inc();
+            if (backlog != null) {
+                backlog.add(room, stored);
+            }
             return event;
         }
         try {
-            HistoryStore.Appended at = store.append(room, new BusEnvelope("", room, event).encode());
+            HistoryStore.Appended at = store.append(room, stored);
             storeAnswered();
             return new ServerMessage.Event(event.room(), event.event(), event.data(), at.offset(), at.epoch());
         } catch (RuntimeException e) {
             storeFailed();
             metrics.storeErrors.labels("history").inc();
+            if (backlog != null) {
+                backlog.add(room, stored);
+            }
             return event;
         }
     }
 
     @Override
     public Replay since(String room, String epoch, long offset, int limit) {
-        return read(() -> {
+        return read(room, () -> {
             HistoryStore.Recovery r = store.since(room, epoch, offset, Math.min(limit, store.capacity()), readMaxBytes);
             return new Replay(r.recovered(), r.epoch(), r.head(), decode(r.events(), r.epoch()));
         });
@@ -173,7 +215,7 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
 
     @Override
     public Replay latest(String room, int limit) {
-        return read(() -> {
+        return read(room, () -> {
             HistoryStore.Appended head = store.head(room);
             if (head == null) {
                 return new Replay(true, null, 0, List.of());
@@ -184,8 +226,9 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
     }
 
     /** A read under the same breaker as appends; throws (fast, while the store is failing) when it cannot answer. */
-    private Replay read(java.util.function.Supplier<Replay> call) {
-        if (!mayCallStore()) {
+    private Replay read(String room, java.util.function.Supplier<Replay> call) {
+        AppendBacklog backlog = lanes.length == 0 || closed ? null : backlogs.of(lane(room)); // we are on its lane
+        if (!mayCallStore() || backlog != null && !backlog.isEmpty() && !drain(backlog)) {
             throw new StoreUnavailableException("the history store failed a moment ago", null);
         }
         try {
@@ -234,8 +277,18 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
         return out;
     }
 
+    /** Lets queued appends finish and writes kept ones (within the lanes' 5 s); what is left is lost and counted. */
     @Override
     public void close() {
+        backlogs.stopReplaying();
+        for (int i = 0; i < lanes.length; i++) {
+            AppendBacklog b = backlogs.of(i);
+            onLane(i, () -> {
+                if (!b.isEmpty()) {
+                    drain(b);
+                }
+            });
+        }
         for (ExecutorService lane : lanes) {
             lane.shutdown();
         }
@@ -247,5 +300,6 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        backlogs.dropAll();
     }
 }

@@ -46,6 +46,7 @@ public final class HealthRoutes {
         body.put("connections", ctx.connections().total());
         body.put("cluster", ctx.bus() == null ? "single" : ctx.bus().name());
         body.put("dependencies", checks());
+        body.putAll(ctx.dependencies().details());
         HttpResponses.json(chc, req, HttpResponseStatus.OK, body);
     }
 
@@ -56,13 +57,20 @@ public final class HealthRoutes {
     void ready(ChannelHandlerContext chc, FullHttpRequest req) {
         if (ctx.isDraining()) {
             HttpResponses.json(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Json.obj("status", "draining", "ready", false, "checks", checks()));
+                    withDetails(Json.obj("status", "draining", "ready", false, "checks", checks())));
         } else if (!ctx.dependenciesHealthy()) {
             HttpResponses.json(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Json.obj("status", "degraded", "ready", false, "checks", checks()));
+                    withDetails(Json.obj("status", "degraded", "ready", false, "checks", checks())));
         } else {
-            HttpResponses.json(chc, req, HttpResponseStatus.OK, Json.obj("status", "ready", "ready", true, "checks", checks()));
+            HttpResponses.json(chc, req, HttpResponseStatus.OK,
+                    withDetails(Json.obj("status", "ready", "ready", true, "checks", checks())));
         }
+    }
+
+    /** Adds the dependencies' details (e.g. {@code redis}: mode, cluster state, reachable primaries). */
+    private Map<String, Object> withDetails(Map<String, Object> body) {
+        body.putAll(ctx.dependencies().details());
+        return body;
     }
 
     /** The state of each configured dependency. */

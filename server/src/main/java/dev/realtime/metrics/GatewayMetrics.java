@@ -112,6 +112,9 @@ public final class GatewayMetrics {
             .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
             .register(registry);
 
+    /** Redis Cluster and outage-buffer metrics. */
+    public final RedisMetrics redis = new RedisMetrics(registry);
+
     public GatewayMetrics() {
         DefaultExports.register(registry);
         gauge("realtime_heap_after_gc_bytes", "Heap in use right after the last collection of each heap pool",

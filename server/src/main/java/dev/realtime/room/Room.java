@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * One room's membership. Members are grouped by event loop so a publish hands each loop one task.
@@ -88,11 +89,15 @@ final class Room {
         return true;
     }
 
-    /** Keeps {@code event} for every recovering member (after it went out to the members). */
-    void keepForRecovering(ServerMessage.Event event) {
+    /** Keeps {@code event} for every recovering member {@code skip} (may be null) does not match, as the members got it. */
+    void keepForRecovering(ServerMessage.Event event, Predicate<Subscriber> skip) {
         if (recovering != null) {
             long size = approximateBytes(event);
-            for (Recovery r : recovering.values()) {
+            for (Map.Entry<Subscriber, Recovery> e : recovering.entrySet()) {
+                if (skip != null && skip.test(e.getKey())) {
+                    continue; // left out of this event (e.g. its own user's room:user_joined, its typing)
+                }
+                Recovery r = e.getValue();
                 if (!r.overflowed && r.kept.size() < MAX_KEPT && r.keptBytes + size <= MAX_KEPT_BYTES) {
                     r.kept.add(event);
                     r.keptBytes += size;

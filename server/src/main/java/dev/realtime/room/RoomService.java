@@ -442,7 +442,7 @@ public final class RoomService {
                 release(f);
             }
         }
-        r.keepForRecovering(event);
+        r.keepForRecovering(event, skip);
     }
 
     /** {@code to} without the subscribers {@code skip} matches (the same array when none does). */

@@ -189,7 +189,7 @@ public final class GatewayServer {
         // A blocking (Redis) history store gets lanes so shards never wait on the network.
         journal = config.roomHistorySize() == 0 ? null
                 : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId(),
-                        config.historyReadMaxBytes(), config.historyLaneMaxBytes());
+                        config.historyReadMaxBytes(), config.historyLaneMaxBytes(), config.busOutageBufferBytes());
         socketIo = config.socketIoEnabled() ? new SocketIoServer(config.socketIoRecoveryMs() > 0) : null;
         rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
                 busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal,
@@ -200,6 +200,9 @@ public final class GatewayServer {
             busBridge.start(rooms);
             metrics.gauge("realtime_bus_up", "1 while the cluster bus reaches its backend", () -> bus.healthy() ? 1 : 0);
             deps.add(bus.name(), bus::healthy);
+            if (bus instanceof dev.realtime.cluster.RedisBus redisBus) {
+                deps.detail("redis", redisBus::details);
+            }
         }
         services = new NodeServices(config, stores, routes, rooms, metrics);
         services.addChecks(deps, metrics);

@@ -7,14 +7,15 @@ import static dev.realtime.store.RedisSupport.string;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
- * {@link HistoryStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}):
+ * {@link HistoryStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}; {@code {room}}
+ * is the room's hash tag, {@link RedisKeys#tag}, so both keys of a room share one cluster slot):
  * <pre>
- *   P hist:meta:{room}  hash  epoch -> the stream's epoch, head -> its latest offset,
+ *   P hist:{room}:meta  hash  epoch -> the stream's epoch, head -> its latest offset,
  *                             bytes -> the bytes of the events in the list
- *   P hist:log:{room}   list  the last {@code capacity} events (raw bytes), oldest first, at most
+ *   P hist:{room}:log   list  the last {@code capacity} events (raw bytes), oldest first, at most
  *                             {@code roomMaxBytes} of them
  * </pre>
  * The offset of a list element is derived ({@code head - LLEN + 1} for the first), so the list holds
@@ -93,7 +94,7 @@ public final class RedisHistoryStore implements HistoryStore {
             + "for j = #kept, 1, -1 do out[#out + 1] = kept[j] end "
             + "return out");
 
-    private final JedisPooled redis;
+    private final UnifiedJedis redis;
     private final String p;
     private final int capacity;
     private final byte[] capacityArg;
@@ -102,12 +103,12 @@ public final class RedisHistoryStore implements HistoryStore {
     private final byte[] roomMaxBytesArg;
 
     /** A store with the default prefix {@code rt:}. */
-    public RedisHistoryStore(JedisPooled redis, int capacity, Duration ttl) {
+    public RedisHistoryStore(UnifiedJedis redis, int capacity, Duration ttl) {
         this(redis, RedisSupport.DEFAULT_PREFIX, capacity, ttl);
     }
 
     /** A store without a byte budget per room (only the event count). */
-    public RedisHistoryStore(JedisPooled redis, String prefix, int capacity, Duration ttl) {
+    public RedisHistoryStore(UnifiedJedis redis, String prefix, int capacity, Duration ttl) {
         this(redis, prefix, capacity, ttl, Long.MAX_VALUE);
     }
 
@@ -115,7 +116,7 @@ public final class RedisHistoryStore implements HistoryStore {
      * @param roomMaxBytes most bytes of events one room keeps ({@code ROOM_HISTORY_MAX_BYTES}); the
      *                     oldest are dropped beyond it
      */
-    public RedisHistoryStore(JedisPooled redis, String prefix, int capacity, Duration ttl, long roomMaxBytes) {
+    public RedisHistoryStore(UnifiedJedis redis, String prefix, int capacity, Duration ttl, long roomMaxBytes) {
         RedisSupport.checkPrefix(prefix);
         if (capacity < 1) {
             throw new IllegalArgumentException("history capacity must be at least 1");
@@ -133,7 +134,8 @@ public final class RedisHistoryStore implements HistoryStore {
     }
 
     private List<byte[]> keys(String room) {
-        return List.of(bytes(p + "meta:" + room), bytes(p + "log:" + room));
+        String tagged = p + RedisKeys.tag(room);
+        return List.of(bytes(tagged + ":meta"), bytes(tagged + ":log"));
     }
 
     @Override
@@ -184,7 +186,7 @@ public final class RedisHistoryStore implements HistoryStore {
     @Override
     public Appended head(String room) {
         List<byte[]> m = RedisSupport.call("history head",
-                () -> redis.hmget(bytes(p + "meta:" + room), bytes("epoch"), bytes("head")));
+                () -> redis.hmget(keys(room).get(0), bytes("epoch"), bytes("head")));
         if (m.get(0) == null || m.get(1) == null) {
             return null;
         }

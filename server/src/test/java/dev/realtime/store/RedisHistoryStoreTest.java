@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 
 /** The history contract against a real Redis server; every node() is a separate pool. */
 class RedisHistoryStoreTest extends HistoryStoreContract {
@@ -45,10 +45,10 @@ class RedisHistoryStoreTest extends HistoryStoreContract {
         for (int i = 0; i < 5; i++) {
             h.append("lobby", text("e" + i));
         }
-        String meta = REDIS.fixture().prefix + "hist:meta:lobby";
-        String log = REDIS.fixture().prefix + "hist:log:lobby";
+        String meta = REDIS.fixture().prefix + "hist:{lobby}:meta";
+        String log = REDIS.fixture().prefix + "hist:{lobby}:log";
         assertEquals(Set.of(meta, log), REDIS.fixture().keys());
-        JedisPooled j = REDIS.fixture().node();
+        UnifiedJedis j = REDIS.fixture().node();
         assertEquals("5", j.hget(meta, "head"));
         assertEquals(3, j.llen(log));
         long ttl = j.pttl(log);
