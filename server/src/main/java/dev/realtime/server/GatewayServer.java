@@ -7,7 +7,7 @@ import dev.realtime.cluster.Backends;
 import dev.realtime.cluster.Bus;
 import dev.realtime.cluster.BusBridge;
 import dev.realtime.cluster.PeerChannel;
-import dev.realtime.cluster.RoomSignals;
+import dev.realtime.cluster.NodeSignals;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.game.QuizGame;
@@ -210,7 +210,7 @@ public final class GatewayServer {
         ChannelSubscriptions.register(emits);
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
-        RoomSignals signals = busBridge != null ? busBridge.signals() : RoomSignals.local();
+        NodeSignals signals = new NodeSignals(busBridge == null ? PeerChannel.NONE : busBridge);
         game = QuizGame.install(new QuizGame.Wiring(config, stores, rooms, signals, services.presence,
                 services.forwarding, metrics), emits);
         RoomPolicy policy = new RoomPolicy(config.publicRooms(), routes.serverEventNames(), routes::deliversTemplated,
