@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * and {@link #size()} is readable from any thread.
  */
 final class AppendBacklog {
-    private record Pending(String room, byte[] event) {
+    /** @param key the event name of a latest room's append ({@link HistoryStore#appendLatest}), else null */
+    private record Pending(String room, String key, byte[] event) {
     }
 
     private final ArrayDeque<Pending> entries = new ArrayDeque<>();
@@ -43,15 +44,15 @@ final class AppendBacklog {
         return size;
     }
 
-    /** Keeps {@code event} for {@code room}; false (counted) when the budget is spent. */
-    boolean add(String room, byte[] event) {
+    /** Keeps {@code event} for {@code room} ({@code key}: see {@link Pending}); false (counted) when the budget is spent. */
+    boolean add(String room, String key, byte[] event) {
         long cost = cost(room, event);
         if (bytes.addAndGet(cost) > limit) {
             bytes.addAndGet(-cost);
             metrics.historyOverflow.inc();
             return false;
         }
-        entries.add(new Pending(room, event));
+        entries.add(new Pending(room, key, event));
         size = entries.size();
         metrics.historyBuffered.inc();
         return true;
@@ -64,7 +65,11 @@ final class AppendBacklog {
     void drain(HistoryStore store) {
         Pending p;
         while ((p = entries.peek()) != null) {
-            store.append(p.room(), p.event());
+            if (p.key() == null) {
+                store.append(p.room(), p.event());
+            } else {
+                store.appendLatest(p.room(), p.key(), p.event());
+            }
             entries.poll();
             size = entries.size();
             bytes.addAndGet(-cost(p.room(), p.event()));

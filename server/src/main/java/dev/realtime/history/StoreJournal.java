@@ -4,6 +4,8 @@ import dev.realtime.budget.ByteBudget;
 import dev.realtime.cluster.BusEnvelope;
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.protocol.ServerMessage;
+import dev.realtime.room.DeliveryMode;
+import dev.realtime.room.PrefixPolicies;
 import dev.realtime.room.RoomJournal;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.store.HistoryStore;
@@ -17,7 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@link RoomJournal} over a {@link HistoryStore}. Every room keeps a history except the delivery
- * rooms {@code user:{id}} (notifications have their own inbox) and {@code global}. Events are stored
+ * rooms {@code user:{id}} (notifications have their own inbox) and {@code global}, and the rooms
+ * whose policy is {@code delivery: volatile}; a room whose policy is {@code delivery: latest} keeps
+ * only the newest event of each event name ({@link HistoryStore#appendLatest}). Events are stored
  * in the {@link BusEnvelope} layout, so binary payloads survive.
  *
  * <p>Threading: with a store that never blocks (in memory) tasks run inline on the caller, the
@@ -45,6 +49,8 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
     private final long readMaxBytes;
     /** Per lane: bytes of the appends waiting in it. */
     private final ByteBudget[] budgets;
+    /** Each room's delivery mode (the route table's policies). */
+    private final PrefixPolicies policies;
 
     /**
      * @param lanes 0 to run inline (only for a store that never blocks), else the lane count
@@ -67,6 +73,13 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
      */
     public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId, long readMaxBytes,
                         long laneMaxBytes, long backlogBytes) {
+        this(store, metrics, lanes, nodeId, readMaxBytes, laneMaxBytes, backlogBytes, PrefixPolicies.BUILT_IN);
+    }
+
+    /** @param policies each room's {@code delivery} (volatile rooms keep nothing, latest rooms the newest per event) */
+    public StoreJournal(HistoryStore store, GatewayMetrics metrics, int lanes, String nodeId, long readMaxBytes,
+                        long laneMaxBytes, long backlogBytes, PrefixPolicies policies) {
+        this.policies = policies;
         this.store = store;
         this.metrics = metrics;
         this.readMaxBytes = readMaxBytes;
@@ -140,7 +153,8 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
 
     @Override
     public boolean journals(String room) {
-        return !RoomPolicy.GLOBAL.equals(room) && !room.startsWith(RoomPolicy.USER_PREFIX);
+        return !RoomPolicy.GLOBAL.equals(room) && !room.startsWith(RoomPolicy.USER_PREFIX)
+                && policies.delivery(room) != DeliveryMode.VOLATILE;
     }
 
     @Override
@@ -182,24 +196,27 @@ public final class StoreJournal implements RoomJournal, AutoCloseable {
     public ServerMessage.Event append(String room, ServerMessage.Event event) {
         AppendBacklog backlog = lanes.length == 0 || closed ? null : backlogs.of(lane(room));
         byte[] stored = new BusEnvelope("", room, event).encode();
+        // A latest room's append replaces the previous event of the same name (also when replayed from the backlog).
+        String latestKey = policies.delivery(room) == DeliveryMode.LATEST ? event.event() : null;
         if (!mayCallStore() || backlog != null && !backlog.isEmpty() && !drain(backlog)) {
             // Closed, or the store failed a moment ago: deliver unstamped without waiting on it (and
             // keep the append for when the store answers).
             metrics.storeErrors.labels("history").inc();
             if (backlog != null) {
-                backlog.add(room, stored);
+                backlog.add(room, latestKey, stored);
             }
             return event;
         }
         try {
-            HistoryStore.Appended at = store.append(room, stored);
+            HistoryStore.Appended at = latestKey == null ? store.append(room, stored)
+                    : store.appendLatest(room, latestKey, stored);
             storeAnswered();
             return new ServerMessage.Event(event.room(), event.event(), event.data(), at.offset(), at.epoch());
         } catch (RuntimeException e) {
             storeFailed();
             metrics.storeErrors.labels("history").inc();
             if (backlog != null) {
-                backlog.add(room, stored);
+                backlog.add(room, latestKey, stored);
             }
             return event;
         }

@@ -13,6 +13,8 @@ final class Delivery implements OutboxTask {
     private final Subscriber[] targets;
     private final long acceptedNanos;
     private final Histogram latency;
+    /** The room's slow-consumer code ({@link LoopOutbox#SLOW_NODE}, {@code SLOW_DROP}, {@code SLOW_DISCONNECT}). */
+    private final byte slowPolicy;
 
     /** A delivery with the native frames only (JSON and/or binary). */
     Delivery(ByteBuf json, ByteBuf binary, Subscriber[] targets, long acceptedNanos, Histogram latency) {
@@ -20,17 +22,22 @@ final class Delivery implements OutboxTask {
     }
 
     Delivery(ByteBuf[] frames, Subscriber[] targets, long acceptedNanos, Histogram latency) {
+        this(frames, targets, acceptedNanos, latency, LoopOutbox.SLOW_NODE);
+    }
+
+    Delivery(ByteBuf[] frames, Subscriber[] targets, long acceptedNanos, Histogram latency, byte slowPolicy) {
         this.frames = frames;
         this.targets = targets;
         this.acceptedNanos = acceptedNanos;
         this.latency = latency;
+        this.slowPolicy = slowPolicy;
     }
 
     @Override
     public void run(LoopOutbox outbox) {
         try {
             for (Subscriber s : targets) {
-                outbox.write(s, frames[s.encoding()]);
+                outbox.write(s, frames[s.encoding()], slowPolicy);
             }
             latency.observe((System.nanoTime() - acceptedNanos) / 1e9);
         } finally {

@@ -21,6 +21,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LoopOutbox implements Runnable {
     private static final int MAX_TASKS_PER_RUN = 4096;
 
+    /**
+     * What a slow consumer of one delivery gets, as a {@link Delivery} carries it (one byte): the
+     * node's {@code SLOW_CONSUMER_POLICY}, or the room's own ({@code slowConsumer} of its policy;
+     * always drop in a volatile room). See {@link #slowCode}.
+     */
+    public static final byte SLOW_NODE = 0;
+    public static final byte SLOW_DROP = 1;
+    public static final byte SLOW_DISCONNECT = 2;
+
     private final EventLoop loop;
     private final GatewayMetrics metrics;
     private final SlowConsumerPolicy slowPolicy;
@@ -54,6 +63,11 @@ public final class LoopOutbox implements Runnable {
 
     public EventLoop loop() {
         return loop;
+    }
+
+    /** The delivery code of a room's slow-consumer policy ({@code null}: the node's). */
+    public static byte slowCode(SlowConsumerPolicy policy) {
+        return policy == null ? SLOW_NODE : policy == SlowConsumerPolicy.DROP ? SLOW_DROP : SLOW_DISCONNECT;
     }
 
     /**
@@ -108,6 +122,11 @@ public final class LoopOutbox implements Runnable {
      * Returns whether the frame was written. Must run on this loop.
      */
     public boolean write(Subscriber s, ByteBuf frame) {
+        return write(s, frame, SLOW_NODE);
+    }
+
+    /** {@link #write(Subscriber, ByteBuf)} under a room's slow-consumer code ({@link #SLOW_NODE} etc.). */
+    public boolean write(Subscriber s, ByteBuf frame, byte slowPolicy) {
         DeliverySink sink = s.sink();
         if (!sink.isActive()) {
             metrics.droppedDeliveries.labels("closed").inc();
@@ -116,14 +135,14 @@ public final class LoopOutbox implements Runnable {
         if (s.held != null) {
             // A replay is draining: deliveries queue behind it (bounded) so the client sees them in order.
             if (!s.holdLive(frame.retainedDuplicate())) {
-                slow(s);
+                slow(s, slowPolicy);
                 return false;
             }
             written++;
             return true;
         }
         if (!sink.isWritable()) {
-            slow(s);
+            slow(s, slowPolicy);
             return false;
         }
         sink.write(frame.retainedDuplicate());
@@ -135,9 +154,10 @@ public final class LoopOutbox implements Runnable {
         return true;
     }
 
-    private void slow(Subscriber s) {
+    private void slow(Subscriber s, byte policy) {
         metrics.droppedDeliveries.labels("slow_consumer").inc();
-        if (slowPolicy == SlowConsumerPolicy.DISCONNECT && !s.slowClosed) {
+        boolean disconnect = policy == SLOW_DISCONNECT || policy == SLOW_NODE && slowPolicy == SlowConsumerPolicy.DISCONNECT;
+        if (disconnect && !s.slowClosed) {
             s.slowClosed = true;
             metrics.slowConsumerDisconnects.inc();
             s.sink().abort();

@@ -16,6 +16,8 @@ import java.util.function.Predicate;
  */
 final class Room {
     final String name;
+    /** What the room's slow consumers get ({@link LoopOutbox#slowCode}), from its policy; carried by its deliveries. */
+    final byte slowConsumer;
     private final Map<Subscriber, Member> members = new IdentityHashMap<>();
     private final Map<EventLoop, LoopGroup> groups = new HashMap<>(4);
     /** Members per encoding ({@link Subscriber#encoding()}); grown on demand. */
@@ -39,7 +41,12 @@ final class Room {
     }
 
     Room(String name) {
+        this(name, LoopOutbox.SLOW_NODE);
+    }
+
+    Room(String name, byte slowConsumer) {
         this.name = name;
+        this.slowConsumer = slowConsumer;
     }
 
     int size() {
@@ -53,6 +60,11 @@ final class Room {
     /** A member, or one that is recovering (it may publish already). */
     boolean contains(Subscriber s) {
         return members.containsKey(s) || recovering != null && recovering.containsKey(s);
+    }
+
+    /** Whether {@code s} is joining with {@code since} (not yet a member). */
+    boolean recovering(Subscriber s) {
+        return recovering != null && recovering.containsKey(s);
     }
 
     /**

@@ -58,12 +58,20 @@ public final class RoomService {
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal,
                        long shardQueueMaxBytes, List<EventEncoder> extraEncoders) {
+        this(shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, journal, shardQueueMaxBytes, extraEncoders,
+                PrefixPolicies.BUILT_IN);
+    }
+
+    /** @param policies per-room settings (the route table's): here, what a room's slow consumers get */
+    public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
+                       ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal,
+                       long shardQueueMaxBytes, List<EventEncoder> extraEncoders, PrefixPolicies policies) {
         this.bridge = bridge;
         this.journal = journal;
         this.shards = new RoomShard[shardCount];
         for (int i = 0; i < shardCount; i++) {
             shards[i] = new RoomShard(i, roomCount, bridge,
-                    new dev.realtime.budget.ByteBudget("shard", shardQueueMaxBytes, metrics));
+                    new dev.realtime.budget.ByteBudget("shard", shardQueueMaxBytes, metrics), policies);
         }
         metrics.queueBytes("shard", () -> {
             long sum = 0;
@@ -199,6 +207,16 @@ public final class RoomService {
      */
     public void publish(Subscriber from, String room, ServerMessage.Event event, String source,
                         Consumer<ErrorCode> done) {
+        publishStamped(from, room, event, source, done == null ? null : (error, stamped) -> done.accept(error));
+    }
+
+    /**
+     * {@link #publish(Subscriber, String, ServerMessage.Event, String, Consumer)}, with {@code done}
+     * also getting the event as it was delivered (with its {@code offset}/{@code epoch} when the room
+     * keeps history and the store stamped it), or the refusal code and null.
+     */
+    public void publishStamped(Subscriber from, String room, ServerMessage.Event event, String source,
+                               java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
         long bytes = Room.approximateBytes(event);
@@ -210,7 +228,7 @@ public final class RoomService {
             shard.budget().give(bytes);
             Room r = shard.get(room);
             if (from != null && (r == null || !r.contains(from))) {
-                answer(from, done, ErrorCode.NOT_IN_ROOM);
+                answer(from, done, ErrorCode.NOT_IN_ROOM, null);
                 return;
             }
             if (!journal.journals(room)) {
@@ -233,27 +251,28 @@ public final class RoomService {
     }
 
     /** A publish refused for a full queue: the client is answered {@code unavailable}; counted either way. */
-    private void overloaded(Subscriber from, Consumer<ErrorCode> done, String source) {
+    private void overloaded(Subscriber from, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done,
+                            String source) {
         metrics.droppedPublishes.labels(source).inc();
         if (from != null) {
-            answer(from, done, ErrorCode.UNAVAILABLE);
+            answer(from, done, ErrorCode.UNAVAILABLE, null);
         } else if (done != null) {
-            done.accept(ErrorCode.UNAVAILABLE);
+            done.accept(ErrorCode.UNAVAILABLE, null);
         }
     }
 
     /** On the shard: local fan-out, hand-off to other nodes, then the publisher's answer. */
     private void deliverAccepted(RoomShard shard, String room, ServerMessage.Event event, long accepted,
-                                 Subscriber from, Consumer<ErrorCode> done) {
+                                 Subscriber from, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done) {
         Room r = shard.get(room);
         if (r != null) {
             fanOut(r, event, accepted);
         }
         bridge.published(room, event);
         if (from != null) {
-            answer(from, done, null);
+            answer(from, done, null, event);
         } else if (done != null) {
-            done.accept(null);
+            done.accept(null, event);
         }
     }
 
@@ -296,23 +315,57 @@ public final class RoomService {
             Room.Recovery token = r.startRecovering(s);
             // Read the history only once other nodes' events reach this node: whatever is appended
             // after the read then arrives here (and is kept), so the gap cannot fall in between.
-            whenSubscribed(room, () -> journal.inOrder(room, () -> {
-                RoomJournal.Replay read;
-                try {
-                    // The journal bounds the read (events and bytes); a gap it cannot close in one
-                    // read is not replayed in part: the client reloads (recovered:false).
-                    read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
-                    if (!closesGap(read)) {
-                        metrics.recoveriesTooLarge.inc();
-                        read = new RoomJournal.Replay(false, read.epoch(), read.head(), List.of());
-                    }
-                } catch (RuntimeException e) {
-                    metrics.storeErrors.labels("history").inc();
-                    read = new RoomJournal.Replay(false, null, 0, List.of());
+            whenSubscribed(room, () -> readAndRecover(shard, room, s, token, epoch, offset, done));
+        });
+    }
+
+    /**
+     * A member of {@code room} catches up from {@code (epoch, offset)} without leaving: it turns
+     * recovering (live events are kept for it from now on), the history is read, and it gets the
+     * events after {@code offset} and then the kept ones, as after {@link #joinSince}. For a client
+     * that knows it missed events (dropped as a slow consumer, say) and sends {@code join} with
+     * {@code since} for a room it is in. {@code done} runs on the subscriber's loop with
+     * {@code not_in_room} when {@code s} is no member (its join was refused or it left meanwhile),
+     * or null and the replay; a member already recovering answers {@code recovered=false} at once.
+     */
+    public void recover(Subscriber s, String room, String epoch, long offset,
+                        java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
+        RoomShard shard = shard(room);
+        shard.executor().execute(() -> {
+            Room r = shard.get(room);
+            if (r == null || !r.contains(s)) {
+                s.outbox().submit(o -> done.accept(ErrorCode.NOT_IN_ROOM, null));
+                return;
+            }
+            if (!journal.journals(room) || r.recovering(s)) {
+                s.outbox().submit(o -> done.accept(null, new RoomJournal.Replay(false, null, 0, List.of())));
+                return;
+            }
+            r.remove(s); // a member turns recovering (the room keeps its size: nothing is closed)
+            Room.Recovery token = r.startRecovering(s);
+            readAndRecover(shard, room, s, token, epoch, offset, done);
+        });
+    }
+
+    /** On the shard, {@code s} recovering in {@code room}: reads the history in journal order, then finishes. */
+    private void readAndRecover(RoomShard shard, String room, Subscriber s, Room.Recovery token, String epoch, long offset,
+                                java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
+        journal.inOrder(room, () -> {
+            RoomJournal.Replay read;
+            try {
+                // The journal bounds the read (events and bytes); a gap it cannot close in one
+                // read is not replayed in part: the client reloads (recovered:false).
+                read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
+                if (!closesGap(read)) {
+                    metrics.recoveriesTooLarge.inc();
+                    read = new RoomJournal.Replay(false, read.epoch(), read.head(), List.of());
                 }
-                RoomJournal.Replay replay = read;
-                onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
-            }));
+            } catch (RuntimeException e) {
+                metrics.storeErrors.labels("history").inc();
+                read = new RoomJournal.Replay(false, null, 0, List.of());
+            }
+            RoomJournal.Replay replay = read;
+            onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
         });
     }
 
@@ -434,7 +487,7 @@ public final class RoomService {
                     to = without(to, skip);
                 }
                 if (to.length > 0) {
-                    g.outbox.submit(new Delivery(retainAll(frames), to, accepted, metrics.fanoutLatency));
+                    g.outbox.submit(new Delivery(retainAll(frames), to, accepted, metrics.fanoutLatency, r.slowConsumer));
                 }
             }
         } finally {
@@ -478,6 +531,13 @@ public final class RoomService {
     private static void answer(Subscriber s, Consumer<ErrorCode> done, ErrorCode result) {
         if (done != null) {
             s.outbox().submit(o -> done.accept(result));
+        }
+    }
+
+    private static void answer(Subscriber s, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done,
+                               ErrorCode result, ServerMessage.Event event) {
+        if (done != null) {
+            s.outbox().submit(o -> done.accept(result, event));
         }
     }
 

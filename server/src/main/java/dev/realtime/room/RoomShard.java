@@ -22,8 +22,16 @@ final class RoomShard {
 
     /** Bytes of events queued for this shard ({@code SHARD_QUEUE_MAX_BYTES}). */
     private final dev.realtime.budget.ByteBudget budget;
+    /** Per-room settings fixed when a room is created here (its slow-consumer policy). */
+    private final PrefixPolicies policies;
 
     RoomShard(int index, AtomicInteger roomCount, RoomBridge lifecycle, dev.realtime.budget.ByteBudget budget) {
+        this(index, roomCount, lifecycle, budget, PrefixPolicies.BUILT_IN);
+    }
+
+    RoomShard(int index, AtomicInteger roomCount, RoomBridge lifecycle, dev.realtime.budget.ByteBudget budget,
+              PrefixPolicies policies) {
+        this.policies = policies;
         this.executor = new DefaultEventExecutor(new DefaultThreadFactory("room-shard-" + index, true));
         this.roomCount = roomCount;
         this.lifecycle = lifecycle;
@@ -48,7 +56,7 @@ final class RoomShard {
     Room getOrCreate(String name) {
         Room room = rooms.get(name);
         if (room == null) {
-            room = new Room(name);
+            room = new Room(name, LoopOutbox.slowCode(policies.slowConsumer(name)));
             rooms.put(name, room);
             roomCount.incrementAndGet();
             lifecycle.opened(name);

@@ -189,11 +189,13 @@ public final class GatewayServer {
         // A blocking (Redis) history store gets lanes so shards never wait on the network.
         journal = config.roomHistorySize() == 0 ? null
                 : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId(),
-                        config.historyReadMaxBytes(), config.historyLaneMaxBytes(), config.busOutageBufferBytes());
+                        config.historyReadMaxBytes(), config.historyLaneMaxBytes(), config.busOutageBufferBytes(),
+                        routes.roomPolicies());
         socketIo = config.socketIoEnabled() ? new SocketIoServer(config.socketIoRecoveryMs() > 0) : null;
         rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
                 busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal,
-                config.shardQueueMaxBytes(), socketIo == null ? List.of() : List.of(socketIo.encoder()));
+                config.shardQueueMaxBytes(), socketIo == null ? List.of() : List.of(socketIo.encoder()),
+                routes.roomPolicies());
         metrics.queueBytes("outbox", () -> outboxes.values().stream().mapToLong(o -> o.budget().used()).sum());
         Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {

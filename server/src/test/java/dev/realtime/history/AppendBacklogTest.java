@@ -76,6 +76,36 @@ class AppendBacklogTest {
         }
     }
 
+    /** A latest room's appends kept during an outage still replace the previous event of their name. */
+    @Test
+    void aLatestRoomsKeptAppendsStillReplaceByName() {
+        SwitchableHistoryStore store = new SwitchableHistoryStore(1000);
+        GatewayMetrics metrics = new GatewayMetrics();
+        dev.realtime.room.PrefixPolicies latest = dev.realtime.room.PrefixPolicies.of(List.of(new dev.realtime.room.PrefixPolicies.Policy(
+                "score:*", null, null, dev.realtime.room.DeliveryMode.LATEST, null)));
+        StoreJournal journal = new StoreJournal(store, metrics, 2, "t", Long.MAX_VALUE, Long.MAX_VALUE, 1 << 20, latest);
+        try {
+            String room = "score:1";
+            String epoch = onLane(journal, room, () -> journal.append(room, event("home"))).epoch();
+            store.down.set(true);
+            for (String name : new String[] {"away", "home"}) {
+                assertNull(onLane(journal, room, () -> journal.append(room, event(name))).offset(), "delivered unstamped");
+            }
+            store.down.set(false);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            Long offset = null;
+            while (offset == null && System.nanoTime() < deadline) {
+                offset = onLane(journal, room, () -> journal.append(room, event("final"))).offset();
+                sleep(200);
+            }
+            RoomJournal.Replay all = onLane(journal, room, () -> journal.since(room, epoch, 0, 100));
+            assertTrue(all.recovered(), "the same stream, not a new epoch: " + all);
+            assertEquals(List.of("away@2", "home@3", "final@" + offset), names(all), "one event per name, the newest");
+        } finally {
+            journal.close();
+        }
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);

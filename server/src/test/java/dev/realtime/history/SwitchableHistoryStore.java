@@ -32,6 +32,12 @@ final class SwitchableHistoryStore implements HistoryStore {
     }
 
     @Override
+    public Appended appendLatest(String room, String key, byte[] event) {
+        check();
+        return real.appendLatest(room, key, event);
+    }
+
+    @Override
     public Recovery since(String room, String epoch, long offset, int limit, long maxBytes) {
         check();
         return real.since(room, epoch, offset, limit, maxBytes);

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.config.GatewayConfig.SlowConsumerPolicy;
+import dev.realtime.room.DeliveryMode;
+import dev.realtime.room.PrefixPolicies;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
@@ -67,7 +70,22 @@ class DefaultRoutesSeedTest {
         assertEquals(List.of(), DEFAULT.forwardsForEmit("match:completed"), "clients cannot emit into that topic");
         assertEquals(RouteTable.DEFAULT_MAX_RECORD_BYTES, DEFAULT.maxRecordBytes());
         assertEquals("default-routes.json", DEFAULT.origin());
-        assertEquals(null, DEFAULT.policies());
+        assertTrue(DEFAULT.policies().has("video:*"), "the raw section is kept");
+        // The seeds' rooms: video audiences keep nothing and never lose a viewer for being slow; score
+        // boards keep the newest value per event; everything else keeps a full stream.
+        PrefixPolicies policies = DEFAULT.roomPolicies();
+        assertEquals(DeliveryMode.VOLATILE, policies.delivery("video:123"));
+        assertEquals(SlowConsumerPolicy.DROP, policies.slowConsumer("video:123"));
+        assertTrue(!policies.presenceEvents("video:123") && !policies.clientPublish("video:123"),
+                "the entry repeats the built-in video:* settings it replaces");
+        assertEquals(DeliveryMode.LATEST, policies.delivery("score:match-1"));
+        assertEquals(DeliveryMode.LATEST, policies.delivery("leaderboard:weekly"));
+        for (String room : List.of("chat:123", "survey:s1", "project:p1", "admin", "event:e1", "match:m1", "channel:c1",
+                "lobby")) {
+            assertEquals(DeliveryMode.STREAM, policies.delivery(room), room);
+            assertEquals(null, policies.slowConsumer(room), room + ": the node's SLOW_CONSUMER_POLICY");
+        }
+        assertTrue(!policies.clientPublish("chat:123"), "the built-in chat:* policy stays");
         assertTrue(RouteTable.bundledDefaultText().contains("\"version\": 1"));
     }
 

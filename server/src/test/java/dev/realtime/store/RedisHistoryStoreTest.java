@@ -54,4 +54,25 @@ class RedisHistoryStoreTest extends HistoryStoreContract {
         long ttl = j.pttl(log);
         assertTrue(ttl > 0 && ttl <= 600_000, "ttl " + ttl);
     }
+
+    @Test
+    void aLatestStreamIsAMetaHashAKeyIndexAndAValueHashUnderTheRoomsTag() {
+        HistoryStore h = node(3, Duration.ofMinutes(10));
+        for (int i = 0; i < 5; i++) {
+            h.appendLatest("scores", "k" + (i % 2), text("v" + i));
+        }
+        String tagged = REDIS.fixture().prefix + "hist:{scores}:";
+        assertEquals(Set.of(tagged + "meta", tagged + "lkeys", tagged + "lvals"), REDIS.fixture().keys());
+        UnifiedJedis j = REDIS.fixture().node();
+        assertEquals("latest", j.hget(tagged + "meta", "mode"));
+        assertEquals("5", j.hget(tagged + "meta", "head"));
+        assertEquals(2, j.zcard(tagged + "lkeys"));
+        assertEquals("v4", j.hget(tagged + "lvals", "k0"));
+        for (String k : new String[] {"meta", "lkeys", "lvals"}) {
+            long ttl = j.pttl(tagged + k);
+            assertTrue(ttl > 0 && ttl <= 600_000, k + " ttl " + ttl);
+        }
+        h.clear("scores");
+        assertEquals(Set.of(), REDIS.fixture().keys());
+    }
 }
