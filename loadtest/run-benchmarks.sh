@@ -14,6 +14,9 @@
 #                                         # our native JSON, our Socket.IO endpoint, socket.io 4.8 (Node),
 #                                         # netty-socketio 2.0.14 and the kernel floor (FloorServer), each
 #                                         # alone on SERVER_CORE
+#   loadtest/run-benchmarks.sh w9         # W5 over a 3-primary Redis Cluster (REDIS_MODE=cluster; ~4 minutes)
+#   loadtest/run-benchmarks.sh failover   # W9 traffic, a primary killed mid-run: blackout, loss, duplicates
+#   loadtest/run-benchmarks.sh scale      # 1..4 nodes over a 3-shard cluster, 20,000 connections spread
 #   loadtest/run-benchmarks.sh tail       # issue 12's tail-latency points (1,000 rooms x 10 at 80,000/s,
 #                                         # 1 room x 1,000 at 300,000/s), REPEAT times
 #   loadtest/run-benchmarks.sh gc         # the tail points under Serial, Parallel, G1 (JDK 17) and
@@ -26,6 +29,12 @@
 # SERVER_JAVA (default: java); TRANSPORT and ROOM_SHARDS pass through. The harness runs with its own
 # settings (HARNESS_JVM): a young generation big enough that its receive path, which allocates
 # nothing, never collects during a run; it reports its own GC pauses next to the server's.
+#
+# W9/failover/scale start a Redis Cluster (3 primaries + 3 replicas, `redis-cli --cluster create`,
+# cluster-node-timeout CLUSTER_NODE_TIMEOUT ms, default 2000) pinned to REDIS_CORES (default
+# SERVER_CORE). scale starts SCALE_NODES nodes (default "1 2 3 4"), node i pinned to the i-th entry of
+# NODE_CORES (default: all on SERVER_CORE), SCALE_CONNECTIONS (20000) over SCALE_ROOMS (1000) rooms at
+# SCALE_RATE (2000) messages/s for SCALE_DURATION (20) s, NODE_HEAP (2g) each.
 #
 # compare needs node/npm (the socket.io peer is installed with npm ci) and builds the
 # netty-socketio peer (a standalone pom, not part of the reactor). Rates: COMPARE_RATES_W1 and
@@ -91,7 +100,7 @@ launch_node() {
       RATE_LIMIT_MAX_MESSAGES=10000000 RATE_LIMIT_MAX_CONNECTIONS=0 WS_MAX_CONNECTIONS=1000000 \
       PRESENCE_EVENTS_MAX_MEMBERS=0 \
       WS_PING_INTERVAL=600000 WS_PING_TIMEOUT=600000 "$@" \
-      taskset -c "$SERVER_CORE" "$SERVER_JAVA" -Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=1g \
+      taskset -c "${NODE_CORE:-$SERVER_CORE}" "$SERVER_JAVA" -Xms"${NODE_HEAP:-2g}" -Xmx"${NODE_HEAP:-2g}" -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=1g \
       -XX:ActiveProcessorCount=1 $SERVER_GC -Dio.netty.leakDetection.level=disabled \
       -jar "$SERVER_JAR" > "$OUT/server-$name.log" 2>&1 &
   LAST_PID=$!
@@ -152,7 +161,91 @@ stop_server() {
   stop_pid "$SPID"
   stop_pid "$SPID_B"
   stop_pid "$REDIS_PID"
-  SPID=""; SPID_B=""; REDIS_PID=""
+  for p in $EXTRA_PIDS $CLUSTER_PIDS; do stop_pid "$p"; done
+  SPID=""; SPID_B=""; REDIS_PID=""; EXTRA_PIDS=""; CLUSTER_PIDS=""; PRIMARY_PIDS=""; CLUSTER_URL=""
+}
+
+# --- Redis Cluster (W6, failover, scale) -------------------------------------------------------
+CLUSTER_PIDS=""   # every redis-server of the cluster
+PRIMARY_PIDS=""   # the primaries, comma-separated, in slot order (for --redis-pid)
+CLUSTER_URL=""    # REDIS_URL listing the three primaries as seeds
+EXTRA_PIDS=""     # gateway nodes beyond a and b
+REDIS_CLI=${REDIS_CLI:-redis-cli}
+# A port p with p and p+10000 (the cluster bus) free, below 55000.
+cluster_port() {
+  python3 -c 'import random, socket
+while True:
+    p = random.randint(20000, 44999)
+    try:
+        a = socket.socket(); a.bind(("127.0.0.1", p)); b = socket.socket(); b.bind(("127.0.0.1", p + 10000))
+        a.close(); b.close(); print(p); break
+    except OSError:
+        pass'
+}
+# $1 run name: 6 redis-servers in cluster mode, 3 primaries + 3 replicas, all slots covered.
+start_redis_cluster() {
+  command -v "$REDIS_CLI" > /dev/null || { echo "the cluster workloads need redis-cli (Debian: redis-tools)" >&2; exit 2; }
+  local ports=() p pid i
+  declare -gA CLUSTER_PID_OF=()
+  for i in 1 2 3 4 5 6; do
+    p=$(cluster_port)
+    ports+=("$p")
+    mkdir -p "$OUT/redis-$1-$p"
+    taskset -c "${REDIS_CORES:-$SERVER_CORE}" "$REDIS_SERVER" --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "$OUT/redis-$1-$p/nodes.conf" --cluster-node-timeout "${CLUSTER_NODE_TIMEOUT:-2000}" \
+      --save "" --appendonly no --protected-mode no --dir "$OUT/redis-$1-$p" > "$OUT/redis-$1-$p.log" 2>&1 &
+    CLUSTER_PIDS="$CLUSTER_PIDS $!"
+    CLUSTER_PID_OF[$p]=$!
+  done
+  for p in "${ports[@]}"; do
+    for _ in $(seq 1 50); do [ "$("$REDIS_CLI" -p "$p" ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
+  done
+  local hosts=()
+  for p in "${ports[@]}"; do hosts+=("127.0.0.1:$p"); done
+  "$REDIS_CLI" --cluster create "${hosts[@]}" --cluster-replicas 1 --cluster-yes > "$OUT/redis-$1-create.log" 2>&1 \
+    || { echo "redis-cli --cluster create failed; see $OUT/redis-$1-create.log" >&2; exit 1; }
+  for p in "${ports[@]}"; do
+    for _ in $(seq 1 100); do
+      "$REDIS_CLI" -p "$p" cluster info 2>/dev/null | grep -q 'cluster_state:ok' && break
+      sleep 0.1
+    done
+  done
+  # Primaries in slot order (the first serves slot 0).
+  PRIMARY_PIDS=""
+  local seeds=()
+  while read -r port; do
+    PRIMARY_PIDS="${PRIMARY_PIDS:+$PRIMARY_PIDS,}${CLUSTER_PID_OF[$port]}"
+    seeds+=("127.0.0.1:$port")
+  done < <("$REDIS_CLI" -p "${ports[0]}" --json cluster slots | python3 -c '
+import json, sys
+seen = []
+for r in sorted(json.load(sys.stdin), key=lambda r: r[0]):
+    if r[2][1] not in seen:
+        seen.append(r[2][1])
+print("\n".join(str(p) for p in seen))')
+  CLUSTER_URL="redis://$(IFS=,; echo "${seeds[*]}")"
+  echo "redis cluster: primaries ${seeds[*]} (pids $PRIMARY_PIDS)"
+}
+# $1 name, $2 node count: a Redis Cluster and that many nodes in cluster mode (a, b, c, ... on PORT, PORT+1, ...).
+start_cluster_nodes() {
+  stop_server
+  start_redis_cluster "$1"
+  local n=$2 i cores
+  local NODE_NAMES=(a b c d e f g h)
+  read -r -a cores <<< "${NODE_CORES:-}"
+  URLS=""; PIDS=""
+  for i in $(seq 0 $((n - 1))); do
+    local id=${NODE_NAMES[$i]}
+    NODE_CORE=${cores[$i]:-$SERVER_CORE} launch_node "$1-$id" "$((PORT + i))" NODE_ID="$id" REDIS_MODE=cluster \
+      REDIS_URL="$CLUSTER_URL"
+    if [ "$i" -eq 0 ]; then SPID=$LAST_PID; elif [ "$i" -eq 1 ]; then SPID_B=$LAST_PID; else EXTRA_PIDS="$EXTRA_PIDS $LAST_PID"; fi
+    URLS="${URLS:+$URLS,}ws://127.0.0.1:$((PORT + i))/ws"
+    PIDS="${PIDS:+$PIDS,}$LAST_PID"
+  done
+  for i in $(seq 0 $((n - 1))); do wait_ready "$((PORT + i))" "$1-node$i"; done
+}
+start_cluster3() {
+  start_cluster_nodes "$1" 2
 }
 # compare: the peers of loadtest/peers/ ($1 log name); each sets SPID and URLS like start_server.
 PEER_NODE_DIR="$ROOT/loadtest/peers/socketio-node"
@@ -210,6 +303,7 @@ trap 'stop_server; rm -f "$SERVER_JAR" "$HARNESS_JAR"' EXIT
 harness() {
   local extra=()
   [ -n "$REDIS_PID" ] && extra=(--redis-pid "$REDIS_PID")
+  [ -n "$PRIMARY_PIDS" ] && extra=(--redis-pid "$PRIMARY_PIDS")
   # shellcheck disable=SC2086
   taskset -c "$HARNESS_CORE" java $HARNESS_JVM -jar "$HARNESS_JAR" "$@" \
     --url "$URLS" --secret "$SECRET" --server-pid "$PIDS" --threads 1 "${extra[@]}"
@@ -244,6 +338,13 @@ out.append(f'server CPU s/M deliveries {r.get("serverCpuSecondsPerMillionDeliver
            + (f' (by node {r["serverCpuSecondsByNode"]} s)' if "serverCpuSecondsByNode" in r else ''))
 if "redisCpuSeconds" in r:
     out.append(f'redis {r["redisCpuSeconds"]} s ({r["redisCpuMicrosPerMessage"]} us/msg)')
+if "redisCpuMicrosPerMessageByPid" in r:
+    out.append(f'redis us/msg by primary {r["redisCpuMicrosPerMessageByPid"]}')
+if "failover" in r:
+    f = r["failover"]
+    out.append(f'failover: killed at {f["killedAtSecond"]} s, first cross-node delivery after it p50 '
+               f'{f.get("firstCrossNodeDeliveryAfterKillMsP50")} ms, max {f.get("firstCrossNodeDeliveryAfterKillMsMax")} ms, '
+               f'{f.get("roomsSilentOver100ms")} of {f["roomsMeasured"]} rooms silent > 100 ms')
 m = r.get("machineCpu", {})
 out.append(f'harness {r["harnessCpuUtilization"]:.0%}, other CPU {m.get("otherCpuSeconds")} s')
 if r["errors"]:
@@ -434,7 +535,7 @@ ladder() {
     echo "== $name rate $rate msg/s"
     harness fanout --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" \
       --duration "$DURATION" --warmup 3 --out "$f" > "${f%.json}.txt" || true
-    if [[ $name == w5* ]]; then
+    if [[ $name == w5* || $name == w9* ]]; then
       summary "$f"
     else
       grep -E "deliveriesPerSec|lost|p50|p99 |serverCpuSecondsPer" "${f%.json}.txt" | tr -s ' ' | paste -sd' '
@@ -556,7 +657,50 @@ for w in "${WORKLOADS[@]}"; do
         done
       done
       ;;
-    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster w8 compare tail gc transport placement writedelay)" >&2; exit 2 ;;
+    w9)
+      # W5 over a Redis Cluster of 3 primaries (+3 replicas): sharded pub/sub, stores by hash tag.
+      command -v "$REDIS_SERVER" > /dev/null || { echo "w9 needs redis-server" >&2; exit 2; }
+      START=start_cluster3 ladder w9-1k 1000 1 1 50 100 200 300 500 800
+      START=start_cluster3 ladder w9-rooms 10000 1000 1000 1000 2000 3000 5000
+      ;;
+    failover)
+      # W9's 1,000 rooms at a fixed rate; the primary serving slot 0 is killed FAILOVER_AFTER s in.
+      # Its replica takes over after cluster-node-timeout; nothing may be lost or duplicated, and
+      # failover.firstCrossNodeDeliveryAfterKillMsMax is the time from its death to the first
+      # delivery through its replica.
+      start_cluster3 failover
+      victim=${PRIMARY_PIDS%%,*}
+      harness fanout --connections "${FAILOVER_CONNECTIONS:-10000}" --rooms 1000 --publishers 1000 \
+        --rate "${FAILOVER_RATE:-2000}" --duration "${FAILOVER_DURATION:-30}" --warmup 3 \
+        --kill-pid "$victim" --kill-after "${FAILOVER_AFTER:-10}" --out "$OUT/failover.json" > "$OUT/failover.txt" || true
+      summary "$OUT/failover.json"
+      stop_server
+      ;;
+    scale)
+      # The 1M plan's simulation: the same 20,000 connections spread over 1, 2, 3, 4 nodes of one
+      # 3-shard cluster; per-node CPU per delivery should stay flat as nodes are added.
+      for n in ${SCALE_NODES:-1 2 3 4}; do
+        start_cluster_nodes "scale-$n" "$n"
+        f="$OUT/scale-$n.json"
+        harness fanout --connections "${SCALE_CONNECTIONS:-20000}" --rooms "${SCALE_ROOMS:-1000}" \
+          --publishers "${SCALE_ROOMS:-1000}" --rate "${SCALE_RATE:-2000}" --duration "${SCALE_DURATION:-20}" \
+          --warmup 3 --source-addresses 8 --out "$f" > "${f%.json}.txt" || true
+        echo "== scale: $n node(s)"
+        summary "$f"
+        python3 - "$f" "$n" <<'PY2'
+import json, sys
+r = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+if "aborted" in r:
+    sys.exit(0)
+by = r.get("serverCpuSecondsByNode") or [r.get("serverCpuSeconds")]
+d = r["delivered"]
+print(f"per node: connections {r.get('connectionsPerNode', [r['connections']])}, CPU s {by}, "
+      f"CPU us per delivery (all nodes) {sum(by) * 1e6 / d:.2f}, per node {[round(c * 1e6 / (d / n), 2) for c in by]}")
+PY2
+        stop_server
+      done
+      ;;
+    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster w8 compare w9 failover scale tail gc transport placement writedelay)" >&2; exit 2 ;;
   esac
 done
 echo "done: $OUT"

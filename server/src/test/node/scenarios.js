@@ -41,6 +41,19 @@ function next(socket, event) {
   return within(new Promise((res) => socket.once(event, (...args) => res(args))), event);
 }
 
+/** The next `event` on `socket` whose first argument satisfies `pred` (others are skipped), bounded. */
+function nextWhere(socket, event, pred) {
+  return within(new Promise((res) => {
+    const on = (...args) => {
+      if (pred(args[0])) {
+        socket.off(event, on);
+        res(args);
+      }
+    };
+    socket.on(event, on);
+  }), event);
+}
+
 function connect(url, opts) {
   const s = io(url, { reconnection: false, forceNew: true, ...opts });
   open.push(s);
@@ -301,10 +314,12 @@ const scenarios = {
     const b = await connected(connect(URL_B, { auth: { token: token('node-b-user') } }));
     await ack(a, 'joinRoom', 'cross');
     await ack(b, 'joinRoom', 'cross');
-    const atB = next(b, 'hello');
+    // A publisher gets its own message too, possibly after the other node's client got it: wait
+    // for the other node's message by its content, not for the next 'hello'.
+    const atB = nextWhere(b, 'hello', (p) => p && p.from === 'a');
     a.emit('broadcastToRoom', { room: 'cross', event: 'hello', payload: { from: 'a' } });
     check((await atB)[0].from === 'a', 'node A -> node B room message');
-    const atA = next(a, 'hello');
+    const atA = nextWhere(a, 'hello', (p) => p && p.from === 'b');
     b.emit('broadcastToRoom', { room: 'cross', event: 'hello', payload: { from: 'b' } });
     check((await atA)[0].from === 'b', 'node B -> node A room message');
     const note = next(b, 'notification:new');

@@ -36,7 +36,7 @@ final class GatewayFixture implements AutoCloseable {
     static GatewayFixture start(int port, Map<String, String> extraEnv, Consumer<EmitRegistry> emits) {
         Map<String, String> env = new HashMap<>(Map.of("PORT", Integer.toString(port), "HOST", "127.0.0.1",
                 "JWT_SECRET", SECRET, "INTERNAL_API_KEY", API_KEY, "IO_THREADS", "1", "ROOM_SHARDS", "1",
-                "SHUTDOWN_GRACE_MS", "1000"));
+                "SHUTDOWN_GRACE_MS", "1000", "SHUTDOWN_DELAY_MS", "0"));
         env.putAll(extraEnv);
         GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(env));
         emits.accept(server.emits());

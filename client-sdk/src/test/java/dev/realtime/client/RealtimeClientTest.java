@@ -129,8 +129,9 @@ class RealtimeClientTest {
             assertEquals("lobby", await(alice.join("lobby")).get("room").asText());
             await(bob.join("lobby"));
 
-            assertTrue(await(alice.publish("lobby", "chat:message", new Chat("alice", "hi"))).isNull(),
-                    "a publish reply carries no data");
+            JsonNode position = await(alice.publish("lobby", "chat:message", new Chat("alice", "hi")));
+            assertEquals(1, position.get("offset").asLong(), "a publish reply tells where the event landed: " + position);
+            assertTrue(position.get("epoch").isTextual(), position.toString());
             assertEquals(new Chat("alice", "hi"), first.get(5, TimeUnit.SECONDS));
 
             typed.unsubscribe();

@@ -70,6 +70,8 @@ final class FanoutScenario {
             publisherNode[r] = nodeOf(r % publishers, rooms, nodes);
         }
         AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong killedAt = new AtomicLong();
+        java.util.concurrent.ConcurrentHashMap<Integer, Long> firstAfterKill = new java.util.concurrent.ConcurrentHashMap<>();
         LoadConnection.Run run = new LoadConnection.Run() {
             @Override
             public long measureFromNanos() {
@@ -79,6 +81,16 @@ final class FanoutScenario {
             @Override
             public int publisherNode(int room) {
                 return room >= 0 && room < rooms ? publisherNode[room] : -1;
+            }
+
+            @Override
+            public long killedAtNanos() {
+                return killedAt.get();
+            }
+
+            @Override
+            public void crossNodeAfterKill(int room, long nanos) {
+                firstAfterKill.putIfAbsent(room, nanos);
             }
         };
         Report report = new Report().put("scenario", "fanout").put("protocol", adapter.name())
@@ -143,7 +155,11 @@ final class FanoutScenario {
             }, "window");
             opener.setDaemon(true);
             opener.start();
+            Thread killer = o.killPid() > 0 ? killLater(o, start, killedAt) : null;
             publish(o, adapter, stats, pubs, members, start, end);
+            if (killer != null) {
+                killer.join();
+            }
             drain(stats, 15);
             Readings r0;
             try {
@@ -156,6 +172,7 @@ final class FanoutScenario {
             double cpu0 = r0.cpu;
             double[] split0 = r0.split;
             double redis0 = r0.redis;
+            double[] shards0 = r0.shards;
             double self0 = r0.self;
             double[] idle0 = r0.idle;
             Map<String, long[]> threads0 = r0.threads;
@@ -168,6 +185,7 @@ final class FanoutScenario {
             double[] split1 = r1.split;
             double[] cpuByNode1 = r1.cpuByNode;
             double redis1 = r1.redis;
+            double[] shards1 = r1.shards;
             double self1 = r1.self;
             double[] idle1 = r1.idle;
             Map<String, long[]> switches1 = r1.switches;
@@ -224,11 +242,38 @@ final class FanoutScenario {
                     .put("harnessGc", harnessGc(stats))
                     .put("harnessAllocatedBytesPerDelivery", JvmProbe.allocatedPer(harness0, harness1, windowDelivered))
                     .put("harnessCpuByThread", Limits.threadCpuDelta(harnessCpu0, harnessCpu1));
+            if (o.redisPids().size() > 1) {
+                // A cluster's primaries: the total over those that lived through the run.
+                redis0 = 0;
+                redis1 = 0;
+                for (int i = 0; i < shards0.length; i++) {
+                    if (shards0[i] >= 0 && shards1[i] >= 0) {
+                        redis0 += shards0[i];
+                        redis1 += shards1[i];
+                    }
+                }
+            }
             if (redis0 >= 0 && redis1 >= 0) {
                 double cpu = redis1 - redis0;
                 long sent = stats.sent.sum();
                 report.put("redisCpuSeconds", Report.round(cpu, 2))
                         .put("redisCpuMicrosPerMessage", sent == 0 ? null : Report.round(cpu * 1e6 / sent, 1));
+            }
+            if (o.redisPids().size() > 1) {
+                // Per Redis process (a cluster's primaries): CPU and CPU per message sent. A killed one reads -1.
+                List<Double> cpuBy = new ArrayList<>();
+                List<Double> perMessage = new ArrayList<>();
+                long sent = stats.sent.sum();
+                for (int i = 0; i < shards0.length; i++) {
+                    double c = shards0[i] >= 0 && shards1[i] >= 0 ? shards1[i] - shards0[i] : -1;
+                    cpuBy.add(Report.round(c, 2));
+                    perMessage.add(c < 0 || sent == 0 ? null : Report.round(c * 1e6 / sent, 1));
+                }
+                report.put("redisPids", o.redisPids()).put("redisCpuSecondsByPid", cpuBy)
+                        .put("redisCpuMicrosPerMessageByPid", perMessage);
+            }
+            if (killer != null) {
+                report.put("failover", failover(o, killedAt.get(), firstAfterKill, rooms, publisherNode, nodes, start));
             }
             if (idle0 != null && idle1 != null && cpu0 >= 0 && self0 >= 0) {
                 // CPU the machine spent on anything but the measured processes while publishing: a
@@ -255,6 +300,8 @@ final class FanoutScenario {
         double cpu;
         double[] split;
         double redis;
+        /** Per Redis Cluster primary ({@code --redis-pid} with several), -1 for one that is gone. */
+        double[] shards;
         double self;
         double[] idle;
         Map<String, long[]> threads;
@@ -275,6 +322,7 @@ final class FanoutScenario {
             r.cpu = server.cpuSeconds();
             r.split = server.cpuSplit();
             r.redis = Limits.cpuSeconds(o.redisPid());
+            r.shards = cpuOf(o.redisPids());
             r.self = Limits.cpuSeconds(ProcessHandle.current().pid());
             r.idle = Limits.machineIdleCpuSeconds();
             r.switches = server.contextSwitches();
@@ -295,6 +343,65 @@ final class FanoutScenario {
         m.put("maxPauseMsWholeRun", stats.self.allPauses()[2] / 1000.0);
         m.put("collectors", JvmProbe.localCollectors());
         return m;
+    }
+
+    private static double[] cpuOf(List<Long> pids) {
+        double[] out = new double[pids.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Limits.cpuSeconds(pids.get(i));
+        }
+        return out;
+    }
+
+    /** Kills {@code --kill-pid} (SIGKILL) {@code --kill-after} seconds after {@code start}; records when. */
+    private static Thread killLater(Options o, long start, AtomicLong killedAt) {
+        Thread t = new Thread(() -> {
+            long at = start + (long) (o.killAfterSeconds() * 1e9);
+            long wait;
+            while ((wait = at - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            ProcessHandle.of(o.killPid()).ifPresent(ProcessHandle::destroyForcibly);
+            killedAt.set(System.nanoTime());
+        }, "loadtest-kill");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /**
+     * What the kill did to cross-node delivery: for every room with a member on another node than its
+     * publisher, the time from the kill to its first cross-node delivery afterwards. Rooms whose channel
+     * lived on a killed Redis primary wait for its replica's promotion (and the buffered replay); the
+     * others show the normal latency. The maximum is the failover's blackout.
+     */
+    private static Map<String, Object> failover(Options o, long killedAt, Map<Integer, Long> first, int rooms,
+                                                int[] publisherNode, int nodes, long start) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("killedPid", o.killPid());
+        f.put("killedAtSecond", Report.round((killedAt - start) / 1e9, 2));
+        List<Long> gaps = new ArrayList<>();
+        int never = 0;
+        for (int r = 0; r < rooms; r++) {
+            if (nodes < 2) {
+                break;
+            }
+            Long t = first.get(r);
+            if (t == null) {
+                never++;
+            } else {
+                gaps.add((t - killedAt) / 1_000_000);
+            }
+        }
+        gaps.sort(null);
+        f.put("roomsMeasured", gaps.size());
+        f.put("roomsWithoutCrossNodeDeliveryAfterKill", never);
+        if (!gaps.isEmpty()) {
+            f.put("firstCrossNodeDeliveryAfterKillMsP50", gaps.get(gaps.size() / 2));
+            f.put("firstCrossNodeDeliveryAfterKillMsMax", gaps.get(gaps.size() - 1));
+            f.put("roomsSilentOver100ms", gaps.stream().filter(g -> g > 100).count());
+        }
+        return f;
     }
 
     private static void publish(Options o, ProtocolAdapter adapter, Stats stats, Channel[] pubs, int[] members,

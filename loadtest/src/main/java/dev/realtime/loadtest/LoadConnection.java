@@ -50,6 +50,15 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         default int publisherNode(int room) {
             return 0;
         }
+
+        /** When {@code --kill-pid} was killed ({@code System.nanoTime()}), 0 before (or never). */
+        default long killedAtNanos() {
+            return 0;
+        }
+
+        /** A cross-node delivery in {@code room} at {@code nanos}, after the kill. */
+        default void crossNodeAfterKill(int room, long nanos) {
+        }
     }
 
     /** How a connection asks to be in one of its rooms (a {@code join}, or an emit such as {@code video:join}). */
@@ -169,9 +178,14 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame>
             stats.duplicates.increment();
             return;
         }
+        boolean cross = run.publisherNode(probe.r) != node;
         if (probe.t - run.measureFromNanos() >= 0) {
             stats.measuredDelivered.increment();
-            stats.recordLatencyNanos(now - probe.t, run.publisherNode(probe.r) != node);
+            stats.recordLatencyNanos(now - probe.t, cross);
+        }
+        long killed = run.killedAtNanos();
+        if (cross && killed != 0 && now - killed > 0) {
+            run.crossNodeAfterKill(probe.r, now);
         }
     }
 

@@ -83,7 +83,11 @@ public final class LoadTest {
                   --threads T                    harness event loops (default: cpus)
                   --server-pid PID[,PID...]      measure server CPU (one pid per --url node, summed),
                                                  force GC for idle memory
-                  --redis-pid PID                also report this process's CPU (e.g. the Redis bus)
+                  --redis-pid PID[,PID...]       also report these processes' CPU (the Redis server, or
+                                                 a Redis Cluster's primaries: in total and per pid)
+                  --kill-pid PID --kill-after S  SIGKILL PID (e.g. a Redis primary) S seconds into
+                                                 publishing; report each room's first cross-node
+                                                 delivery after it (the failover's blackout)
                   --out FILE                     write the JSON result here
                 video: --connections viewers of one video room and its chat, --publishers chatters
                        (default: one message/s each), --rate chat messages/s in total,

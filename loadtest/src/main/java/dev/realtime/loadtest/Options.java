@@ -15,6 +15,9 @@ import java.util.Locale;
  * <p>{@code --url} may list several nodes of one cluster, comma-separated; connections are spread
  * over them (see {@link FanoutScenario#nodeOf}). {@link #url()} is the first node, {@link #urls()}
  * all of them. {@code --server-pid} likewise takes one pid per node; their CPU is summed.
+ * {@code --redis-pid} takes one pid per Redis process (a Redis Cluster's primaries): CPU is reported
+ * in total and per process. {@code --kill-pid P --kill-after S} kills process P (SIGKILL, e.g. a Redis
+ * primary) S seconds into publishing and reports how long each room went without a cross-node delivery.
  */
 public record Options(
         String scenario,
@@ -45,7 +48,11 @@ public record Options(
         int slow,
         double notifyRate,
         // quiz
-        int thinkMillis) {
+        int thinkMillis,
+        // Redis Cluster runs: per-primary Redis CPU, a process killed mid-run
+        List<Long> redisPids,
+        long killPid,
+        double killAfterSeconds) {
 
     static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video", "soak", "quiz");
 
@@ -74,6 +81,9 @@ public record Options(
         int threads = Runtime.getRuntime().availableProcessors();
         List<Long> pids = List.of();
         long redisPid = -1;
+        List<Long> redisPids = List.of();
+        long killPid = -1;
+        double killAfter = 0;
         String out = null;
         String apiKey = null;
         List<String> serverLogs = List.of();
@@ -119,7 +129,12 @@ public record Options(
                     case "--source-addresses" -> sources = Integer.parseInt(v);
                     case "--threads" -> threads = Integer.parseInt(v);
                     case "--server-pid" -> pids = parsePids(v);
-                    case "--redis-pid" -> redisPid = Long.parseLong(v);
+                    case "--redis-pid" -> {
+                        redisPids = parsePids(v);
+                        redisPid = redisPids.get(0);
+                    }
+                    case "--kill-pid" -> killPid = Long.parseLong(v);
+                    case "--kill-after" -> killAfter = Double.parseDouble(v);
                     case "--out" -> out = v;
                     case "--api-key" -> apiKey = v;
                     case "--server-log" -> serverLogs = List.of(v.split(","));
@@ -145,7 +160,8 @@ public record Options(
         }
         Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
                 duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out,
-                apiKey, serverLogs, sampleSeconds, flatWindow, churn, slow, notifyRate, think);
+                apiKey, serverLogs, sampleSeconds, flatWindow, churn, slow, notifyRate, think, redisPids, killPid,
+                killAfter);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -260,6 +276,12 @@ public record Options(
         }
         if (warmupSeconds < 0 || warmupSeconds >= durationSeconds && (scenario.equals("fanout") || scenario.equals("quiz") || scenario.equals("video"))) {
             p.add("--warmup must be >= 0 and shorter than --duration");
+        }
+        if (killPid > 0 && (killAfterSeconds <= 0 || killAfterSeconds >= durationSeconds)) {
+            p.add("--kill-after must be between 0 and --duration (seconds into publishing)");
+        }
+        if (killPid <= 0 && killAfterSeconds != 0) {
+            p.add("--kill-after needs --kill-pid");
         }
         if (ramp < 0) {
             p.add("--ramp must be >= 0 (0 = as fast as possible)");

@@ -28,7 +28,7 @@ class ClusterFanoutTest {
     static void start() throws Exception {
         redis = RedisProcess.start();
         for (String id : List.of("a", "b")) {
-            Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", SECRET,
+            Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "SHUTDOWN_DELAY_MS", "0", "JWT_SECRET", SECRET,
                     "IO_THREADS", "1", "ROOM_SHARDS", "2", "RATE_LIMIT_MAX_MESSAGES", "100000",
                     "RATE_LIMIT_MAX_CONNECTIONS", "0", "SHUTDOWN_GRACE_MS", "500",
                     // the servers' delivery counters must hold the harness's messages only
@@ -97,6 +97,30 @@ class ClusterFanoutTest {
                 r.toString());
         assertEquals(2, ((List<?>) r.get("serverCpuSecondsByNode")).size(), r.toString());
         assertTrue(r.containsKey("redisCpuSeconds"), r.toString());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void killPidIsKilledMidRunAndEachRoomsFirstCrossNodeDeliveryAfterItIsReported() throws Exception {
+        Process victim = new ProcessBuilder("sleep", "600").start();
+        try {
+            long self = ProcessHandle.current().pid();
+            Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url", urls(), "--secret", SECRET,
+                    "--connections", "20", "--rooms", "4", "--publishers", "2", "--rate", "200", "--duration", "3",
+                    "--warmup", "1", "--threads", "1", "--redis-pid", redis.pid() + "," + self,
+                    "--kill-pid", Long.toString(victim.pid()), "--kill-after", "1.5"}));
+            assertTrue(victim.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the process was killed");
+            Map<String, Object> f = (Map<String, Object>) r.get("failover");
+            assertEquals(victim.pid(), (long) f.get("killedPid"), r.toString());
+            assertTrue(Math.abs((double) f.get("killedAtSecond") - 1.5) < 0.5, r.toString());
+            assertEquals(4, f.get("roomsMeasured"), r.toString());
+            assertEquals(0, f.get("roomsWithoutCrossNodeDeliveryAfterKill"), r.toString());
+            assertTrue((long) f.get("firstCrossNodeDeliveryAfterKillMsMax") < 2_000, "nothing stopped: " + r);
+            assertEquals(2, ((List<?>) r.get("redisCpuSecondsByPid")).size(), r.toString());
+            assertEquals(0L, r.get("lost"), r.toString());
+        } finally {
+            victim.destroyForcibly();
+        }
     }
 
     /** The quiz scenario over both nodes: players paired across the bus play whole matches, nothing is left hanging. */

@@ -19,7 +19,7 @@ class LoadTestHarnessTest {
 
     @BeforeAll
     static void start() throws InterruptedException {
-        server = new GatewayServer(GatewayConfig.fromEnv(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", SECRET,
+        server = new GatewayServer(GatewayConfig.fromEnv(Map.of("PORT", "0", "HOST", "127.0.0.1", "SHUTDOWN_DELAY_MS", "0", "JWT_SECRET", SECRET,
                 "IO_THREADS", "1", "ROOM_SHARDS", "2", "RATE_LIMIT_MAX_MESSAGES", "100000",
                 "RATE_LIMIT_MAX_CONNECTIONS", "0"))).start();
     }

@@ -18,7 +18,7 @@ class ServerSettingsTest {
 
     @Test
     void aRateLimitedRunSaysWhichSettingToRaise() throws Exception {
-        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(Map.of("PORT", "0", "HOST", "127.0.0.1",
+        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(Map.of("PORT", "0", "HOST", "127.0.0.1", "SHUTDOWN_DELAY_MS", "0",
                 "JWT_SECRET", SECRET, "IO_THREADS", "1", "ROOM_SHARDS", "1"))).start();
         try {
             Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"fanout", "--url",

@@ -20,7 +20,7 @@ class SoakScenarioTest {
     @Test
     @SuppressWarnings("unchecked")
     void aShortSoakAccountsForEverything() throws Exception {
-        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(Map.of("PORT", "0", "HOST", "127.0.0.1",
+        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(Map.of("PORT", "0", "HOST", "127.0.0.1", "SHUTDOWN_DELAY_MS", "0",
                 "JWT_SECRET", SECRET, "INTERNAL_API_KEY", "soak-key", "IO_THREADS", "2", "ROOM_SHARDS", "2",
                 "RATE_LIMIT_MAX_MESSAGES", "100000", "RATE_LIMIT_MAX_CONNECTIONS", "0"))).start();
         try {

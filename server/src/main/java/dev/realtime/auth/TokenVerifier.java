@@ -52,8 +52,15 @@ public final class TokenVerifier {
         return v.build();
     }
 
-    /** Verifies {@code token} and extracts the principal, or throws with a short reason. */
+    /**
+     * Verifies {@code token} and extracts the principal, or throws with a short reason. A leading
+     * {@code Bearer } (the header's form, which clients also put in {@code auth} frames and
+     * Socket.IO's {@code auth.token}) is ignored.
+     */
     public Principal verify(String token) throws AuthException {
+        if (token != null && token.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            token = token.substring(7).trim();
+        }
         if (token == null || token.isBlank()) {
             throw new AuthException("missing", "no token");
         }

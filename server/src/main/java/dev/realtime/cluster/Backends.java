@@ -4,6 +4,9 @@ import dev.realtime.config.GatewayConfig;
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.store.Stores;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import redis.clients.jedis.HostAndPort;
 
 /**
@@ -32,14 +35,36 @@ public record Backends(Bus bus, Stores stores) {
         return new Backends(new InMemoryBus(hub), stores);
     }
 
-    /** What the configuration asks for. Never connects: Redis being down at startup is not fatal. */
+    /**
+     * What the configuration asks for: nothing shared, one Redis server, or Redis Cluster
+     * ({@code REDIS_MODE=cluster}: sharded pub/sub and the cluster client for the stores). Never
+     * connects: Redis being down at startup is not fatal.
+     */
     public static Backends fromConfig(GatewayConfig config, GatewayMetrics metrics) {
         if (config.redisHost() == null) {
             return single();
         }
+        if (config.redisMode() == GatewayConfig.RedisMode.CLUSTER) {
+            List<HostAndPort> seeds = seeds(config);
+            return new Backends(RedisBus.cluster(seeds, config.redisPassword(), config.redisKeyPrefix(), config.nodeId(),
+                    metrics, config.busOutageBufferBytes()),
+                    Stores.redisCluster(new LinkedHashSet<>(seeds), config.redisPassword(), config.redisKeyPrefix(), 16,
+                            storeSettings(config), kind -> metrics.redis.redirections.labels(kind).inc()));
+        }
         HostAndPort address = new HostAndPort(config.redisHost(), config.redisPort());
-        return new Backends(new RedisBus(address, config.redisPassword(), config.redisKeyPrefix(), config.nodeId(), metrics),
+        return new Backends(RedisBus.standalone(address, config.redisPassword(), config.redisKeyPrefix(), config.nodeId(),
+                metrics, config.busOutageBufferBytes()),
                 Stores.redis(address, config.redisPassword(), config.redisKeyPrefix(), 16, storeSettings(config)));
+    }
+
+    /** The Redis nodes the configuration lists ({@code host:port} each). */
+    public static List<HostAndPort> seeds(GatewayConfig config) {
+        List<HostAndPort> seeds = new ArrayList<>();
+        for (String node : config.redisNodes()) {
+            int colon = node.lastIndexOf(':');
+            seeds.add(new HostAndPort(node.substring(0, colon), Integer.parseInt(node.substring(colon + 1))));
+        }
+        return seeds;
     }
 
     /** The stores this node uses: the given ones, or in-memory ones built from the configuration. */

@@ -11,13 +11,17 @@ package dev.realtime.cluster;
  *       call them. Work that touches the network happens on the bus's own threads.</li>
  *   <li>Calls for one room from one thread take effect in call order.</li>
  *   <li>The handler runs on a bus thread and must hand work off (to the room's shard) at once.</li>
- *   <li>Delivery is at most once: while the backend is unreachable messages are dropped and
- *       counted, never buffered without bound. Subscriptions survive reconnects.</li>
+ *   <li>Each message reaches each subscribed node at most once. While the backend is
+ *       unreachable, an implementation may keep messages in a <em>bounded</em> buffer and send them
+ *       in order later (the Redis bus does, so short outages lose nothing), dropping and counting
+ *       beyond its bound; copies a replay creates are dropped before the handler. Subscriptions
+ *       survive reconnects.</li>
+ *   <li>{@link #close} sends what it still holds within a bounded time and counts the rest.</li>
  *   <li>A node may receive its own messages back; the envelope carries the origin node so
  *       receivers drop them (see {@link BusEnvelope}).</li>
  * </ul>
  * Implementations: {@link InMemoryBus} (nodes in one JVM, the single-node default) and
- * {@link RedisBus} (Redis pub/sub, one channel per room).
+ * {@link RedisBus} (Redis pub/sub, one channel per room; sharded pub/sub on Redis Cluster).
  */
 public interface Bus extends AutoCloseable {
 

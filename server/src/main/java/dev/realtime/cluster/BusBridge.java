@@ -29,7 +29,6 @@ public final class BusBridge implements RoomBridge, Bus.Handler, PeerChannel {
     private final Bus bus;
     private final String nodeId;
     private final GatewayMetrics metrics;
-    private final RoomSignals signals;
     private volatile RoomService rooms;
     private final java.util.Map<String, PeerChannel.Listener> peerListeners = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -37,13 +36,8 @@ public final class BusBridge implements RoomBridge, Bus.Handler, PeerChannel {
         this.bus = bus;
         this.nodeId = nodeId;
         this.metrics = metrics;
-        this.signals = new RoomSignals(nodeId, bus);
     }
 
-    /** Server-to-server signals over this bus (to the nodes holding a room's members). */
-    public RoomSignals signals() {
-        return signals;
-    }
 
     /** Connects the bus to the rooms and starts receiving. Called once at startup. */
     public void start(RoomService rooms) {
@@ -98,9 +92,6 @@ public final class BusBridge implements RoomBridge, Bus.Handler, PeerChannel {
                 l.onPeerMessage(room, e.origin(), e.event().data().bytes());
             }
             return; // node-to-node: never for clients, even when nobody here listens for the kind
-        }
-        if (signals.accept(room, e.event())) {
-            return; // for this node's services, not its clients
         }
         rooms.deliverFromPeer(room, e.event());
     }

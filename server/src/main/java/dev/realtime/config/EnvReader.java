@@ -14,8 +14,41 @@ final class EnvReader {
     private final Map<String, String> env;
     private final List<String> problems = new ArrayList<>();
 
+    /**
+     * The seed services' names for our variables (their READMEs' .env files), read when ours is
+     * unset, so a seed's environment works as it is. Ours wins when both are set.
+     */
+    static final Map<String, List<String>> SEED_ALIASES = Map.of(
+            "PORT", List.of("REALTIME_PORT"),
+            "WS_ALLOWED_ORIGINS", List.of("ALLOWED_ORIGINS", "WS_CORS_ORIGIN", "CORS_ORIGIN"),
+            "KAFKA_BROKERS", List.of("KAFKA_BROKER"),
+            "KAFKA_CONSUMER_GROUP", List.of("KAFKA_GROUP_ID"),
+            "RATE_LIMIT_WINDOW_MS", List.of("RATE_LIMIT_WINDOW"),
+            "WS_PING_INTERVAL", List.of("HEARTBEAT_INTERVAL"));
+
     EnvReader(Map<String, String> env) {
-        this.env = env;
+        this.env = withSeedAliases(env);
+    }
+
+    private static Map<String, String> withSeedAliases(Map<String, String> env) {
+        Map<String, String> out = null;
+        for (Map.Entry<String, List<String>> a : SEED_ALIASES.entrySet()) {
+            String ours = env.get(a.getKey());
+            if (ours != null && !ours.isBlank()) {
+                continue;
+            }
+            for (String alias : a.getValue()) {
+                String v = env.get(alias);
+                if (v != null && !v.isBlank()) {
+                    if (out == null) {
+                        out = new java.util.HashMap<>(env);
+                    }
+                    out.put(a.getKey(), v);
+                    break;
+                }
+            }
+        }
+        return out == null ? env : out;
     }
 
     List<String> problems() {

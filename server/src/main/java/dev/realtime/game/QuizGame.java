@@ -1,6 +1,6 @@
 package dev.realtime.game;
 
-import dev.realtime.cluster.RoomSignals;
+import dev.realtime.cluster.NodeSignals;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.ingest.EventForwarding;
@@ -49,7 +49,7 @@ public final class QuizGame implements AutoCloseable {
     }
 
     /** What the quiz needs from the node. {@code forwarding} is null when nothing goes to Kafka. */
-    public record Wiring(GatewayConfig config, Stores stores, RoomService rooms, RoomSignals signals,
+    public record Wiring(GatewayConfig config, Stores stores, RoomService rooms, NodeSignals signals,
                          PresenceTracker presence, EventForwarding forwarding, GatewayMetrics metrics) {
     }
 

@@ -1,5 +1,6 @@
 package dev.realtime.game;
 
+import dev.realtime.store.RedisKeys;
 import dev.realtime.store.RedisSupport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,8 +16,9 @@ import redis.clients.jedis.UnifiedJedis;
  *   P game:due              zset  match ids scored by when they are next due (epoch ms)
  * </pre>
  * Create and replace are one-key Lua scripts (version check and write in one step; a replace that
- * finds another version returns it instead); reads and the due index are single commands. No command touches two keys, so Redis Cluster can spread matches
- * over its slots.
+ * finds another version returns it instead); reads and the due index are single commands. No
+ * command touches two keys, so Redis Cluster spreads the matches over its slots ({@link RedisKeys#tag}
+ * escapes a brace in an id); the due index is one key, so its slot takes every schedule call.
  *
  * <p>Threading: thread-safe and stateless apart from the (thread-safe) client, which is the caller's
  * and never closed here. Every call is one bounded round trip and throws
@@ -52,7 +54,7 @@ public final class RedisMatchStore implements MatchStore {
     }
 
     private byte[] key(String matchId) {
-        return bytes(prefix + "{" + matchId + "}:state");
+        return bytes(prefix + RedisKeys.tag(matchId) + ":state"); // escaped: any id is one tag, one key
     }
 
     private static byte[] bytes(String s) {

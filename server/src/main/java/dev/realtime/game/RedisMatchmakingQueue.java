@@ -1,5 +1,6 @@
 package dev.realtime.game;
 
+import dev.realtime.store.RedisKeys;
 import dev.realtime.store.RedisSupport;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ public final class RedisMatchmakingQueue implements MatchmakingQueue {
     }
 
     private byte[] key(String queue, String part) {
-        return bytes(prefix + "{mm:" + queue + "}:" + part);
+        return bytes(prefix + RedisKeys.tag("mm:" + queue) + ":" + part); // {mm:<queue>}, braces escaped
     }
 
     private static byte[] bytes(String s) {

@@ -5,7 +5,6 @@ import dev.realtime.server.Json;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -42,11 +41,12 @@ public final class HealthRoutes {
         body.put("service", ctx.config().serviceName());
         body.put("node", ctx.config().nodeId());
         body.put("version", ctx.version());
-        body.put("timestamp", Instant.now().toString());
+        body.put("timestamp", Json.isoMillis(System.currentTimeMillis()));
         body.put("uptime", (System.currentTimeMillis() - ctx.startedAtMillis()) / 1000.0);
         body.put("connections", ctx.connections().total());
         body.put("cluster", ctx.bus() == null ? "single" : ctx.bus().name());
         body.put("dependencies", checks());
+        body.putAll(ctx.dependencies().details());
         HttpResponses.json(chc, req, HttpResponseStatus.OK, body);
     }
 
@@ -57,13 +57,20 @@ public final class HealthRoutes {
     void ready(ChannelHandlerContext chc, FullHttpRequest req) {
         if (ctx.isDraining()) {
             HttpResponses.json(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Json.obj("status", "draining", "ready", false, "checks", checks()));
+                    withDetails(Json.obj("status", "draining", "ready", false, "checks", checks())));
         } else if (!ctx.dependenciesHealthy()) {
             HttpResponses.json(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Json.obj("status", "degraded", "ready", false, "checks", checks()));
+                    withDetails(Json.obj("status", "degraded", "ready", false, "checks", checks())));
         } else {
-            HttpResponses.json(chc, req, HttpResponseStatus.OK, Json.obj("status", "ready", "ready", true, "checks", checks()));
+            HttpResponses.json(chc, req, HttpResponseStatus.OK,
+                    withDetails(Json.obj("status", "ready", "ready", true, "checks", checks())));
         }
+    }
+
+    /** Adds the dependencies' details (e.g. {@code redis}: mode, cluster state, reachable primaries). */
+    private Map<String, Object> withDetails(Map<String, Object> body) {
+        body.putAll(ctx.dependencies().details());
+        return body;
     }
 
     /** The state of each configured dependency. */

@@ -22,6 +22,11 @@ import redis.clients.jedis.exceptions.JedisException;
  * oversized message is counted ({@code realtime_ingest_rejected_total{source="redis"}}) and
  * dropped; the subscriber goes on. Redis unreachable: reconnect with backoff.
  *
+ * <p>On Redis Cluster plain pub/sub is broadcast to every node over the cluster bus, so one
+ * {@code PSUBSCRIBE} connection to any node sees a {@code PUBLISH} made on any node: the subscriber
+ * keeps one connection, learns the cluster's nodes ({@code CLUSTER SLOTS}) when it connects, and after
+ * a failure (the node died, a failover) reconnects to the next node in turn, seeds first.
+ *
  * <p>Threading: one thread owns the pub/sub connection and runs the handler; a watchdog thread
  * pings it (Jedis allows {@code ping} from another thread while subscribed) and drops it when
  * pongs stop; {@link #healthy()} and {@link #close()} are safe from any thread.
@@ -29,7 +34,10 @@ import redis.clients.jedis.exceptions.JedisException;
 public final class RedisIngest implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisIngest.class);
 
-    private final HostAndPort address;
+    private final boolean cluster;
+    /** Nodes to try, in turn (the subscriber thread only). */
+    private final java.util.LinkedHashSet<HostAndPort> candidates = new java.util.LinkedHashSet<>();
+    private int next;
     private final String password;
     private final EventIngest ingest;
     private final GatewayMetrics metrics;
@@ -45,14 +53,29 @@ public final class RedisIngest implements AutoCloseable {
     private final ScheduledExecutorService pinger;
 
     public RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId) {
-        this(address, password, ingest, metrics, nodeId, PING_EVERY_MS);
+        this(List.of(address), false, password, ingest, metrics, nodeId, PING_EVERY_MS);
+    }
+
+    /**
+     * @param seeds   the nodes to try (one server, or Redis Cluster seed nodes)
+     * @param cluster whether {@code seeds} are Redis Cluster nodes (the others are learned on connect)
+     */
+    public RedisIngest(List<HostAndPort> seeds, boolean cluster, String password, EventIngest ingest,
+                       GatewayMetrics metrics, String nodeId) {
+        this(seeds, cluster, password, ingest, metrics, nodeId, PING_EVERY_MS);
+    }
+
+    RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId,
+                long pingEveryMs) {
+        this(List.of(address), false, password, ingest, metrics, nodeId, pingEveryMs);
     }
 
     /** @param pingEveryMs how often the watchdog pings (tests use a short one) */
-    RedisIngest(HostAndPort address, String password, EventIngest ingest, GatewayMetrics metrics, String nodeId,
-                long pingEveryMs) {
+    RedisIngest(List<HostAndPort> seeds, boolean cluster, String password, EventIngest ingest, GatewayMetrics metrics,
+                String nodeId, long pingEveryMs) {
         this.watchdog = new PubSubWatchdog("redis ingest subscription", pingEveryMs);
-        this.address = address;
+        this.cluster = cluster;
+        this.candidates.addAll(seeds);
         this.password = password;
         this.ingest = ingest;
         this.metrics = metrics;
@@ -91,6 +114,7 @@ public final class RedisIngest implements AutoCloseable {
         long backoff = 100;
         byte[][] raw = patterns.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         while (running) {
+            HostAndPort address = nextCandidate();
             // 5 s for connect and for AUTH/PING; the subscription itself reads without a timeout (the watchdog covers it).
             try (Jedis jedis = new Jedis(address.getHost(), address.getPort(), 5000, 5000)) {
                 current = jedis;
@@ -101,6 +125,9 @@ public final class RedisIngest implements AutoCloseable {
                     jedis.auth(password);
                 }
                 jedis.ping();
+                if (cluster) {
+                    learnNodes(jedis, address);
+                }
                 backoff = 100;
                 jedis.psubscribe(listener, raw); // blocks until punsubscribed or broken
             } catch (JedisException e) {
@@ -116,6 +143,28 @@ public final class RedisIngest implements AutoCloseable {
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, 5_000);
             }
+        }
+    }
+
+    /** The next node to try: the candidates in turn (seeds first, then the nodes learned). */
+    private HostAndPort nextCandidate() {
+        List<HostAndPort> all = new java.util.ArrayList<>(candidates);
+        return all.get(next++ % all.size());
+    }
+
+    /** Cluster mode: remembers every node of the cluster, so the subscription survives its seeds. */
+    private void learnNodes(Jedis jedis, HostAndPort via) {
+        try {
+            for (Object range : jedis.clusterSlots()) {
+                List<?> r = (List<?>) range;
+                for (int i = 2; i < r.size(); i++) {
+                    List<?> n = (List<?>) r.get(i);
+                    String host = new String((byte[]) n.get(0), StandardCharsets.UTF_8);
+                    candidates.add(new HostAndPort(host.isEmpty() ? via.getHost() : host, (int) (long) (Long) n.get(1)));
+                }
+            }
+        } catch (JedisException e) {
+            log.debug("could not read the cluster's nodes from {}: {}", via, e.toString());
         }
     }
 

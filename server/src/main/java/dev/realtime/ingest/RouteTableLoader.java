@@ -105,7 +105,8 @@ final class RouteTableLoader {
 
     // ---------------------------------------------------------------- policies
 
-    private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "clientPublish", "writeDelayMs", "description");
+    private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "clientPublish", "delivery", "slowConsumer",
+            "writeDelayMs", "description");
 
     /** {@code {"video:*": {"presenceEvents": false}, "lobby": {...}}}: settings by room name or prefix. */
     private List<dev.realtime.room.PrefixPolicies.Policy> roomPolicies(JsonNode policies) {
@@ -136,9 +137,18 @@ final class RouteTableLoader {
             optionalText(settings, path, "description");
             Boolean presence = settings.has("presenceEvents") ? bool(settings, path, "presenceEvents", true) : null;
             Boolean publish = settings.has("clientPublish") ? bool(settings, path, "clientPublish", true) : null;
+            String delivery = choice(settings, path, "delivery", List.of("stream", "latest", "volatile"));
+            String slow = choice(settings, path, "slowConsumer", List.of("drop", "disconnect"));
+            if ("volatile".equals(delivery) && "disconnect".equals(slow)) {
+                problem(path + ".slowConsumer", "a volatile room drops a slow consumer's deliveries and never "
+                        + "disconnects it: remove \"slowConsumer\" or make it \"drop\"");
+            }
             Integer delay = settings.has("writeDelayMs") ? writeDelay(settings, path) : null;
             if (problems.size() == before) {
-                out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence, publish, delay));
+                out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence, publish,
+                        delivery == null ? null : dev.realtime.room.DeliveryMode.fromWire(delivery),
+                        slow == null ? null : dev.realtime.config.GatewayConfig.SlowConsumerPolicy.valueOf(
+                                slow.toUpperCase(java.util.Locale.ROOT)), delay));
             }
         }
         return out;
@@ -678,6 +688,28 @@ final class RouteTableLoader {
             return dflt;
         }
         return v.asBoolean();
+    }
+
+    /**
+     * The value of {@code key} if it is one of {@code allowed} (null when absent); anything else is a
+     * problem naming the allowed values, with a "did you mean" for a near miss.
+     */
+    private String choice(JsonNode obj, String path, String key, List<String> allowed) {
+        JsonNode v = obj.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (v.isTextual() && allowed.contains(v.asText())) {
+            return v.asText();
+        }
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < allowed.size(); i++) {
+            names.append(i == 0 ? "" : i == allowed.size() - 1 ? " or " : ", ").append('"').append(allowed.get(i)).append('"');
+        }
+        String near = v.isTextual() ? nearest(v.asText(), new java.util.LinkedHashSet<>(allowed)) : null;
+        problem(path + "." + key, "must be " + names + (near != null ? " (did you mean \"" + near + "\"?)" : "")
+                + ", not " + v);
+        return null;
     }
 
     /** The known key within edit distance 2 (case-insensitive), if any. */

@@ -112,8 +112,20 @@ public final class GatewayMetrics {
             .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
             .register(registry);
 
+    /** Redis Cluster and outage-buffer metrics. */
+    public final RedisMetrics redis = new RedisMetrics(registry);
+
     public GatewayMetrics() {
         DefaultExports.register(registry);
+        // One figure for "Redis errors": every shared store is Redis (in memory they cannot fail) and so is the bus.
+        new io.prometheus.client.Collector() {
+            @Override
+            public java.util.List<MetricFamilySamples> collect() {
+                return java.util.List.of(new io.prometheus.client.CounterMetricFamily("realtime_redis_errors_total",
+                        "Redis failures of any kind: shared-store calls and bus failures (realtime_store_errors_total"
+                                + " + realtime_bus_errors_total)", total(storeErrors) + total(busErrors)));
+            }
+        }.register(registry);
         gauge("realtime_heap_after_gc_bytes", "Heap in use right after the last collection of each heap pool",
                 GatewayMetrics::heapAfterGc);
         gauge("realtime_netty_direct_memory_bytes", "Direct memory Netty allocated without a cleaner (-1 if untracked)",
@@ -206,5 +218,18 @@ public final class GatewayMetrics {
             throw new UncheckedIOException(e);
         }
         return w.toString();
+    }
+
+    /** The sum of a labelled counter's children. */
+    private static double total(Counter c) {
+        double sum = 0;
+        for (io.prometheus.client.Collector.MetricFamilySamples f : c.collect()) {
+            for (io.prometheus.client.Collector.MetricFamilySamples.Sample sample : f.samples) {
+                if (sample.name.endsWith("_total")) {
+                    sum += sample.value;
+                }
+            }
+        }
+        return sum;
     }
 }

@@ -18,7 +18,6 @@ import dev.realtime.session.SessionListener;
 import dev.realtime.store.InboxStore;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -462,7 +461,7 @@ public final class NotificationService implements SessionListener, AutoCloseable
                 record.put("type", "notification.unacked");
                 record.put("userId", p.userId());
                 record.put(ID_FIELD, p.notification().id());
-                record.put("createdAt", Instant.ofEpochMilli(p.notification().createdAtMillis()).toString());
+                record.put("createdAt", Json.isoMillis(p.notification().createdAtMillis()));
                 JsonNode stored = Json.MAPPER.readTree(p.notification().payload());
                 record.set("event", stored.get("event"));
                 record.set("data", stored.get("data"));

@@ -14,6 +14,8 @@ final class Delivery implements OutboxTask {
     private final long acceptedNanos;
     /** The room's write delay ({@code writeDelayMs} of its policy), 0 for none. */
     private final int delayMs;
+    /** The room's slow-consumer code ({@link LoopOutbox#SLOW_NODE}, {@code SLOW_DROP}, {@code SLOW_DISCONNECT}). */
+    private final byte slowPolicy;
 
     /** A delivery with the native frames only (JSON and/or binary), no write delay. */
     Delivery(ByteBuf json, ByteBuf binary, Subscriber[] targets, long acceptedNanos) {
@@ -21,16 +23,25 @@ final class Delivery implements OutboxTask {
     }
 
     Delivery(ByteBuf[] frames, Subscriber[] targets, long acceptedNanos, int delayMs) {
+        this(frames, targets, acceptedNanos, delayMs, LoopOutbox.SLOW_NODE);
+    }
+
+    /**
+     * @param delayMs    the room's write delay, 0 for none
+     * @param slowPolicy the room's slow-consumer code ({@link LoopOutbox#slowCode})
+     */
+    Delivery(ByteBuf[] frames, Subscriber[] targets, long acceptedNanos, int delayMs, byte slowPolicy) {
         this.frames = frames;
         this.targets = targets;
         this.acceptedNanos = acceptedNanos;
         this.delayMs = delayMs;
+        this.slowPolicy = slowPolicy;
     }
 
     @Override
     public void run(LoopOutbox outbox) {
         try {
-            outbox.writeAll(targets, frames, acceptedNanos, delayMs);
+            outbox.writeAll(targets, frames, acceptedNanos, delayMs, slowPolicy);
         } finally {
             discard();
         }

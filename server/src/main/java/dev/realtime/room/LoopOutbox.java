@@ -35,6 +35,15 @@ public final class LoopOutbox implements Runnable {
     /** Longest write delay a room may have ({@code writeDelayMs} of the room policies). */
     public static final int MAX_WRITE_DELAY_MS = 50;
 
+    /**
+     * What a slow consumer of one delivery gets, as a {@link Delivery} carries it (one byte): the
+     * node's {@code SLOW_CONSUMER_POLICY}, or the room's own ({@code slowConsumer} of its policy;
+     * always drop in a volatile room). See {@link #slowCode}.
+     */
+    public static final byte SLOW_NODE = 0;
+    public static final byte SLOW_DROP = 1;
+    public static final byte SLOW_DISCONNECT = 2;
+
     private final EventLoop loop;
     private final GatewayMetrics metrics;
     private final SlowConsumerPolicy slowPolicy;
@@ -52,6 +61,7 @@ public final class LoopOutbox implements Runnable {
     };
     /** Open write-delay rounds by delay in milliseconds; created on first use. */
     private final Round[] rounds = new Round[MAX_WRITE_DELAY_MS + 1];
+
     public LoopOutbox(EventLoop loop, GatewayMetrics metrics, SlowConsumerPolicy slowPolicy) {
         this(loop, metrics, slowPolicy, Long.MAX_VALUE);
     }
@@ -74,6 +84,11 @@ public final class LoopOutbox implements Runnable {
 
     public EventLoop loop() {
         return loop;
+    }
+
+    /** The delivery code of a room's slow-consumer policy ({@code null}: the node's). */
+    public static byte slowCode(SlowConsumerPolicy policy) {
+        return policy == null ? SLOW_NODE : policy == SlowConsumerPolicy.DROP ? SLOW_DROP : SLOW_DISCONNECT;
     }
 
     /**
@@ -128,14 +143,19 @@ public final class LoopOutbox implements Runnable {
      * above its high-water mark. Returns whether the frame was written. Must run on this loop.
      */
     public boolean write(Subscriber s, ByteBuf frame) {
-        return write(s, frame, 0, 0);
+        return write(s, frame, SLOW_NODE);
+    }
+
+    /** {@link #write(Subscriber, ByteBuf)} under a room's slow-consumer code ({@link #SLOW_NODE} etc.). */
+    public boolean write(Subscriber s, ByteBuf frame, byte slowPolicy) {
+        return write(s, frame, 0, 0, slowPolicy);
     }
 
     /**
-     * {@link #write(Subscriber, ByteBuf)} with a write delay: flushed at the end of this tick when
-     * {@code delayMs} is 0, else in that delay's round ({@code now} is {@code System.nanoTime()}).
+     * {@link #write(Subscriber, ByteBuf, byte)} with a write delay: flushed at the end of this tick
+     * when {@code delayMs} is 0, else in that delay's round ({@code now} is {@code System.nanoTime()}).
      */
-    boolean write(Subscriber s, ByteBuf frame, int delayMs, long now) {
+    boolean write(Subscriber s, ByteBuf frame, int delayMs, long now, byte slowPolicy) {
         DeliverySink sink = s.sink();
         if (!sink.isActive()) {
             metrics.droppedDeliveries.labels("closed").inc();
@@ -144,14 +164,14 @@ public final class LoopOutbox implements Runnable {
         if (s.held != null) {
             // A replay is draining: deliveries queue behind it (bounded) so the client sees them in order.
             if (!s.holdLive(frame.retainedDuplicate())) {
-                slow(s);
+                slow(s, slowPolicy);
                 return false;
             }
             written++;
             return true;
         }
         if (!sink.isWritable()) {
-            slow(s);
+            slow(s, slowPolicy);
             return false;
         }
         sink.writeShared(frame);
@@ -167,19 +187,20 @@ public final class LoopOutbox implements Runnable {
     /**
      * Writes one event to {@code targets} now, from a room on this same loop (no task): each gets
      * the frame of its encoding; the touched connections are flushed at the end of the tick (or in
-     * the room's write-delay round). Must run on this loop; the frames stay the caller's.
+     * the room's write-delay round). A slow consumer gets the room's {@code slowPolicy}, as on the
+     * queued path ({@link Delivery}). Must run on this loop; the frames stay the caller's.
      */
-    public void deliverNow(Subscriber[] targets, ByteBuf[] frames, long acceptedNanos, int delayMs) {
-        writeAll(targets, frames, acceptedNanos, delayMs);
+    public void deliverNow(Subscriber[] targets, ByteBuf[] frames, long acceptedNanos, int delayMs, byte slowPolicy) {
+        writeAll(targets, frames, acceptedNanos, delayMs, slowPolicy);
         if (!touched.isEmpty() && !flushScheduled) {
             flushScheduled = true;
             loop.execute(flushTask); // on this loop: queued behind the tick's other work, no wakeup
         }
     }
 
-    /** {@link #deliverNow(Subscriber[], ByteBuf[], long, int)} for a room's only member. */
-    public void deliverNow(Subscriber target, ByteBuf[] frames, long acceptedNanos, int delayMs) {
-        write(target, frames[target.encoding()], delayMs, delayMs > 0 ? System.nanoTime() : 0);
+    /** {@link #deliverNow(Subscriber[], ByteBuf[], long, int, byte)} for a room's only member. */
+    public void deliverNow(Subscriber target, ByteBuf[] frames, long acceptedNanos, int delayMs, byte slowPolicy) {
+        write(target, frames[target.encoding()], delayMs, delayMs > 0 ? System.nanoTime() : 0, slowPolicy);
         metrics.fanoutLatency.observe((System.nanoTime() - acceptedNanos) / 1e9);
         if (!touched.isEmpty() && !flushScheduled) {
             flushScheduled = true;
@@ -188,10 +209,10 @@ public final class LoopOutbox implements Runnable {
     }
 
     /** Writes one event to each target, unflushed; records the fan-out latency. Loop only. */
-    void writeAll(Subscriber[] targets, ByteBuf[] frames, long acceptedNanos, int delayMs) {
+    void writeAll(Subscriber[] targets, ByteBuf[] frames, long acceptedNanos, int delayMs, byte slowPolicy) {
         long now = delayMs > 0 ? System.nanoTime() : 0;
         for (Subscriber s : targets) {
-            write(s, frames[s.encoding()], delayMs, now);
+            write(s, frames[s.encoding()], delayMs, now, slowPolicy);
         }
         metrics.fanoutLatency.observe((System.nanoTime() - acceptedNanos) / 1e9);
     }
@@ -246,9 +267,10 @@ public final class LoopOutbox implements Runnable {
         long due;
     }
 
-    private void slow(Subscriber s) {
+    private void slow(Subscriber s, byte policy) {
         metrics.droppedDeliveries.labels("slow_consumer").inc();
-        if (slowPolicy == SlowConsumerPolicy.DISCONNECT && !s.slowClosed) {
+        boolean disconnect = policy == SLOW_DISCONNECT || policy == SLOW_NODE && slowPolicy == SlowConsumerPolicy.DISCONNECT;
+        if (disconnect && !s.slowClosed) {
             s.slowClosed = true;
             metrics.slowConsumerDisconnects.inc();
             s.sink().abort();

@@ -1,5 +1,6 @@
 package dev.realtime.room;
 
+import dev.realtime.config.GatewayConfig.SlowConsumerPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -19,8 +20,13 @@ import java.util.Map;
  * that several reach a connection in one write, 0 to {@link LoopOutbox#MAX_WRITE_DELAY_MS}; 0 by
  * default). Built in: {@code video:*} has both off, because a video room holds a
  * whole audience; {@code chat:*} takes no client publishes, so every chat message goes through
- * {@code chat:message} (its server id, length limit, word filter and rate limit). Immutable and
- * thread-safe.
+ * {@code chat:message} (its server id, length limit, word filter and rate limit).
+ *
+ * <p>Delivery settings: {@code delivery} ({@link DeliveryMode}: {@code stream}, the default, keeps
+ * every event in the history; {@code latest} only the newest of each event name; {@code volatile}
+ * none) and {@code slowConsumer} (what a connection too slow to take the room's events gets:
+ * {@code drop} or {@code disconnect}; default the node's {@code SLOW_CONSUMER_POLICY}; a volatile
+ * room always drops). Immutable and thread-safe.
  */
 public final class PrefixPolicies {
 
@@ -29,10 +35,17 @@ public final class PrefixPolicies {
      *
      * @param pattern room name, {@code prefix*} or {@code *}
      */
-    public record Policy(String pattern, Boolean presenceEvents, Boolean clientPublish, Integer writeDelayMs) {
-        /** A policy that leaves the write delay to less specific keys. */
+    public record Policy(String pattern, Boolean presenceEvents, Boolean clientPublish, DeliveryMode delivery,
+                         SlowConsumerPolicy slowConsumer, Integer writeDelayMs) {
+        /** A policy that leaves the delivery settings and the write delay to less specific keys. */
         public Policy(String pattern, Boolean presenceEvents, Boolean clientPublish) {
-            this(pattern, presenceEvents, clientPublish, null);
+            this(pattern, presenceEvents, clientPublish, null, null, null);
+        }
+
+        /** A policy that leaves the write delay to less specific keys. */
+        public Policy(String pattern, Boolean presenceEvents, Boolean clientPublish, DeliveryMode delivery,
+                      SlowConsumerPolicy slowConsumer) {
+            this(pattern, presenceEvents, clientPublish, delivery, slowConsumer, null);
         }
 
         boolean matches(String room) {
@@ -100,6 +113,32 @@ public final class PrefixPolicies {
             }
         }
         return 0;
+    }
+
+    /** What {@code room} keeps of its events (default {@link DeliveryMode#STREAM}). */
+    public DeliveryMode delivery(String room) {
+        for (Policy p : bySpecificity) {
+            if (p.delivery() != null && p.matches(room)) {
+                return p.delivery();
+            }
+        }
+        return DeliveryMode.STREAM;
+    }
+
+    /**
+     * What a slow consumer of {@code room}'s deliveries gets: {@code DROP} in a volatile room, else
+     * the most specific {@code slowConsumer} setting, else null (the node's {@code SLOW_CONSUMER_POLICY}).
+     */
+    public SlowConsumerPolicy slowConsumer(String room) {
+        if (delivery(room) == DeliveryMode.VOLATILE) {
+            return SlowConsumerPolicy.DROP;
+        }
+        for (Policy p : bySpecificity) {
+            if (p.slowConsumer() != null && p.matches(room)) {
+                return p.slowConsumer();
+            }
+        }
+        return null;
     }
 
     /** Every key, most specific first (for logs and tests). */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * One room's membership. Members are grouped by event loop so a publish hands each other loop one
@@ -17,6 +18,8 @@ final class Room {
     final String name;
     /** The room policy's {@code writeDelayMs}: how long deliveries may wait to be coalesced (0: none). */
     final int writeDelayMs;
+    /** What the room's slow consumers get ({@link LoopOutbox#slowCode}), from its policy; carried by its deliveries. */
+    final byte slowConsumer;
     /**
      * The only member of a one-member room (a user's own room, most of the time), kept without any of
      * the structures below, which exist only from the second member on: an idle connection's own
@@ -45,12 +48,17 @@ final class Room {
     }
 
     Room(String name) {
-        this(name, 0);
+        this(name, 0, LoopOutbox.SLOW_NODE);
     }
 
-    Room(String name, int writeDelayMs) {
+    /**
+     * @param writeDelayMs the room policy's {@code writeDelayMs}
+     * @param slowConsumer the room policy's slow-consumer code ({@link LoopOutbox#slowCode})
+     */
+    Room(String name, int writeDelayMs, byte slowConsumer) {
         this.name = name;
         this.writeDelayMs = writeDelayMs;
+        this.slowConsumer = slowConsumer;
     }
 
     int size() {
@@ -64,6 +72,11 @@ final class Room {
     /** A member, or one that is recovering (it may publish already). */
     boolean contains(Subscriber s) {
         return isMember(s) || recovering != null && recovering.containsKey(s);
+    }
+
+    /** Whether {@code s} is joining with {@code since} (not yet a member). */
+    boolean recovering(Subscriber s) {
+        return recovering != null && recovering.containsKey(s);
     }
 
     /**
@@ -100,11 +113,15 @@ final class Room {
         return true;
     }
 
-    /** Keeps {@code event} for every recovering member (after it went out to the members). */
-    void keepForRecovering(ServerMessage.Event event) {
+    /** Keeps {@code event} for every recovering member {@code skip} (may be null) does not match, as the members got it. */
+    void keepForRecovering(ServerMessage.Event event, Predicate<Subscriber> skip) {
         if (recovering != null) {
             long size = approximateBytes(event);
-            for (Recovery r : recovering.values()) {
+            for (Map.Entry<Subscriber, Recovery> e : recovering.entrySet()) {
+                if (skip != null && skip.test(e.getKey())) {
+                    continue; // left out of this event (e.g. its own user's room:user_joined, its typing)
+                }
+                Recovery r = e.getValue();
                 if (!r.overflowed && r.kept.size() < MAX_KEPT && r.keptBytes + size <= MAX_KEPT_BYTES) {
                     r.kept.add(event);
                     r.keptBytes += size;

@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.ToIntFunction;
 import io.netty.util.concurrent.EventExecutor;
 
 /**
@@ -66,19 +65,20 @@ public final class RoomService {
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal,
                        long shardQueueMaxBytes, List<EventEncoder> extraEncoders) {
         this(null, shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, journal, shardQueueMaxBytes,
-                extraEncoders, room -> 0);
+                extraEncoders, PrefixPolicies.BUILT_IN);
     }
 
     /**
-     * @param loops        the I/O event loops the rooms live on (hashed over them), or null for
-     *                     {@code shardCount} threads of their own
-     * @param writeDelayMs a room's write delay by name (the room policies' {@code writeDelayMs}, 0 to
-     *                     {@link LoopOutbox#MAX_WRITE_DELAY_MS}); read once when the room opens
+     * @param loops    the I/O event loops the rooms live on (hashed over them), or null for
+     *                 {@code shardCount} threads of their own
+     * @param policies per-room settings (the route table's), read once when a room opens: its
+     *                 {@code writeDelayMs} (0 to {@link LoopOutbox#MAX_WRITE_DELAY_MS}) and what its
+     *                 slow consumers get ({@code slowConsumer}, {@code delivery})
      */
     public RoomService(List<? extends EventExecutor> loops, int shardCount, int maxRoomMembers, JsonCodec json,
                        BinaryCodec binary, ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge,
                        RoomJournal journal, long shardQueueMaxBytes, List<EventEncoder> extraEncoders,
-                       ToIntFunction<String> writeDelayMs) {
+                       PrefixPolicies policies) {
         this.bridge = bridge;
         this.journal = journal;
         int count = loops != null && !loops.isEmpty() ? loops.size() : shardCount;
@@ -86,7 +86,7 @@ public final class RoomService {
         int encodingCount = 2 + extraEncoders.size();
         for (int i = 0; i < count; i++) {
             shards[i] = new RoomShard(i, loops != null && !loops.isEmpty() ? loops.get(i) : null, roomCount, bridge,
-                    new dev.realtime.budget.ByteBudget("shard", shardQueueMaxBytes, metrics), writeDelayMs,
+                    new dev.realtime.budget.ByteBudget("shard", shardQueueMaxBytes, metrics), policies,
                     encodingCount);
         }
         metrics.queueBytes("shard", () -> {
@@ -140,6 +140,16 @@ public final class RoomService {
     }
 
     /**
+     * Whether {@code MAX_ROOM_MEMBERS} refuses another member. The rooms every connection is put in
+     * ({@code global}, {@code user:{id}}) are exempt: a cap there would silently cut connections off
+     * broadcasts and their own notifications. Shard thread.
+     */
+    private boolean full(String room, Room r) {
+        return maxRoomMembers > 0 && r.size() >= maxRoomMembers
+                && !RoomPolicy.GLOBAL.equals(room) && !room.startsWith(RoomPolicy.USER_PREFIX);
+    }
+
+    /**
      * Adds {@code s} to {@code room}. {@code done} gets {@code null} on success (also when already a
      * member) or the refusal code, on the subscriber's loop.
      */
@@ -153,7 +163,7 @@ public final class RoomService {
                 Room r = shard.getOrCreate(room);
                 if (r.contains(s)) {
                     // already a member (or recovering: it becomes one when its replay is read)
-                } else if (maxRoomMembers > 0 && r.size() >= maxRoomMembers) {
+                } else if (full(room, r)) {
                     result = ErrorCode.ROOM_FULL;
                 } else {
                     r.add(s);
@@ -218,6 +228,16 @@ public final class RoomService {
      */
     public void publish(Subscriber from, String room, ServerMessage.Event event, String source,
                         Consumer<ErrorCode> done) {
+        publishStamped(from, room, event, source, done == null ? null : (error, stamped) -> done.accept(error));
+    }
+
+    /**
+     * {@link #publish(Subscriber, String, ServerMessage.Event, String, Consumer)}, with {@code done}
+     * also getting the event as it was delivered (with its {@code offset}/{@code epoch} when the room
+     * keeps history and the store stamped it), or the refusal code and null.
+     */
+    public void publishStamped(Subscriber from, String room, ServerMessage.Event event, String source,
+                               java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
         if (shard.inline()) { // the caller is the room's loop: no hand-off
@@ -246,10 +266,11 @@ public final class RoomService {
     }
 
     private void publishOnShard(RoomShard shard, Subscriber from, String room, ServerMessage.Event event,
-                                String source, Consumer<ErrorCode> done, long accepted) {
+                                String source, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done,
+                                long accepted) {
         Room r = shard.get(room);
         if (from != null && (r == null || !r.contains(from))) {
-            answer(from, done, ErrorCode.NOT_IN_ROOM);
+            answer(from, done, ErrorCode.NOT_IN_ROOM, null);
             return;
         }
         if (!journal.journals(room)) {
@@ -271,27 +292,28 @@ public final class RoomService {
     }
 
     /** A publish refused for a full queue: the client is answered {@code unavailable}; counted either way. */
-    private void overloaded(Subscriber from, Consumer<ErrorCode> done, String source) {
+    private void overloaded(Subscriber from, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done,
+                            String source) {
         metrics.droppedPublishes.labels(source).inc();
         if (from != null) {
-            answer(from, done, ErrorCode.UNAVAILABLE);
+            answer(from, done, ErrorCode.UNAVAILABLE, null);
         } else if (done != null) {
-            done.accept(ErrorCode.UNAVAILABLE);
+            done.accept(ErrorCode.UNAVAILABLE, null);
         }
     }
 
     /** On the shard: local fan-out, hand-off to other nodes, then the publisher's answer. */
     private void deliverAccepted(RoomShard shard, String room, ServerMessage.Event event, long accepted,
-                                 Subscriber from, Consumer<ErrorCode> done) {
+                                 Subscriber from, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done) {
         Room r = shard.get(room);
         if (r != null) {
             fanOut(shard, r, event, accepted, null);
         }
         bridge.published(room, event);
         if (from != null) {
-            answer(from, done, null);
+            answer(from, done, null, event);
         } else if (done != null) {
-            done.accept(null);
+            done.accept(null, event);
         }
     }
 
@@ -325,7 +347,7 @@ public final class RoomService {
                 return;
             }
             Room r = shard.getOrCreate(room);
-            if (r.contains(s) || maxRoomMembers > 0 && r.size() >= maxRoomMembers) {
+            if (r.contains(s) || full(room, r)) {
                 boolean member = r.contains(s);
                 shard.removeIfEmpty(r);
                 s.outbox().submit(o -> done.accept(member ? null : ErrorCode.ROOM_FULL,
@@ -335,23 +357,57 @@ public final class RoomService {
             Room.Recovery token = r.startRecovering(s);
             // Read the history only once other nodes' events reach this node: whatever is appended
             // after the read then arrives here (and is kept), so the gap cannot fall in between.
-            whenSubscribed(room, () -> journal.inOrder(room, () -> {
-                RoomJournal.Replay read;
-                try {
-                    // The journal bounds the read (events and bytes); a gap it cannot close in one
-                    // read is not replayed in part: the client reloads (recovered:false).
-                    read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
-                    if (!closesGap(read)) {
-                        metrics.recoveriesTooLarge.inc();
-                        read = new RoomJournal.Replay(false, read.epoch(), read.head(), List.of());
-                    }
-                } catch (RuntimeException e) {
-                    metrics.storeErrors.labels("history").inc();
-                    read = new RoomJournal.Replay(false, null, 0, List.of());
+            whenSubscribed(room, () -> readAndRecover(shard, room, s, token, epoch, offset, done));
+        });
+    }
+
+    /**
+     * A member of {@code room} catches up from {@code (epoch, offset)} without leaving: it turns
+     * recovering (live events are kept for it from now on), the history is read, and it gets the
+     * events after {@code offset} and then the kept ones, as after {@link #joinSince}. For a client
+     * that knows it missed events (dropped as a slow consumer, say) and sends {@code join} with
+     * {@code since} for a room it is in. {@code done} runs on the subscriber's loop with
+     * {@code not_in_room} when {@code s} is no member (its join was refused or it left meanwhile),
+     * or null and the replay; a member already recovering answers {@code recovered=false} at once.
+     */
+    public void recover(Subscriber s, String room, String epoch, long offset,
+                        java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
+        RoomShard shard = shard(room);
+        shard.execute(() -> {
+            Room r = shard.get(room);
+            if (r == null || !r.contains(s)) {
+                s.outbox().submit(o -> done.accept(ErrorCode.NOT_IN_ROOM, null));
+                return;
+            }
+            if (!journal.journals(room) || r.recovering(s)) {
+                s.outbox().submit(o -> done.accept(null, new RoomJournal.Replay(false, null, 0, List.of())));
+                return;
+            }
+            r.remove(s); // a member turns recovering (the room keeps its size: nothing is closed)
+            Room.Recovery token = r.startRecovering(s);
+            readAndRecover(shard, room, s, token, epoch, offset, done);
+        });
+    }
+
+    /** On the shard, {@code s} recovering in {@code room}: reads the history in journal order, then finishes. */
+    private void readAndRecover(RoomShard shard, String room, Subscriber s, Room.Recovery token, String epoch, long offset,
+                                java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
+        journal.inOrder(room, () -> {
+            RoomJournal.Replay read;
+            try {
+                // The journal bounds the read (events and bytes); a gap it cannot close in one
+                // read is not replayed in part: the client reloads (recovered:false).
+                read = journal.since(room, epoch, offset, Integer.MAX_VALUE);
+                if (!closesGap(read)) {
+                    metrics.recoveriesTooLarge.inc();
+                    read = new RoomJournal.Replay(false, read.epoch(), read.head(), List.of());
                 }
-                RoomJournal.Replay replay = read;
-                onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
-            }));
+            } catch (RuntimeException e) {
+                metrics.storeErrors.labels("history").inc();
+                read = new RoomJournal.Replay(false, null, 0, List.of());
+            }
+            RoomJournal.Replay replay = read;
+            onShard(shard, () -> finishRecovery(shard, room, s, token, offset, replay, done));
         });
     }
 
@@ -490,9 +546,9 @@ public final class RoomService {
             if (solo != null && r.receives(solo, event) && (skip == null || !skip.test(solo))) {
                 LoopOutbox o = solo.outbox();
                 if (o.loop().inEventLoop()) {
-                    o.deliverNow(solo, frames, accepted, r.writeDelayMs);
+                    o.deliverNow(solo, frames, accepted, r.writeDelayMs, r.slowConsumer);
                 } else {
-                    o.submit(new Delivery(retainAll(frames), new Subscriber[] {solo}, accepted, r.writeDelayMs));
+                    o.submit(new Delivery(retainAll(frames), new Subscriber[] {solo}, accepted, r.writeDelayMs, r.slowConsumer));
                 }
             }
             for (int i = 0, n = r.groupCount(); i < n; i++) {
@@ -505,9 +561,9 @@ public final class RoomService {
                     continue;
                 }
                 if (g.outbox.loop().inEventLoop()) {
-                    g.outbox.deliverNow(to, frames, accepted, r.writeDelayMs);
+                    g.outbox.deliverNow(to, frames, accepted, r.writeDelayMs, r.slowConsumer);
                 } else {
-                    g.outbox.submit(new Delivery(retainAll(frames), to, accepted, r.writeDelayMs));
+                    g.outbox.submit(new Delivery(retainAll(frames), to, accepted, r.writeDelayMs, r.slowConsumer));
                 }
             }
         } finally {
@@ -516,7 +572,7 @@ public final class RoomService {
                 frames[i] = null;
             }
         }
-        r.keepForRecovering(event);
+        r.keepForRecovering(event, skip);
     }
 
     /** {@code to} without the subscribers {@code skip} matches (the same array when none does). */
@@ -552,6 +608,13 @@ public final class RoomService {
     private static void answer(Subscriber s, Consumer<ErrorCode> done, ErrorCode result) {
         if (done != null) {
             s.outbox().submit(o -> done.accept(result));
+        }
+    }
+
+    private static void answer(Subscriber s, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done,
+                               ErrorCode result, ServerMessage.Event event) {
+        if (done != null) {
+            s.outbox().submit(o -> done.accept(result, event));
         }
     }
 

@@ -7,7 +7,6 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.ToIntFunction;
 
 /**
  * A single thread that owns a disjoint set of rooms. Every read and write of those rooms runs on
@@ -31,28 +30,30 @@ final class RoomShard {
     private final Map<String, Room> rooms = new HashMap<>();
     private final AtomicInteger roomCount;
     private final RoomBridge lifecycle;
-    private final ToIntFunction<String> writeDelayMs;
     /** Room operations running on the shard thread now (nested ones are queued). Shard-owned. */
     private int depth;
 
     /** Bytes of events queued for this shard ({@code SHARD_QUEUE_MAX_BYTES}). */
     private final ByteBudget budget;
+    /** Per-room settings fixed when a room is created here (its write delay and slow-consumer policy). */
+    private final PrefixPolicies policies;
 
     /** Frames of the fan-out running now, one slot per encoding (reused: fan-outs do not nest). Shard-owned. */
     final io.netty.buffer.ByteBuf[] scratchFrames;
 
     /**
-     * @param loop         the I/O event loop that owns these rooms, or null for a thread of its own
-     * @param writeDelayMs a room's write delay from its name (room policies), 0 for none
+     * @param loop     the I/O event loop that owns these rooms, or null for a thread of its own
+     * @param policies the room policies: a room's {@code writeDelayMs} and {@code slowConsumer} (with
+     *                 its {@code delivery} mode) are read once when it opens
      */
     RoomShard(int index, EventExecutor loop, AtomicInteger roomCount, RoomBridge lifecycle, ByteBudget budget,
-              ToIntFunction<String> writeDelayMs, int encodings) {
+              PrefixPolicies policies, int encodings) {
         this.ownThread = loop == null;
         this.executor = loop != null ? loop : new DefaultEventExecutor(new DefaultThreadFactory("room-shard-" + index, true));
+        this.policies = policies;
         this.roomCount = roomCount;
         this.lifecycle = lifecycle;
         this.budget = budget;
-        this.writeDelayMs = writeDelayMs;
         this.scratchFrames = new io.netty.buffer.ByteBuf[encodings];
     }
 
@@ -115,7 +116,7 @@ final class RoomShard {
     Room getOrCreate(String name) {
         Room room = rooms.get(name);
         if (room == null) {
-            room = new Room(name, writeDelayMs.applyAsInt(name));
+            room = new Room(name, policies.writeDelayMs(name), LoopOutbox.slowCode(policies.slowConsumer(name)));
             rooms.put(name, room);
             roomCount.incrementAndGet();
             lifecycle.opened(name);

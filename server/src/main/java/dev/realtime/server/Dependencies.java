@@ -13,9 +13,11 @@ import java.util.function.BooleanSupplier;
  */
 public final class Dependencies {
     private final Map<String, BooleanSupplier> checks;
+    private final Map<String, java.util.function.Supplier<Object>> details;
 
-    private Dependencies(Map<String, BooleanSupplier> checks) {
+    private Dependencies(Map<String, BooleanSupplier> checks, Map<String, java.util.function.Supplier<Object>> details) {
         this.checks = checks;
+        this.details = details;
     }
 
     public static Builder builder() {
@@ -39,17 +41,35 @@ public final class Dependencies {
         return out;
     }
 
+    /**
+     * Extra state shown beside the checks in {@code /health} and {@code /health/ready}, e.g.
+     * {@code "redis": {"mode":"cluster","cluster_state":"ok","primaries":3,"reachable_primaries":3}}.
+     */
+    public Map<String, Object> details() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        details.forEach((name, d) -> out.put(name, d.get()));
+        return out;
+    }
+
     /** Collects checks during startup. Not thread-safe; used by the starting thread only. */
     public static final class Builder {
         private final Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+        private final Map<String, java.util.function.Supplier<Object>> details = new LinkedHashMap<>();
 
         public Builder add(String name, BooleanSupplier check) {
             checks.put(name, check);
             return this;
         }
 
+        /** Adds a section of details (read at request time, must be cheap and thread-safe). */
+        public Builder detail(String name, java.util.function.Supplier<Object> value) {
+            details.put(name, value);
+            return this;
+        }
+
         public Dependencies build() {
-            return new Dependencies(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(checks)));
+            return new Dependencies(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(checks)),
+                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(details)));
         }
     }
 }

@@ -7,7 +7,7 @@ import dev.realtime.cluster.Backends;
 import dev.realtime.cluster.Bus;
 import dev.realtime.cluster.BusBridge;
 import dev.realtime.cluster.PeerChannel;
-import dev.realtime.cluster.RoomSignals;
+import dev.realtime.cluster.NodeSignals;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.emit.EmitRegistry;
 import dev.realtime.game.QuizGame;
@@ -190,7 +190,8 @@ public final class GatewayServer {
         // A blocking (Redis) history store gets lanes so shards never wait on the network.
         journal = config.roomHistorySize() == 0 ? null
                 : new StoreJournal(stores.history(), metrics, stores.shared() ? 4 : 0, config.nodeId(),
-                        config.historyReadMaxBytes(), config.historyLaneMaxBytes());
+                        config.historyReadMaxBytes(), config.historyLaneMaxBytes(), config.busOutageBufferBytes(),
+                        routes.roomPolicies());
         socketIo = config.socketIoEnabled() ? new SocketIoServer(config.socketIoRecoveryMs() > 0) : null;
         // ROOM_SHARDS=0 (the default): rooms live on the I/O loops, hashed over them (issue 12: one hop per publish).
         List<EventExecutor> roomLoops = new java.util.ArrayList<>();
@@ -200,13 +201,16 @@ public final class GatewayServer {
         rooms = new RoomService(roomLoops, config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
                 busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal,
                 config.shardQueueMaxBytes(), socketIo == null ? List.of() : List.of(socketIo.encoder()),
-                routes.roomPolicies()::writeDelayMs);
+                routes.roomPolicies());
         metrics.queueBytes("outbox", () -> outboxes.values().stream().mapToLong(o -> o.budget().used()).sum());
         Dependencies.Builder deps = Dependencies.builder();
         if (busBridge != null) {
             busBridge.start(rooms);
             metrics.gauge("realtime_bus_up", "1 while the cluster bus reaches its backend", () -> bus.healthy() ? 1 : 0);
             deps.add(bus.name(), bus::healthy);
+            if (bus instanceof dev.realtime.cluster.RedisBus redisBus) {
+                deps.detail("redis", redisBus::details);
+            }
         }
         services = new NodeServices(config, stores, routes, rooms, metrics);
         services.addChecks(deps, metrics);
@@ -214,7 +218,7 @@ public final class GatewayServer {
         ChannelSubscriptions.register(emits);
         emits.register(PresenceEmit.EVENT, new PresenceEmit(services.presence)::handle);
         emits.register(HistoryEmit.EVENT, new HistoryEmit(rooms, Math.max(1, config.roomHistorySize()))::handle);
-        RoomSignals signals = busBridge != null ? busBridge.signals() : RoomSignals.local();
+        NodeSignals signals = new NodeSignals(busBridge == null ? PeerChannel.NONE : busBridge);
         game = QuizGame.install(new QuizGame.Wiring(config, stores, rooms, signals, services.presence,
                 services.forwarding, metrics), emits);
         RoomPolicy policy = new RoomPolicy(config.publicRooms(), routes.serverEventNames(), routes::deliversTemplated,
@@ -339,8 +343,8 @@ public final class GatewayServer {
 
     /**
      * Graceful shutdown: report not-ready, wait {@code SHUTDOWN_DELAY_MS} (load balancers notice),
-     * stop accepting, close every WebSocket with 1001, wait up to {@code SHUTDOWN_GRACE_MS} for them
-     * to go, then stop the threads. Idempotent.
+     * close every WebSocket with 1001 (new upgrades get 503), wait up to {@code SHUTDOWN_GRACE_MS} for
+     * them to go, stop accepting, then stop the threads. Idempotent.
      */
     public void shutdown() {
         if (!stopped.compareAndSet(false, true) || context == null) {
@@ -349,12 +353,15 @@ public final class GatewayServer {
         draining.set(true);
         log.info("draining: not ready, closing connections");
         sleep(config.shutdownDelayMs());
-        serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // The listener stays open while connections drain: /health/ready answers 503 and new WebSocket
+        // upgrades are refused with 503 (so a load balancer or a client sees "draining", not a refused
+        // connection), then it closes.
         context.sweepers().values().forEach(s -> s.loop().execute(() -> s.closeAll(CloseCodes.GOING_AWAY, "server shutting down")));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownGraceMs());
         while (context.connections().total() > 0 && System.nanoTime() < deadline) {
             sleep(20);
         }
+        serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS); // HTTP-phase (and Socket.IO) channels
         abortWebSockets(); // WebSockets still open after the grace (they left the group at the upgrade)
         context.sweepers().values().forEach(ConnectionSweeper::stop);

@@ -16,7 +16,19 @@ public final class Json {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build());
 
+    /** JavaScript's {@code toISOString()}: UTC, always three fraction digits ({@code 2024-01-01T00:00:00.000Z}). */
+    private static final java.time.format.DateTimeFormatter ISO_MILLIS =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
     private Json() {
+    }
+
+    /**
+     * {@code epochMillis} as the seeds' Node services wrote times ({@code new Date().toISOString()}):
+     * {@code Instant.toString()} would print nanoseconds, or no fraction at all on a whole second.
+     */
+    public static String isoMillis(long epochMillis) {
+        return ISO_MILLIS.format(java.time.Instant.ofEpochMilli(epochMillis));
     }
 
     public static byte[] bytes(Object value) {

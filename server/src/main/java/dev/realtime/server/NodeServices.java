@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.HostAndPort;
 
 /**
  * The services around the rooms that talk to the shared stores and to Kafka and Redis: presence,
@@ -78,8 +77,9 @@ final class NodeServices implements AutoCloseable {
             listeners.add(forwarding);
         }
         sessionListener = SessionListener.of(listeners);
-        redisIngest = config.clustered() ? new RedisIngest(new HostAndPort(config.redisHost(), config.redisPort()),
-                config.redisPassword(), ingest, metrics, config.nodeId()) : null;
+        redisIngest = config.clustered() ? new RedisIngest(dev.realtime.cluster.Backends.seeds(config),
+                config.redisMode() == GatewayConfig.RedisMode.CLUSTER, config.redisPassword(), ingest, metrics,
+                config.nodeId()) : null;
         kafkaIngest = config.kafkaEnabled() && !routes.kafkaTopics().isEmpty()
                 ? new KafkaIngest(new KafkaSettings(config.kafkaBrokers(), config.kafkaConsumerGroup(),
                         config.kafkaDlqTopic(), config.kafkaOffsetReset(), config.maxRecordBytes(), Duration.ofSeconds(5),

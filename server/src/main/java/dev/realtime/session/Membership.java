@@ -35,7 +35,20 @@ final class Membership {
             return;
         }
         if (session.rooms().contains(room)) {
-            done.accept(null, Json.payload(Map.of("room", room)));
+            if (since == null) {
+                done.accept(null, Json.payload(Map.of("room", room)));
+                return;
+            }
+            // Already in: catch up from the client's position without leaving (see RoomService.recover).
+            ctx.rooms().recover(session.subscriber(), room, since.epoch(), since.offset(), (error, replay) -> {
+                if (error != null) {
+                    done.accept(ErrorInfo.of(error, error == ErrorCode.NOT_IN_ROOM
+                            ? "the connection's join of " + room + " did not complete" : "cannot join now"), null);
+                    return;
+                }
+                session.replay(replay.events());
+                done.accept(null, recovered(room, replay));
+            });
             return;
         }
         if (session.rooms().size() >= ctx.config().maxRoomsPerConnection()) {
@@ -61,14 +74,19 @@ final class Membership {
                 return;
             }
             session.replay(replay.events()); // queued and drained as the client reads: never dropped
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("room", room);
-            data.put("recovered", replay.recovered());
-            data.put("epoch", replay.epoch());
-            data.put("offset", replay.head());
-            data.put("replayed", replay.events().size());
-            joined(session, room, attempt, Json.payload(data), done);
+            joined(session, room, attempt, recovered(room, replay), done);
         });
+    }
+
+    /** The reply data of a join with {@code since}. */
+    private static Payload recovered(String room, dev.realtime.room.RoomJournal.Replay replay) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("room", room);
+        data.put("recovered", replay.recovered());
+        data.put("epoch", replay.epoch());
+        data.put("offset", replay.head());
+        data.put("replayed", replay.events().size());
+        return Json.payload(data);
     }
 
     private static void joined(Session session, String room, Object attempt, Payload reply,

@@ -73,6 +73,11 @@ public final class Session {
     private boolean expiryWarned;
     /** {@code connected} has gone out; events about the session (auth:expiring) wait for it. */
     private boolean connectedSent;
+    /**
+     * Holds messages that arrive after authentication until {@code connected} is out; created by the
+     * first such message (most connections never need one).
+     */
+    private ConnectedGate connectedGate;
     /** Position in its loop's {@code ConnectionSweeper}; owned by the loop. */
     public int sweepIndex = -1;
 
@@ -96,6 +101,21 @@ public final class Session {
         long now = System.nanoTime();
         this.lastInboundNanos = now;
         this.timerNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs()); // the auth deadline
+    }
+
+    /**
+     * While the connection is authenticated but {@code connected} is not out yet (its auto-joins are
+     * on their way), queues {@code work} to run right after {@code connected} and returns true, so no
+     * answer can precede {@code connected}. Otherwise returns false: run it now.
+     */
+    boolean deferUntilConnected(Runnable work) {
+        if (principal == null || connectedSent || closing) {
+            return false;
+        }
+        if (connectedGate == null) {
+            connectedGate = new ConnectedGate(channel);
+        }
+        return connectedGate.defer(work);
     }
 
     public String sid() {
@@ -355,6 +375,9 @@ public final class Session {
                     if (!closing) { // closed meanwhile: onClosed already reported (no connected after disconnected)
                         connectedReported = true;
                         ctx.sessionListener().connected(this);
+                    }
+                    if (connectedGate != null) {
+                        connectedGate.open(); // what the client sent meanwhile, now that connected is out
                     }
                 }
             });

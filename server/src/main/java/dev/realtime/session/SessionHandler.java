@@ -62,7 +62,7 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
      * {@link ClientMessage}s (the Socket.IO endpoint). Event loop only.
      */
     public void handle(ClientMessage m) {
-        if (session.closing()) {
+        if (session.closing() || session.deferUntilConnected(() -> handle(m))) {
             return;
         }
         ctx().metrics().messagesIn(m.op()).inc();
@@ -206,14 +206,25 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ServerMessage.Event event = new ServerMessage.Event(room, p.event(), p.data(), null, null);
-        ctx().rooms().publish(session.subscriber(), room, event, "client", error -> {
+        ctx().rooms().publishStamped(session.subscriber(), room, event, "client", (error, stamped) -> {
             if (error == null) {
-                session.reply(p.id(), null);
+                session.reply(p.id(), position(stamped));
             } else {
                 session.fail(p.id(), error, error == ErrorCode.UNAVAILABLE
                         ? "the server is overloaded, try again" : "join the room first");
             }
         });
+    }
+
+    /** A publish's reply data: where the event landed in the room's history, or nothing when it was not stamped. */
+    private static Payload position(ServerMessage.Event stamped) {
+        if (stamped == null || stamped.offset() == null) {
+            return null;
+        }
+        java.util.Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("offset", stamped.offset());
+        data.put("epoch", stamped.epoch());
+        return Json.payload(data);
     }
 
     private void emit(ClientMessage.Emit e) {

@@ -66,10 +66,10 @@ final class RecoveryStore implements AutoCloseable {
             thread.execute(() -> {
                 try {
                     byte[] bytes = store.get(PREFIX + pid);
-                    if (bytes != null) {
-                        store.delete(PREFIX + pid);
-                    }
-                    out.complete(bytes == null ? null : parse(bytes));
+                    // Only the caller whose delete removed it recovers (two nodes racing on one pid:
+                    // one wins); single-key commands, so any Redis Cluster slot will do.
+                    boolean taken = bytes != null && store.delete(PREFIX + pid);
+                    out.complete(taken ? parse(bytes) : null);
                 } catch (RuntimeException e) {
                     log.debug("recovery read failed: {}", e.toString());
                     out.complete(null);

@@ -15,7 +15,6 @@ import dev.realtime.room.RoomPolicy;
 import dev.realtime.server.Json;
 import dev.realtime.session.Session;
 import dev.realtime.session.SessionHandler;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -243,7 +242,7 @@ final class SioSocket {
         }
         engine.out(SioFrames.connect(engine.alloc(), socketId, answeredPid));
         // The seeds' connection greetings (000 has none; 001, 002 and 003 each have their own).
-        String now = Instant.ofEpochMilli(c.serverTime()).toString();
+        String now = Json.isoMillis(c.serverTime());
         Map<String, Object> connected = new LinkedHashMap<>();
         connected.put("socketId", socketId);
         connected.put("userId", c.userId());
@@ -421,7 +420,7 @@ final class SioSocket {
         try {
             JsonNode n = Json.MAPPER.readTree(data.bytes());
             if (n instanceof ObjectNode o) {
-                o.put("timestamp", Instant.now().toString());
+                o.put("timestamp", Json.isoMillis(System.currentTimeMillis()));
                 return Payload.json(Json.bytes(o));
             }
         } catch (java.io.IOException e) {

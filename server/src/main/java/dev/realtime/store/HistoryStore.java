@@ -30,6 +30,21 @@ import java.util.List;
  *       the offset is ahead of the stream, or events after it were already dropped. With
  *       {@code recovered=true} the events are those after {@code offset}, at most {@code limit};
  *       {@link Recovery#head} tells whether more exist.</li>
+ *   <li><b>Latest-value streams.</b> A stream appended to with {@link #appendLatest} keeps only the
+ *       newest event of each key (the event name: a score board, a status): an append is stamped
+ *       like any other (next offset, same epoch) and removes the key's previous event. The stream
+ *       keeps at most {@code capacity} keys and {@link #roomMaxBytes()} of event bytes, dropping the
+ *       least recently appended keys first; an event over the room budget by itself is stamped but
+ *       not kept (and its key's previous event is dropped with it). Its events keep their own
+ *       offsets, so offsets in a read have gaps. {@code since} answers {@code recovered=true} when no
+ *       event after {@code offset} was dropped for those caps (a replaced event is not missing: its
+ *       key's newer event is returned instead), with the kept events after {@code offset} in offset
+ *       order, so a client that applies them ends with the newest value of every key; {@code latest}
+ *       returns the newest kept events in offset order. Expiry, epochs and read bounds are as for any
+ *       stream.</li>
+ *   <li>A stream has one kind, set by the append that created it: an {@link #append} to a
+ *       latest-value stream, or an {@link #appendLatest} to an ordinary one, starts a new stream (new
+ *       epoch, offset 1), as after expiry. (A room's kind changes only when the configuration does.)</li>
  *   <li>Event bytes are stored as given and returned as stored: callers must not modify the arrays
  *       they pass or receive.</li>
  *   <li>Thread-safe. Redis implementations do network I/O (one round trip per call, bounded by the
@@ -70,6 +85,16 @@ public interface HistoryStore {
 
     /** Appends {@code event} to the room's stream, creating the stream (new epoch) if needed. */
     Appended append(String room, byte[] event);
+
+    /**
+     * Appends {@code event} to the room's latest-value stream, replacing the previous event of
+     * {@code key} (see the class rules); creates the stream (new epoch) if needed.
+     *
+     * @throws UnsupportedOperationException from a store without latest-value streams
+     */
+    default Appended appendLatest(String room, String key, byte[] event) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no latest-value streams");
+    }
 
     /** The events after {@code offset} of {@code epoch}, at most {@code limit}; see the class rules. */
     default Recovery since(String room, String epoch, long offset, int limit) {

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +26,10 @@ import java.util.function.LongSupplier;
  * budget, not per append). A dropped room's next publish starts a new epoch; its clients recover
  * with {@code recovered:false}. {@link #bytes()} and the eviction counters feed the node's metrics.
  *
+ * <p><b>Latest-value streams</b> ({@link #appendLatest}) keep a map from key to the key's newest
+ * event in insertion order, which is offset order (a replaced key is removed and put back at the
+ * end), so the least recently appended key is the first, and a read walks the map in order.
+ *
  * <p>Threading: thread-safe. The room map is a {@link ConcurrentHashMap}; a stream is created,
  * appended to and removed inside {@code compute} (the map's per-bin lock, so appends to one room
  * are serialised) and every stream's fields are guarded by its own monitor, which readers take.
@@ -41,19 +47,34 @@ public final class InMemoryHistoryStore implements HistoryStore {
     /** One room's stream; fields guarded by its monitor. */
     private static final class Stream {
         final String epoch;
-        final ArrayDeque<byte[]> log = new ArrayDeque<>();
+        /** An ordinary stream's events, the last at the head; null in a latest-value stream. */
+        final ArrayDeque<byte[]> log;
+        /** A latest-value stream's newest event per key, in offset order; null in an ordinary stream. */
+        final LinkedHashMap<String, Entry> values;
         long head;
         long lastAppend;
         /** Accounted bytes of this stream (overhead plus kept entries). */
         long bytes;
+        /** A latest-value stream's highest offset dropped for a cap (0: none); recovery from below it fails. */
+        long trimmed;
 
-        Stream(String epoch, long overhead) {
+        Stream(String epoch, long overhead, boolean latest) {
             this.epoch = epoch;
             this.bytes = overhead;
+            this.log = latest ? null : new ArrayDeque<>();
+            this.values = latest ? new LinkedHashMap<>() : null;
         }
 
         long first() {
             return head - log.size() + 1;
+        }
+
+        boolean latest() {
+            return values != null;
+        }
+
+        int kept() {
+            return latest() ? values.size() : log.size();
         }
     }
 
@@ -117,6 +138,11 @@ public final class InMemoryHistoryStore implements HistoryStore {
         return event.length + ENTRY_OVERHEAD;
     }
 
+    /** A latest-value entry also holds its key (a map entry and the key's characters). */
+    static long latestEntryBytes(String key, byte[] event) {
+        return entryBytes(event) + 2L * key.length();
+    }
+
     private static long streamOverhead(String room) {
         return STREAM_OVERHEAD + 2L * room.length();
     }
@@ -127,30 +153,35 @@ public final class InMemoryHistoryStore implements HistoryStore {
 
     @Override
     public Appended append(String room, byte[] event) {
+        return append(room, null, event);
+    }
+
+    @Override
+    public Appended appendLatest(String room, String key, byte[] event) {
+        return append(room, java.util.Objects.requireNonNull(key, "key"), event);
+    }
+
+    /** An append to an ordinary stream ({@code key} null) or a latest-value one. */
+    private Appended append(String room, String key, byte[] event) {
         long now = clock.getAsLong();
         Appended[] out = new Appended[1];
         rooms.compute(room, (r, s) -> {
             Stream stream = s;
-            if (stream == null || expiredLocked(stream, now)) {
+            if (stream == null || expiredLocked(stream, now) || stream.latest() != (key != null)) {
                 if (stream != null) {
                     totalBytes.addAndGet(-bytesLocked(stream));
                 }
-                stream = new Stream(newEpoch(), streamOverhead(room));
+                stream = new Stream(newEpoch(), streamOverhead(room), key != null);
                 totalBytes.addAndGet(stream.bytes);
             }
             synchronized (stream) {
                 long before = stream.bytes;
                 stream.head++;
                 stream.lastAppend = now;
-                stream.log.addLast(event);
-                stream.bytes += entryBytes(event);
-                long overhead = streamOverhead(room);
-                while (stream.log.size() > capacity || stream.bytes - overhead > roomMaxBytes && !stream.log.isEmpty()) {
-                    boolean forBytes = stream.log.size() <= capacity;
-                    stream.bytes -= entryBytes(stream.log.removeFirst());
-                    if (forBytes) {
-                        evictedEvents.incrementAndGet();
-                    }
+                if (key == null) {
+                    appendToLog(stream, event, streamOverhead(room));
+                } else {
+                    appendLatest(stream, key, event, streamOverhead(room));
                 }
                 totalBytes.addAndGet(stream.bytes - before);
                 out[0] = new Appended(stream.head, stream.epoch);
@@ -162,6 +193,49 @@ public final class InMemoryHistoryStore implements HistoryStore {
             evictForNodeBudget(room);
         }
         return out[0];
+    }
+
+    /** The caller holds the stream's monitor and has stamped the event ({@code head}). */
+    private void appendToLog(Stream stream, byte[] event, long overhead) {
+        stream.log.addLast(event);
+        stream.bytes += entryBytes(event);
+        while (stream.log.size() > capacity || stream.bytes - overhead > roomMaxBytes && !stream.log.isEmpty()) {
+            boolean forBytes = stream.log.size() <= capacity;
+            stream.bytes -= entryBytes(stream.log.removeFirst());
+            if (forBytes) {
+                evictedEvents.incrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * Replaces {@code key}'s event with {@code event} (at the head), then drops the least recently
+     * appended keys while over a cap. The caller holds the stream's monitor and has stamped the event.
+     */
+    private void appendLatest(Stream stream, String key, byte[] event, long overhead) {
+        Entry previous = stream.values.remove(key);
+        if (previous != null) {
+            stream.bytes -= latestEntryBytes(key, previous.event());
+        }
+        long size = latestEntryBytes(key, event);
+        if (size > roomMaxBytes) {
+            stream.trimmed = stream.head; // stamped but not kept: nobody can recover from before it
+            evictedEvents.incrementAndGet();
+            return;
+        }
+        stream.values.put(key, new Entry(stream.head, event));
+        stream.bytes += size;
+        Iterator<Map.Entry<String, Entry>> oldest = stream.values.entrySet().iterator();
+        while (stream.values.size() > capacity || stream.bytes - overhead > roomMaxBytes) {
+            Map.Entry<String, Entry> e = oldest.next();
+            boolean forBytes = stream.values.size() <= capacity;
+            oldest.remove();
+            stream.bytes -= latestEntryBytes(e.getKey(), e.getValue().event());
+            stream.trimmed = Math.max(stream.trimmed, e.getValue().offset());
+            if (forBytes) {
+                evictedEvents.incrementAndGet();
+            }
+        }
     }
 
     private boolean expiredLocked(Stream s, long now) {
@@ -215,7 +289,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
                             return s; // appended to since the scan: no longer among the oldest
                         }
                         totalBytes.addAndGet(-s.bytes);
-                        evictedEvents.addAndGet(s.log.size());
+                        evictedEvents.addAndGet(s.kept());
                     }
                     evictedRooms.incrementAndGet();
                     return null;
@@ -255,10 +329,12 @@ public final class InMemoryHistoryStore implements HistoryStore {
             if (expired(s, clock.getAsLong())) {
                 return new Recovery(false, null, 0, List.of());
             }
-            if (!s.epoch.equals(epoch) || offset < 0 || offset > s.head || offset + 1 < s.first()) {
+            if (!s.epoch.equals(epoch) || offset < 0 || offset > s.head
+                    || (s.latest() ? offset < s.trimmed : offset + 1 < s.first())) {
                 return new Recovery(false, s.epoch, s.head, List.of());
             }
-            return new Recovery(true, s.epoch, s.head, entries(s, offset + 1, limit, maxBytes));
+            return new Recovery(true, s.epoch, s.head, s.latest() ? latestEntries(s, offset + 1, limit, maxBytes)
+                    : entries(s, offset + 1, limit, maxBytes));
         }
     }
 
@@ -283,6 +359,25 @@ public final class InMemoryHistoryStore implements HistoryStore {
         return out;
     }
 
+    /** {@link #entries} of a latest-value stream. */
+    private static List<Entry> latestEntries(Stream s, long from, int limit, long maxBytes) {
+        List<Entry> out = new ArrayList<>();
+        long bytes = 0;
+        for (Entry e : s.values.values()) {
+            if (out.size() >= limit) {
+                break;
+            }
+            if (e.offset() >= from) {
+                bytes += e.event().length;
+                if (bytes > maxBytes && !out.isEmpty()) {
+                    break;
+                }
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
     @Override
     public List<Entry> latest(String room, int limit, long maxBytes) {
         checkLimit(limit);
@@ -293,6 +388,19 @@ public final class InMemoryHistoryStore implements HistoryStore {
         synchronized (s) {
             if (expired(s, clock.getAsLong())) {
                 return List.of();
+            }
+            if (s.latest()) {
+                Entry[] all = s.values.values().toArray(Entry[]::new);
+                int from = all.length;
+                long bytes = 0;
+                while (from > 0 && all.length - from < limit) {
+                    bytes += all[from - 1].event().length;
+                    if (bytes > maxBytes && from < all.length) {
+                        break;
+                    }
+                    from--;
+                }
+                return List.of(all).subList(from, all.length);
             }
             // Walk back from the head while the events fit, then read forward from there.
             long from = s.head + 1;

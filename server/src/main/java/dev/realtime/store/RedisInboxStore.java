@@ -10,82 +10,80 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongSupplier;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
- * {@link InboxStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}):
+ * {@link InboxStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}; {@code {user}} is
+ * the user's hash tag, {@link RedisKeys#tag}, so a user's two keys share one cluster slot):
  * <pre>
- *   P inbox:seq            string  the id counter (INCR), shared by all users
- *   P inbox:items:{user}   hash    id -> "{createdAtMillis}:" + payload bytes
- *   P inbox:order:{user}   zset    id scored by id (the user's notifications in order)
- *   P inbox:pending        zset    "{id} {user}" scored by createdAtMillis: unread, not forwarded
+ *   P inbox:seq             string  the id counter (INCR), shared by all users
+ *   P inbox:{user}:items    hash    id -> "{createdAtMillis}:" + payload bytes
+ *   P inbox:{user}:order    zset    id scored by id (the user's notifications in order)
+ *   P inbox:pending         zset    "{id} {user}" scored by createdAtMillis: unread, not forwarded
  * </pre>
  * A user's two keys expire {@code ttl} after their last add; older notifications are skipped and
  * deleted when read. {@code pending} entries are removed on read, on forward, when the cap drops
  * them, and once older than {@code ttl} (trimmed on every add), so it stays bounded even when
- * nothing forwards. Every operation is one Lua script (or one command).
+ * nothing forwards.
  *
- * <p>Threading: thread-safe and stateless apart from the (thread-safe) pool; every call is one bounded
- * round trip and throws {@link StoreUnavailableException} when Redis cannot answer. Creation times
- * come from this node's clock. The pool is the caller's; this store never closes it.
+ * <p>Each script touches one user's keys, or {@code pending} alone, so the store works on Redis
+ * Cluster; an add is therefore three calls (the id, the user's keys, the pending index) rather than one
+ * transaction. The order makes every interruption harmless: an id taken but not used leaves a gap; a
+ * notification stored without its pending entry is never forwarded as unacked (it is still replayed
+ * and readable); a pending entry whose notification is gone is dropped by the next sweep.
+ *
+ * <p>Threading: thread-safe and stateless apart from the (thread-safe) client; every call is a few
+ * bounded round trips and throws {@link StoreUnavailableException} when Redis cannot answer.
+ * Creation times come from this node's clock. The client is the caller's; this store never closes it.
  */
 public final class RedisInboxStore implements InboxStore {
-    /** KEYS seq, items, order, pending; ARGV payload, now, capacity, ttl, user. Returns the id. */
+    /** KEYS items, order; ARGV id, payload, now, capacity, ttl. Returns the ids the cap dropped. */
     private static final RedisSupport.Script ADD = new RedisSupport.Script(
-            "local id = string.format('%d', redis.call('INCR', KEYS[1])) "
-            + "redis.call('HSET', KEYS[2], id, ARGV[2] .. ':' .. ARGV[1]) "
-            + "redis.call('ZADD', KEYS[3], id, id) "
-            + "redis.call('ZADD', KEYS[4], ARGV[2], id .. ' ' .. ARGV[5]) "
-            + "local extra = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[3]) "
+            "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. ':' .. ARGV[2]) "
+            + "redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1]) "
+            + "local dropped = {} "
+            + "local extra = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4]) "
             + "if extra > 0 then "
-            + "  for _, old in ipairs(redis.call('ZRANGE', KEYS[3], 0, extra - 1)) do "
-            + "    redis.call('HDEL', KEYS[2], old) redis.call('ZREM', KEYS[4], old .. ' ' .. ARGV[5]) end "
-            + "  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, extra - 1) end "
-            + "redis.call('PEXPIRE', KEYS[2], ARGV[4]) redis.call('PEXPIRE', KEYS[3], ARGV[4]) "
-            + "redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', "
-            + "  string.format('%d', tonumber(ARGV[2]) - tonumber(ARGV[4]))) "
-            + "return id");
+            + "  dropped = redis.call('ZRANGE', KEYS[2], 0, extra - 1) "
+            + "  for _, old in ipairs(dropped) do redis.call('HDEL', KEYS[1], old) end "
+            + "  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, extra - 1) end "
+            + "redis.call('PEXPIRE', KEYS[1], ARGV[5]) redis.call('PEXPIRE', KEYS[2], ARGV[5]) "
+            + "return dropped");
+    /** KEYS pending; ARGV created, member, expiry cutoff, dropped members... */
+    private static final RedisSupport.Script PENDING_ADD = new RedisSupport.Script(
+            "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) "
+            + "for i = 4, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end "
+            + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3]) return 1");
     /** Lua helper: created(v) parses the creation time off a stored value. */
     private static final String CREATED_FN =
             "local function created(v) return tonumber(string.sub(v, 1, string.find(v, ':', 1, true) - 1)) end ";
-    /** KEYS items, order, pending; ARGV limit, cutoff (expired at or before), user. Returns id, value pairs. */
+    /** KEYS items, order; ARGV limit, cutoff (expired at or before). Returns {pairs, id, value..., expired ids...}. */
     private static final RedisSupport.Script UNREAD = new RedisSupport.Script(CREATED_FN
-            + "local out = {} local limit = tonumber(ARGV[1]) local cutoff = tonumber(ARGV[2]) "
+            + "local out = {} local gone = {} local limit = tonumber(ARGV[1]) local cutoff = tonumber(ARGV[2]) "
             + "for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do "
             + "  if #out >= 2 * limit then break end "
             + "  local v = redis.call('HGET', KEYS[1], id) "
             + "  if v and created(v) > cutoff then out[#out + 1] = id out[#out + 1] = v "
-            + "  else redis.call('HDEL', KEYS[1], id) redis.call('ZREM', KEYS[2], id) "
-            + "    redis.call('ZREM', KEYS[3], id .. ' ' .. ARGV[3]) end end "
-            + "return out");
-    /** KEYS items, order, pending; ARGV id, user. Returns 1 if the notification was there. */
+            + "  else redis.call('HDEL', KEYS[1], id) redis.call('ZREM', KEYS[2], id) gone[#gone + 1] = id end end "
+            + "local r = {#out / 2} for _, x in ipairs(out) do r[#r + 1] = x end "
+            + "for _, x in ipairs(gone) do r[#r + 1] = x end return r");
+    /** KEYS items, order; ARGV id. Returns 1 if the notification was there. */
     private static final RedisSupport.Script READ = new RedisSupport.Script(
-            "local n = redis.call('HDEL', KEYS[1], ARGV[1]) redis.call('ZREM', KEYS[2], ARGV[1]) "
-            + "redis.call('ZREM', KEYS[3], ARGV[1] .. ' ' .. ARGV[2]) return n");
-    /** KEYS pending; ARGV cutoff, limit, items prefix, expiry cutoff. Returns user, id, value triples. */
-    private static final RedisSupport.Script UNACKED = new RedisSupport.Script(CREATED_FN
-            + "local out = {} "
-            + "for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])) do "
-            + "  local sp = string.find(m, ' ', 1, true) "
-            + "  local id = string.sub(m, 1, sp - 1) local user = string.sub(m, sp + 1) "
-            + "  local v = redis.call('HGET', ARGV[3] .. user, id) "
-            + "  if v and created(v) > tonumber(ARGV[4]) then out[#out + 1] = user out[#out + 1] = id out[#out + 1] = v "
-            + "  else redis.call('ZREM', KEYS[1], m) end end "
-            + "return out");
+            "local n = redis.call('HDEL', KEYS[1], ARGV[1]) redis.call('ZREM', KEYS[2], ARGV[1]) return n");
 
-    private final JedisPooled redis;
+    private final UnifiedJedis redis;
     private final String p;
     private final int capacity;
     private final long ttlMillis;
     private final LongSupplier clock;
 
     /** Default prefix {@code rt:}, cap and ttl, on the system clock. */
-    public RedisInboxStore(JedisPooled redis) {
+    public RedisInboxStore(UnifiedJedis redis) {
         this(redis, RedisSupport.DEFAULT_PREFIX, DEFAULT_CAPACITY, DEFAULT_TTL, System::currentTimeMillis);
     }
 
     /** A store whose creation times come from {@code clockMillis} (epoch milliseconds). */
-    public RedisInboxStore(JedisPooled redis, String prefix, int capacity, Duration ttl, LongSupplier clockMillis) {
+    public RedisInboxStore(UnifiedJedis redis, String prefix, int capacity, Duration ttl, LongSupplier clockMillis) {
         RedisSupport.checkPrefix(prefix);
         if (capacity < 1) {
             throw new IllegalArgumentException("inbox capacity must be at least 1");
@@ -97,8 +95,18 @@ public final class RedisInboxStore implements InboxStore {
         this.clock = clockMillis;
     }
 
+    /** The user's items and order keys (one hash tag). */
     private List<byte[]> userKeys(String userId) {
-        return List.of(bytes(p + "items:" + userId), bytes(p + "order:" + userId), bytes(p + "pending"));
+        String tagged = p + RedisKeys.tag(userId);
+        return List.of(bytes(tagged + ":items"), bytes(tagged + ":order"));
+    }
+
+    private byte[] pending() {
+        return bytes(p + "pending");
+    }
+
+    private static byte[] member(String id, String userId) {
+        return bytes(id + " " + userId);
     }
 
     private static Notification parse(Object id, Object value) {
@@ -114,11 +122,19 @@ public final class RedisInboxStore implements InboxStore {
     @Override
     public Notification add(String userId, byte[] payload) {
         long now = clock.getAsLong();
-        List<byte[]> keys = userKeys(userId);
-        Object id = ADD.run(redis, "inbox add", List.of(bytes(p + "seq"), keys.get(0), keys.get(1), keys.get(2)),
-                List.of(payload, bytes(Long.toString(now)), bytes(Integer.toString(capacity)),
-                        bytes(Long.toString(ttlMillis)), bytes(userId)));
-        return new Notification(string(id), now, payload);
+        String id = Long.toString(RedisSupport.call("inbox id", () -> redis.incr(bytes(p + "seq"))));
+        List<?> dropped = (List<?>) ADD.run(redis, "inbox add", userKeys(userId),
+                List.of(bytes(id), payload, bytes(Long.toString(now)), bytes(Integer.toString(capacity)),
+                        bytes(Long.toString(ttlMillis))));
+        List<byte[]> args = new ArrayList<>(3 + dropped.size());
+        args.add(bytes(Long.toString(now)));
+        args.add(member(id, userId));
+        args.add(bytes(Long.toString(now - ttlMillis)));
+        for (Object old : dropped) {
+            args.add(member(string(old), userId));
+        }
+        PENDING_ADD.run(redis, "inbox pending", List.of(pending()), args);
+        return new Notification(id, now, payload);
     }
 
     @Override
@@ -126,10 +142,18 @@ public final class RedisInboxStore implements InboxStore {
         InMemoryHistoryStore.checkLimit(limit);
         long cutoff = clock.getAsLong() - ttlMillis;
         List<?> r = (List<?>) UNREAD.run(redis, "inbox unread", userKeys(userId),
-                List.of(bytes(Integer.toString(limit)), bytes(Long.toString(cutoff)), bytes(userId)));
-        List<Notification> out = new ArrayList<>(r.size() / 2);
-        for (int i = 0; i + 1 < r.size(); i += 2) {
-            out.add(parse(r.get(i), r.get(i + 1)));
+                List.of(bytes(Integer.toString(limit)), bytes(Long.toString(cutoff))));
+        int pairs = (int) number(r.get(0));
+        List<Notification> out = new ArrayList<>(pairs);
+        for (int i = 0; i < pairs; i++) {
+            out.add(parse(r.get(1 + 2 * i), r.get(2 + 2 * i)));
+        }
+        if (r.size() > 1 + 2 * pairs) {
+            byte[][] expired = new byte[r.size() - 1 - 2 * pairs][];
+            for (int i = 1 + 2 * pairs; i < r.size(); i++) {
+                expired[i - 1 - 2 * pairs] = member(string(r.get(i)), userId);
+            }
+            RedisSupport.call("inbox expire", () -> redis.zrem(pending(), expired));
         }
         return out;
     }
@@ -151,20 +175,36 @@ public final class RedisInboxStore implements InboxStore {
         if (!validId(notificationId)) {
             return false;
         }
-        return number(READ.run(redis, "inbox read", userKeys(userId),
-                List.of(bytes(notificationId), bytes(userId)))) == 1;
+        boolean was = number(READ.run(redis, "inbox read", userKeys(userId), List.of(bytes(notificationId)))) == 1;
+        byte[] member = member(notificationId, userId);
+        RedisSupport.call("inbox read", () -> redis.zrem(pending(), member));
+        return was;
     }
 
+    /**
+     * Candidates from {@code pending}, then each one's notification from its user's keys (one round
+     * trip each, at most {@code limit}): a candidate whose notification is gone or expired is dropped.
+     */
     @Override
     public List<Pending> unackedOlderThan(Duration age, int limit) {
         InMemoryHistoryStore.checkLimit(limit);
         long now = clock.getAsLong();
-        List<?> r = (List<?>) UNACKED.run(redis, "inbox unacked", List.of(bytes(p + "pending")),
-                List.of(bytes(Long.toString(now - age.toMillis())), bytes(Integer.toString(limit)), bytes(p + "items:"),
-                        bytes(Long.toString(now - ttlMillis))));
-        List<Pending> out = new ArrayList<>(r.size() / 3);
-        for (int i = 0; i + 2 < r.size(); i += 3) {
-            out.add(new Pending(string(r.get(i)), parse(r.get(i + 1), r.get(i + 2))));
+        long expiryCutoff = now - ttlMillis;
+        List<byte[]> candidates = RedisSupport.call("inbox unacked", () -> redis.zrangeByScore(pending(),
+                bytes("-inf"), bytes(Long.toString(now - age.toMillis())), 0, limit));
+        List<Pending> out = new ArrayList<>(candidates.size());
+        for (byte[] m : candidates) {
+            String member = new String(m, StandardCharsets.UTF_8);
+            int sp = member.indexOf(' ');
+            String id = member.substring(0, sp);
+            String user = member.substring(sp + 1);
+            byte[] v = RedisSupport.call("inbox unacked", () -> redis.hget(userKeys(user).get(0), bytes(id)));
+            Notification n = v == null ? null : parse(bytes(id), v);
+            if (n != null && n.createdAtMillis() > expiryCutoff) {
+                out.add(new Pending(user, n));
+            } else {
+                RedisSupport.call("inbox unacked", () -> redis.zrem(pending(), m));
+            }
         }
         return out;
     }
@@ -174,8 +214,8 @@ public final class RedisInboxStore implements InboxStore {
         if (!validId(notificationId)) {
             return false;
         }
-        byte[] member = bytes(notificationId + " " + userId);
-        return RedisSupport.call("inbox forwarded", () -> redis.zrem(bytes(p + "pending"), member)) == 1;
+        byte[] member = member(notificationId, userId);
+        return RedisSupport.call("inbox forwarded", () -> redis.zrem(pending(), member)) == 1;
     }
 
     @Override

@@ -6,16 +6,20 @@ import static dev.realtime.store.RedisSupport.string;
 
 import java.time.Duration;
 import java.util.List;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 
 /**
- * {@link KeyValueStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}):
+ * {@link KeyValueStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}; {@code <key>}
+ * is the caller's key as given, {@code {name}} a queue's hash tag, {@link RedisKeys#tag}):
  * <pre>
- *   P kv:{key}        string  the value (PX = ttl when given)
- *   P queue:{name}    zset    members scored by enqueue order
- *   P queue-seq       string  the enqueue counter (INCR) shared by all queues
+ *   P kv:<key>            string  the value (PX = ttl when given)
+ *   P queue:{name}        zset    members scored by enqueue order
+ *   P queue:{name}:seq    string  the queue's enqueue counter (INCR)
  * </pre>
+ * Every command and script touches one key, or a queue and its counter (one hash tag), so the store
+ * works on Redis Cluster. A caller that wants several {@code kv} keys in one slot (for its own
+ * scripts) puts a hash tag in them, e.g. {@code match:{42}:state}.
  * Plain reads and writes are single commands (GET, SET [PX], SET NX [PX], DEL, ZREM, ZSCORE, ZCARD);
  * compare-and-set, enqueue (no duplicates, FIFO score) and pop-pair (take the two lowest scores only
  * if two exist) are Lua scripts, so they are atomic across nodes.
@@ -43,15 +47,15 @@ public final class RedisKeyValueStore implements KeyValueStore {
             + "redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 1) return pair");
     private static final byte[] EMPTY = new byte[0];
 
-    private final JedisPooled redis;
+    private final UnifiedJedis redis;
     private final String p;
 
     /** A store with the default prefix {@code rt:}. */
-    public RedisKeyValueStore(JedisPooled redis) {
+    public RedisKeyValueStore(UnifiedJedis redis) {
         this(redis, RedisSupport.DEFAULT_PREFIX);
     }
 
-    public RedisKeyValueStore(JedisPooled redis, String prefix) {
+    public RedisKeyValueStore(UnifiedJedis redis, String prefix) {
         RedisSupport.checkPrefix(prefix);
         this.redis = redis;
         this.p = prefix;
@@ -62,7 +66,11 @@ public final class RedisKeyValueStore implements KeyValueStore {
     }
 
     private byte[] queue(String queue) {
-        return bytes(p + "queue:" + queue);
+        return bytes(p + "queue:" + RedisKeys.tag(queue));
+    }
+
+    private byte[] queueCounter(String queue) {
+        return bytes(p + "queue:" + RedisKeys.tag(queue) + ":seq");
     }
 
     private static SetParams params(Duration ttl) {
@@ -103,7 +111,7 @@ public final class RedisKeyValueStore implements KeyValueStore {
 
     @Override
     public boolean enqueue(String queue, String member) {
-        return number(ENQUEUE.run(redis, "queue add", List.of(queue(queue), bytes(p + "queue-seq")),
+        return number(ENQUEUE.run(redis, "queue add", List.of(queue(queue), queueCounter(queue)),
                 List.of(bytes(member)))) == 1;
     }
 

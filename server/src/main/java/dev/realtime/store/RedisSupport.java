@@ -19,9 +19,12 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * Helpers shared by the Redis stores: a pool with timeouts, Jedis-exception translation, key
  * building and Lua scripts run by SHA with a fallback to EVAL. Stateless and thread-safe.
  *
- * <p>The stores target a single Redis server (or a primary with replicas), not Redis Cluster: some
- * scripts touch keys derived from their arguments. {@link #call} and {@link Script} are public for
- * feature stores outside this package (the quiz's), which take any {@link UnifiedJedis}.
+ * <p>The stores work on a single Redis server (or a primary with replicas) and on Redis Cluster
+ * alike: they take a {@link UnifiedJedis} ({@link JedisPooled}, or the cluster client of
+ * {@link RedisClusterClient}); every script and multi-key command touches keys of one hash tag
+ * ({@link RedisKeys}), and every key a script touches is passed in {@code KEYS}. {@link #call} and
+ * {@link Script} are public for feature stores outside this package (the quiz's), which follow the
+ * same rules.
  */
 public final class RedisSupport {
     /** Key prefix used when none is given. */
@@ -35,18 +38,28 @@ public final class RedisSupport {
      * connection. None of the stores uses blocking commands.
      */
     static JedisPooled pool(HostAndPort address, String password, int maxConnections) {
+        return new JedisPooled(address, clientConfig(password), poolConfig(maxConnections));
+    }
+
+    /** 2 s to connect and per command, named {@code realtime-store}. */
+    static DefaultJedisClientConfig clientConfig(String password) {
         DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(2000).socketTimeoutMillis(2000).clientName("realtime-store");
         if (password != null) {
             client.password(password);
         }
+        return client.build();
+    }
+
+    /** Up to {@code maxConnections}, 2 s to borrow one, idle ones tested. */
+    static ConnectionPoolConfig poolConfig(int maxConnections) {
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(maxConnections);
         pool.setMaxIdle(maxConnections);
         pool.setMaxWait(Duration.ofSeconds(2));
         pool.setBlockWhenExhausted(true);
         pool.setTestWhileIdle(true);
-        return new JedisPooled(address, client.build(), pool);
+        return pool;
     }
 
     /** Runs one Redis interaction, turning any Jedis failure into {@link StoreUnavailableException}. */

@@ -1,12 +1,18 @@
 package dev.realtime.store;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The four stores a node runs with, built together: in memory for a node that is alone, or over one
- * Redis connection pool shared by all four (the pool is owned here and closed by {@link #close()}).
+ * Redis client shared by all four (a pool for one Redis server, or the cluster client for Redis
+ * Cluster; owned here and closed by {@link #close()}).
  *
  * <p>Threading: immutable; the stores are thread-safe.
  */
@@ -42,14 +48,13 @@ public final class Stores implements AutoCloseable {
     private final HistoryStore history;
     private final InboxStore inbox;
     private final KeyValueStore keyValue;
-    private final JedisPooled pool;
+    private final UnifiedJedis pool;
     private final String prefix;
     /** Feature stores built on demand by {@link #extension}, one per type (thread-safe). */
-    private final java.util.concurrent.ConcurrentHashMap<Class<?>, Object> extensions =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Class<?>, Object> extensions = new ConcurrentHashMap<>();
 
     private Stores(PresenceStore presence, HistoryStore history, InboxStore inbox, KeyValueStore keyValue,
-                   JedisPooled pool, String prefix) {
+                   UnifiedJedis pool, String prefix) {
         this.presence = presence;
         this.history = history;
         this.inbox = inbox;
@@ -74,7 +79,23 @@ public final class Stores implements AutoCloseable {
      * @param prefix key prefix, e.g. {@code rt:}
      */
     public static Stores redis(HostAndPort address, String password, String prefix, int maxConnections, Settings s) {
-        JedisPooled pool = RedisSupport.pool(address, password, maxConnections);
+        return redis(RedisSupport.pool(address, password, maxConnections), prefix, s);
+    }
+
+    /**
+     * Redis stores over a Redis Cluster reached through {@code seeds} (the rest is discovered; see
+     * {@link RedisClusterClient}). Connecting is lazy: this never fails because the cluster is down.
+     *
+     * @param maxConnections per cluster node
+     * @param onRedirect told {@code "moved"} or {@code "ask"} for every redirection (metrics)
+     */
+    public static Stores redisCluster(Set<HostAndPort> seeds, String password, String prefix, int maxConnections,
+                                      Settings s, Consumer<String> onRedirect) {
+        return redis(RedisClusterClient.create(seeds, password, maxConnections, onRedirect), prefix, s);
+    }
+
+    /** Redis stores over {@code client} (a pool or a cluster client), which they own and close. */
+    public static Stores redis(UnifiedJedis pool, String prefix, Settings s) {
         return new Stores(new RedisPresenceStore(pool, prefix, s.presenceTimeout()),
                 new RedisHistoryStore(pool, prefix, s.historyCapacity(), s.historyTtl(), s.historyRoomMaxBytes()),
                 new RedisInboxStore(pool, prefix, s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
@@ -117,12 +138,16 @@ public final class Stores implements AutoCloseable {
      * {@link #keyPrefix()} when {@link #shared()}, an in-memory one otherwise; it must not close the
      * client (this {@code Stores} does).
      */
-    public <T> T extension(Class<T> type, java.util.function.Function<Stores, ? extends T> factory) {
+    public <T> T extension(Class<T> type, Function<Stores, ? extends T> factory) {
         return type.cast(extensions.computeIfAbsent(type, t -> factory.apply(this)));
     }
 
-    /** The Redis client the stores share (for {@link #extension} factories), or null in memory. */
-    public redis.clients.jedis.UnifiedJedis redis() {
+    /**
+     * The Redis client the stores share (for {@link #extension} factories), or null in memory: a pool
+     * for one Redis server, the cluster client in {@code REDIS_MODE=cluster}, so a feature store's
+     * scripts must touch keys of one hash tag, all passed in {@code KEYS}.
+     */
+    public UnifiedJedis redis() {
         return pool;
     }
 

@@ -53,6 +53,15 @@ class TokenVerifierTest {
     }
 
     @Test
+    void aTokenWithoutExpIsAcceptedUnlessRequired() throws Exception {
+        String t = JWT.create().withSubject("seed-user").sign(Algorithm.HMAC256(SECRET));
+        Principal p = verifier(Map.of()).verify(t);
+        assertEquals("seed-user", p.userId());
+        assertEquals(0, p.expiresAtMillis(), "no expiry to enforce");
+        assertEquals("claims", reason(verifier(Map.of("JWT_REQUIRE_EXP", "true")), t));
+    }
+
+    @Test
     void refusals() {
         TokenVerifier v = verifier(Map.of("JWT_LEEWAY_SECONDS", "0"));
         assertEquals("missing", reason(v, ""));
@@ -66,7 +75,6 @@ class TokenVerifierTest {
         assertEquals("algorithm", reason(v, JWT.create().withSubject("u").withExpiresAt(inAnHour())
                 .sign(Algorithm.HMAC512(SECRET))));
         assertEquals("claims", reason(v, JWT.create().withExpiresAt(inAnHour()).sign(Algorithm.HMAC256(SECRET))));
-        assertEquals("claims", reason(v, JWT.create().withSubject("u").sign(Algorithm.HMAC256(SECRET))));
         assertEquals("claims", reason(v, JWT.create().withSubject("has space").withExpiresAt(inAnHour())
                 .sign(Algorithm.HMAC256(SECRET))));
     }

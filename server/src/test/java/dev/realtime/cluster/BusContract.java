@@ -98,6 +98,10 @@ abstract class BusContract {
         for (int i = 0; i < 100; i++) {
             assertEquals(new Received("r1", "m" + i), next(), "in order, and nothing from an unsubscribed room");
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!(a.healthy() && b.healthy()) && System.nanoTime() < deadline) {
+            Thread.sleep(20); // a cluster bus is healthy once it reaches every primary, not only the room's
+        }
         assertTrue(a.healthy() && b.healthy());
     }
 
@@ -133,5 +137,48 @@ abstract class BusContract {
         }
         a.publish("bin", raw);
         assertArrayEquals(raw, next().bytes());
+    }
+
+    /**
+     * A room's channel carries, besides its events (from the room's shard), signals and peer messages
+     * sent from other threads at once (counts, typing, the quiz's signals): every one of them
+     * arrives, each once, in each sender thread's order.
+     */
+    @Test
+    void aRoomsMessagesFromSeveralThreadsAtOnceAllArriveOnce() throws Exception {
+        start();
+        b.subscribe("busy");
+        awaitSubscribed("busy");
+        int threads = 4;
+        int each = 250;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<Thread> senders = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int sender = t;
+            Thread th = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    a.publish("busy", text("t" + sender + "-" + i));
+                }
+            });
+            th.start();
+            senders.add(th);
+        }
+        go.countDown();
+        for (Thread th : senders) {
+            th.join(10_000);
+        }
+        int[] next = new int[threads];
+        for (int n = 0; n < threads * each; n++) {
+            Received r = next();
+            String[] parts = r.payload().substring(1).split("-");
+            int sender = Integer.parseInt(parts[0]);
+            assertEquals(next[sender]++, Integer.parseInt(parts[1]), "sender " + sender + " in order, none missing: " + r);
+        }
+        assertEquals(null, atB.poll(300, TimeUnit.MILLISECONDS), "no copies");
     }
 }

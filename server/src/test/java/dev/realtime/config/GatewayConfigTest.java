@@ -86,4 +86,20 @@ class GatewayConfigTest {
         assertEquals(60_000, c.rateLimitWindowMs());
         assertEquals(GatewayConfig.SlowConsumerPolicy.DISCONNECT, c.slowConsumerPolicy());
     }
+
+    @Test
+    void seedVariableNamesAreReadWhenOursAreUnset() {
+        GatewayConfig c = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123", "REALTIME_PORT", "3009",
+                "CORS_ORIGIN", "*", "KAFKA_BROKER", "kafka:29092", "KAFKA_GROUP_ID", "websocket-consumers",
+                "RATE_LIMIT_WINDOW", "60000", "HEARTBEAT_INTERVAL", "30000"));
+        assertEquals(3009, c.port());
+        assertEquals(java.util.List.of("*"), c.allowedOrigins());
+        assertEquals("kafka:29092", c.kafkaBrokers());
+        assertEquals("websocket-consumers", c.kafkaConsumerGroup());
+        assertEquals(60000, c.rateLimitWindowMs());
+        assertEquals(30000, c.pingIntervalMs());
+        GatewayConfig ours = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123", "PORT", "8081",
+                "REALTIME_PORT", "3009"));
+        assertEquals(8081, ours.port(), "our name wins");
+    }
 }

@@ -8,66 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.protocol.Payload;
 import dev.realtime.protocol.ServerMessage;
-import dev.realtime.store.HistoryStore;
-import dev.realtime.store.InMemoryHistoryStore;
 import dev.realtime.store.StoreUnavailableException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The journal's breaker: a failing store is skipped for a pause, then probed by one call. */
 class StoreJournalTest {
-
-    /** An in-memory store that can be switched to failing, counting the calls that reach it. */
-    private static final class SwitchableStore implements HistoryStore {
-        final HistoryStore real = new InMemoryHistoryStore(10, Duration.ofMinutes(1));
-        final AtomicBoolean down = new AtomicBoolean();
-        final AtomicInteger calls = new AtomicInteger();
-
-        private void check() {
-            calls.incrementAndGet();
-            if (down.get()) {
-                throw new StoreUnavailableException("down", null);
-            }
-        }
-
-        @Override
-        public Appended append(String room, byte[] event) {
-            check();
-            return real.append(room, event);
-        }
-
-        @Override
-        public Recovery since(String room, String epoch, long offset, int limit, long maxBytes) {
-            check();
-            return real.since(room, epoch, offset, limit, maxBytes);
-        }
-
-        @Override
-        public List<Entry> latest(String room, int limit, long maxBytes) {
-            check();
-            return real.latest(room, limit, maxBytes);
-        }
-
-        @Override
-        public Appended head(String room) {
-            check();
-            return real.head(room);
-        }
-
-        @Override
-        public void clear(String room) {
-            real.clear(room);
-        }
-
-        @Override
-        public int capacity() {
-            return real.capacity();
-        }
-    }
 
     private static ServerMessage.Event event(String name) {
         return new ServerMessage.Event("r", name, Payload.json("1"), null, null);
@@ -75,7 +22,7 @@ class StoreJournalTest {
 
     @Test
     void aFailingStoreIsSkippedThenProbedAndUsedAgain() {
-        SwitchableStore store = new SwitchableStore();
+        SwitchableHistoryStore store = new SwitchableHistoryStore(10);
         StoreJournal journal = new StoreJournal(store, new GatewayMetrics(), 0, "t");
         assertEquals(1L, journal.append("r", event("a")).offset());
 

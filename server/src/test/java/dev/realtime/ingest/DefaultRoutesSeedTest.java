@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.config.GatewayConfig.SlowConsumerPolicy;
+import dev.realtime.room.DeliveryMode;
+import dev.realtime.room.PrefixPolicies;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
@@ -57,15 +60,32 @@ class DefaultRoutesSeedTest {
                 "surveyor.locations", "system.notifications", "video.view", "video.like", "video.dislike", "video.comment",
                 "channel.notifications"), List.copyOf(DEFAULT.kafkaTopics()));
         assertEquals(List.of("booking:*", "payment:*", "ticket:*", "user:*", "user:*:*", "system:*"), DEFAULT.redisPatterns());
-        assertEquals(Set.of("order", "inventory", "admin-alert", "survey-response", "survey-analytics", "location",
-                "notification"), DEFAULT.httpSources());
+        Set<String> http = new java.util.HashSet<>(DEFAULT.kafkaTopics()); // every topic, fed over HTTP without Kafka
+        http.addAll(Set.of("order", "inventory", "admin-alert", "survey-response", "survey-analytics", "location",
+                "notification"));
+        assertEquals(http, DEFAULT.httpSources());
         // Seed 000's finished matches go to Kafka; nothing a client sends is forwarded by default.
         assertEquals(List.of("seed000-match-completed: event [match:completed] -> kafka match.completed (key {matchId})"),
                 DEFAULT.forwardRules().stream().map(Object::toString).toList());
         assertEquals(List.of(), DEFAULT.forwardsForEmit("match:completed"), "clients cannot emit into that topic");
         assertEquals(RouteTable.DEFAULT_MAX_RECORD_BYTES, DEFAULT.maxRecordBytes());
         assertEquals("default-routes.json", DEFAULT.origin());
-        assertEquals(null, DEFAULT.policies());
+        assertTrue(DEFAULT.policies().has("video:*"), "the raw section is kept");
+        // The seeds' rooms: video audiences keep nothing and never lose a viewer for being slow; score
+        // boards keep the newest value per event; everything else keeps a full stream.
+        PrefixPolicies policies = DEFAULT.roomPolicies();
+        assertEquals(DeliveryMode.VOLATILE, policies.delivery("video:123"));
+        assertEquals(SlowConsumerPolicy.DROP, policies.slowConsumer("video:123"));
+        assertTrue(!policies.presenceEvents("video:123") && !policies.clientPublish("video:123"),
+                "the entry repeats the built-in video:* settings it replaces");
+        assertEquals(DeliveryMode.LATEST, policies.delivery("score:match-1"));
+        assertEquals(DeliveryMode.LATEST, policies.delivery("leaderboard:weekly"));
+        for (String room : List.of("chat:123", "survey:s1", "project:p1", "admin", "event:e1", "match:m1", "channel:c1",
+                "lobby")) {
+            assertEquals(DeliveryMode.STREAM, policies.delivery(room), room);
+            assertEquals(null, policies.slowConsumer(room), room + ": the node's SLOW_CONSUMER_POLICY");
+        }
+        assertTrue(!policies.clientPublish("chat:123"), "the built-in chat:* policy stays");
         assertTrue(RouteTable.bundledDefaultText().contains("\"version\": 1"));
     }
 

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.realtime.config.GatewayConfig.SlowConsumerPolicy;
+import dev.realtime.room.DeliveryMode;
+import dev.realtime.room.PrefixPolicies;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -255,6 +258,63 @@ class RouteTableLoadErrorsTest {
         assertEquals(0, t.roomPolicies().writeDelayMs("counts:vip"), "an exact name wins");
         assertEquals(0, t.roomPolicies().writeDelayMs("lobby"), "no delay by default");
         assertTrue(t.roomPolicies().clientPublish("counts:1"), "other settings keep their defaults");
+    }
+
+    /** Every setting of a key at once: the write delay (issue 12) beside the delivery settings. */
+    @Test
+    void everyPolicySettingLoadsTogether() {
+        RouteTable t = RouteTable.load("{\"policies\": {\"feed:*\": {\"presenceEvents\": false, \"clientPublish\": false, "
+                + "\"delivery\": \"latest\", \"slowConsumer\": \"drop\", \"writeDelayMs\": 10, \"description\": \"x\"}}}",
+                "all.json");
+        PrefixPolicies r = t.roomPolicies();
+        assertEquals(DeliveryMode.LATEST, r.delivery("feed:1"));
+        assertEquals(SlowConsumerPolicy.DROP, r.slowConsumer("feed:1"));
+        assertEquals(10, r.writeDelayMs("feed:1"));
+        assertTrue(!r.presenceEvents("feed:1") && !r.clientPublish("feed:1"));
+        assertTrue(only("{\"policies\": {\"feed:*\": {\"delivery\": \"volatile\", \"writeDelayMs\": 99}}}")
+                .contains("policies.feed:*.writeDelayMs: must be a whole number of milliseconds from 0 to 50"));
+    }
+
+    /** {@code delivery} and {@code slowConsumer}: named choices with a "did you mean", resolved like the other settings. */
+    @Test
+    void deliveryPoliciesAreCheckedAndResolvedByName() {
+        String p = only("{\n  \"policies\": {\n    \"score:*\": {\"delivery\": \"lastest\"}\n  }\n}\n");
+        assertStarts("routes.json line 3, column 17: policies.score:*.delivery: must be \"stream\", \"latest\" or "
+                + "\"volatile\" (did you mean \"latest\"?), not \"lastest\"", p);
+        assertTrue(only("{\"policies\": {\"lobby\": {\"delivery\": 1}}}")
+                .endsWith("policies.lobby.delivery: must be \"stream\", \"latest\" or \"volatile\", not 1"));
+        assertTrue(only("{\"policies\": {\"lobby\": {\"slowConsumer\": \"Disconnect\"}}}")
+                .endsWith("policies.lobby.slowConsumer: must be \"drop\" or \"disconnect\" (did you mean \"disconnect\"?), "
+                        + "not \"Disconnect\""));
+        assertTrue(only("{\"policies\": {\"lobby\": {\"slowConsumer\": \"kick\"}}}")
+                .endsWith("must be \"drop\" or \"disconnect\", not \"kick\""));
+        assertTrue(only("{\"policies\": {\"lobby\": {\"slowConsumers\": \"drop\"}}}")
+                .contains("unknown key 'slowConsumers' (did you mean 'slowConsumer'?)"));
+        assertTrue(only("{\"policies\": {\"tv:*\": {\"delivery\": \"volatile\", \"slowConsumer\": \"disconnect\"}}}")
+                .contains("policies.tv:*.slowConsumer: a volatile room drops a slow consumer's deliveries and never "
+                        + "disconnects it"));
+        RouteTableException two = fail("{\"policies\": {\"a\": {\"delivery\": \"log\"}, \"b\": {\"slowConsumer\": true}}}");
+        assertEquals(2, two.problems().size(), "every problem, not only the first: " + two.getMessage());
+
+        RouteTable t = RouteTable.load("""
+                {"policies": {
+                  "*":            {"slowConsumer": "disconnect"},
+                  "score:*":      {"delivery": "latest"},
+                  "score:live-*": {"delivery": "volatile"},
+                  "score:vip":    {"delivery": "stream", "slowConsumer": "drop"},
+                  "tv:*":         {"delivery": "volatile", "slowConsumer": "drop"}
+                }}""", "d.json");
+        PrefixPolicies r = t.roomPolicies();
+        assertEquals(DeliveryMode.LATEST, r.delivery("score:1"));
+        assertEquals(DeliveryMode.VOLATILE, r.delivery("score:live-1"), "a longer prefix wins");
+        assertEquals(DeliveryMode.STREAM, r.delivery("score:vip"), "an exact name wins");
+        assertEquals(DeliveryMode.STREAM, r.delivery("lobby"), "stream by default");
+        assertEquals(SlowConsumerPolicy.DISCONNECT, r.slowConsumer("score:1"), "from '*'");
+        assertEquals(SlowConsumerPolicy.DROP, r.slowConsumer("score:live-1"), "a volatile room always drops, whatever '*' says");
+        assertEquals(SlowConsumerPolicy.DROP, r.slowConsumer("score:vip"));
+        assertEquals(SlowConsumerPolicy.DROP, r.slowConsumer("tv:1"));
+        assertEquals(null, RouteTable.load("{}", "e.json").roomPolicies().slowConsumer("lobby"), "null: the node's policy");
+        assertTrue(r.presenceEvents("score:1") && !r.presenceEvents("video:1"), "other settings keep their defaults");
     }
 
     private static String route(String target) {

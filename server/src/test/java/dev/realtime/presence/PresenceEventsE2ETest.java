@@ -107,7 +107,8 @@ class PresenceEventsE2ETest {
             // another joins on another may announce a leave and a join. Wait for node a's write.
             try (redis.clients.jedis.Jedis j = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
                 long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-                while (!j.sismember("rt:presence:room:lobby", "a bob")) {
+                // members are "<life> <user>", a node's life being "<node id>@<random>"
+                while (j.smembers("rt:presence:room:{lobby}").stream().noneMatch(m -> m.matches("a@\\S+ bob"))) {
                     assertTrue(System.nanoTime() < deadline, "node a never recorded bob's phone");
                     java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
                 }

@@ -162,4 +162,47 @@ class LoopOutboxTest {
         assertNull(ch.readOutbound(), "the round found nothing left to flush");
         ch.finishAndReleaseAll();
     }
+
+    /**
+     * A room's own slow-consumer policy rides with its delivery (one byte) and overrides the node's:
+     * {@code disconnect} closes even under a node-wide {@code drop}, {@code drop} (every volatile room)
+     * never closes even under a node-wide {@code disconnect}; the node's code defers to the node.
+     * The same on both paths: a queued {@link Delivery} (a member on another loop than the room's)
+     * and {@link LoopOutbox#deliverNow} (a member on the room's own loop, issue 12).
+     */
+    @Test
+    void aRoomsSlowConsumerCodeOverridesTheNodePolicy() {
+        byte[] codes = {LoopOutbox.SLOW_NODE, LoopOutbox.SLOW_DROP, LoopOutbox.SLOW_DISCONNECT};
+        for (boolean direct : new boolean[] {false, true}) {
+            for (SlowConsumerPolicy node : SlowConsumerPolicy.values()) {
+                for (byte code : codes) {
+                    GatewayMetrics m = new GatewayMetrics();
+                    EmbeddedChannel slow = new EmbeddedChannel();
+                    slow.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+                    slow.write(Unpooled.wrappedBuffer(new byte[64]));
+                    LoopOutbox outbox = new LoopOutbox(slow.eventLoop(), m, node);
+                    ByteBuf frame = Unpooled.wrappedBuffer(new byte[] {1});
+                    Subscriber[] to = {subscriber(slow, outbox)};
+                    if (direct) {
+                        outbox.deliverNow(to, new ByteBuf[] {frame, null}, System.nanoTime(), 0, code);
+                        frame.release(); // deliverNow leaves the frames the caller's
+                    } else {
+                        outbox.submit(new Delivery(new ByteBuf[] {frame, null}, to, System.nanoTime(), 0, code));
+                    }
+                    slow.runPendingTasks();
+                    assertEquals(0, frame.refCnt());
+                    boolean disconnect = code == LoopOutbox.SLOW_DISCONNECT
+                            || code == LoopOutbox.SLOW_NODE && node == SlowConsumerPolicy.DISCONNECT;
+                    String what = (direct ? "direct " : "queued ") + node + "/" + code;
+                    assertEquals(1.0, m.droppedDeliveries.labels("slow_consumer").get(), what);
+                    assertEquals(disconnect, !slow.isOpen(), what);
+                    assertEquals(disconnect ? 1.0 : 0.0, m.slowConsumerDisconnects.get(), what);
+                    slow.finishAndReleaseAll();
+                }
+            }
+        }
+        assertEquals(LoopOutbox.SLOW_NODE, LoopOutbox.slowCode(null));
+        assertEquals(LoopOutbox.SLOW_DROP, LoopOutbox.slowCode(SlowConsumerPolicy.DROP));
+        assertEquals(LoopOutbox.SLOW_DISCONNECT, LoopOutbox.slowCode(SlowConsumerPolicy.DISCONNECT));
+    }
 }

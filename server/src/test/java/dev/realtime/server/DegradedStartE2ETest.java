@@ -47,7 +47,24 @@ class DegradedStartE2ETest {
             String metrics = node.get("/metrics").body();
             assertTrue(metrics.contains("realtime_kafka_up 0.0"), metrics);
             assertTrue(metrics.contains("realtime_bus_up 0.0"), metrics);
+            assertTrue(redisErrors(node) > 0, "Redis failures are counted in realtime_redis_errors_total");
         }
+    }
+
+    /** {@code realtime_redis_errors_total}, once a failed Redis call has been counted (bounded wait). */
+    private static double redisErrors(TestNode node) throws InterruptedException {
+        double value = 0;
+        for (int i = 0; i < 100 && value == 0; i++) {
+            for (String line : node.get("/metrics").body().split("\n")) {
+                if (line.startsWith("realtime_redis_errors_total ")) {
+                    value = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+                }
+            }
+            if (value == 0) {
+                Thread.sleep(100);
+            }
+        }
+        return value;
     }
 
     @Test

@@ -43,7 +43,7 @@ class DeployFilesTest {
                 seen++;
             }
         }
-        assertEquals(2, seen, "nginx and prometheus publish a port each");
+        assertEquals(4, seen, "nginx and prometheus publish a port each, and the cluster profile's two gateways");
     }
 
     @Test

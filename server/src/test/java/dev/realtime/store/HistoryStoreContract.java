@@ -275,4 +275,147 @@ abstract class HistoryStoreContract {
         assertEquals(List.of(4L, 5L, 6L), offsets(h.latest("paged", 3, 100_000)));
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), offsets(h.since("paged", epoch, 0, 100, 100_000).events()));
     }
+
+    // ---------------------------------------------------------------- latest-value streams
+
+    private static List<String> texts(List<Entry> entries) {
+        return entries.stream().map(HistoryStoreContract::text).toList();
+    }
+
+    @Test
+    void aLatestStreamKeepsTheNewestEventOfEachKeyInOffsetOrder() {
+        HistoryStore h = node(100, LONG_TTL);
+        Appended first = h.appendLatest("scores", "a", text("a1"));
+        assertEquals(1, first.offset());
+        assertEquals(new Appended(2, first.epoch()), h.appendLatest("scores", "b", text("b1")));
+        assertEquals(new Appended(3, first.epoch()), h.appendLatest("scores", "a", text("a2")));
+        h.appendLatest("scores", "c", text("c1"));
+        h.appendLatest("scores", "b", text("b2"));
+        String epoch = first.epoch();
+        assertEquals(new Appended(5, epoch), h.head("scores"));
+        assertEquals(List.of(3L, 4L, 5L), offsets(h.latest("scores", 10)));
+        assertEquals(List.of("a2", "c1", "b2"), texts(h.latest("scores", 10)));
+        assertEquals(List.of("c1", "b2"), texts(h.latest("scores", 2)));
+
+        Recovery all = h.since("scores", epoch, 0, 100);
+        assertTrue(all.recovered(), "replaced events are not missing: their key's newer one is there");
+        assertEquals(List.of(3L, 4L, 5L), offsets(all.events()));
+        assertEquals(List.of("a2", "c1", "b2"), texts(all.events()));
+        assertTrue(all.complete());
+        Recovery afterA2 = h.since("scores", epoch, 3, 100);
+        assertEquals(List.of("c1", "b2"), texts(afterA2.events()), "only what changed after the offset");
+        assertEquals(List.of(3L, 4L, 5L), offsets(h.since("scores", epoch, 2, 100).events()));
+        Recovery upToDate = h.since("scores", epoch, 5, 100);
+        assertTrue(upToDate.recovered() && upToDate.events().isEmpty() && upToDate.complete());
+        Recovery paged = h.since("scores", epoch, 0, 2);
+        assertEquals(List.of(3L, 4L), offsets(paged.events()));
+        assertFalse(paged.complete(), "more follow");
+        assertEquals(List.of(3L), offsets(h.since("scores", epoch, 0, 100, 1).events()), "at least one, then the byte cap");
+
+        assertFalse(h.since("scores", "not-" + epoch, 0, 100).recovered());
+        assertFalse(h.since("scores", epoch, 6, 100).recovered(), "ahead of the head");
+    }
+
+    @Test
+    void aLatestStreamKeepsCapacityKeysAndCannotRecoverFromBeforeADroppedOne() {
+        HistoryStore h = node(3, LONG_TTL);
+        String epoch = null;
+        for (int i = 1; i <= 5; i++) {
+            epoch = h.appendLatest("board", "k" + i, text("v" + i)).epoch();
+        }
+        assertEquals(List.of("v3", "v4", "v5"), texts(h.latest("board", 100)), "the least recently appended keys went");
+        assertFalse(h.since("board", epoch, 1, 100).recovered(), "k2 (offset 2) was dropped for the cap");
+        Recovery edge = h.since("board", epoch, 2, 100);
+        assertTrue(edge.recovered());
+        assertEquals(List.of(3L, 4L, 5L), offsets(edge.events()));
+
+        h.appendLatest("board", "k3", text("v3b")); // offset 6: k3 is the newest key now
+        h.appendLatest("board", "k6", text("v6")); // offset 7: k4 (offset 4) goes
+        assertEquals(List.of("v5", "v3b", "v6"), texts(h.latest("board", 100)));
+        assertEquals(List.of(5L, 6L, 7L), offsets(h.latest("board", 100)));
+        assertFalse(h.since("board", epoch, 3, 100).recovered(), "k4 was dropped after offset 3");
+        assertEquals(List.of(5L, 6L, 7L), offsets(h.since("board", epoch, 4, 100).events()));
+    }
+
+    @Test
+    void aLatestStreamKeepsItsByteBudget() {
+        int size = 1000;
+        long budget = 2L * (size + entryOverhead()) + 50; // room for two events (and their short keys)
+        HistoryStore h = node(100, LONG_TTL, budget);
+        String epoch = null;
+        for (int i = 1; i <= 3; i++) {
+            epoch = h.appendLatest("big", "k" + i, text(String.valueOf(i).repeat(size))).epoch();
+        }
+        assertEquals(List.of(2L, 3L), offsets(h.latest("big", 100)), "the oldest key went for the budget");
+        assertFalse(h.since("big", epoch, 0, 100).recovered());
+        assertTrue(h.since("big", epoch, 1, 100).recovered());
+
+        // A value over the budget by itself is stamped, not kept, and takes its key's older value with it.
+        Appended huge = h.appendLatest("big", "k3", new byte[(int) budget + 1]);
+        assertEquals(4, huge.offset());
+        assertEquals(List.of(2L), offsets(h.latest("big", 100)));
+        assertFalse(h.since("big", epoch, 3, 100).recovered(), "offset 4 cannot be replayed");
+        assertTrue(h.since("big", epoch, 4, 100).recovered(), "nothing is missing after it");
+        h.appendLatest("big", "k3", text("small"));
+        assertEquals(List.of(2L, 5L), offsets(h.latest("big", 100)), "the stream goes on under its epoch");
+    }
+
+    @Test
+    void appendingTheOtherKindStartsANewStream() {
+        HistoryStore h = node(10, LONG_TTL);
+        Appended log = h.append("switch", text("x"));
+        h.append("switch", text("y"));
+        Appended latest = h.appendLatest("switch", "k", text("z"));
+        assertEquals(1, latest.offset(), "a new stream starts at 1");
+        assertNotEquals(log.epoch(), latest.epoch(), "with a new epoch");
+        assertFalse(h.since("switch", log.epoch(), 1, 10).recovered());
+        assertEquals(List.of("z"), texts(h.latest("switch", 10)));
+        Appended again = h.append("switch", text("w"));
+        assertEquals(1, again.offset());
+        assertNotEquals(latest.epoch(), again.epoch());
+        assertEquals(List.of("w"), texts(h.latest("switch", 10)));
+        h.clear("switch");
+        assertNull(h.head("switch"));
+    }
+
+    @Test
+    void latestAppendsFromTwoNodesGetUniqueOffsetsAndEachKeyEndsWithItsNewest() throws Exception {
+        int threads = 4;
+        int perThread = 100;
+        HistoryStore[] nodes = {node(100, LONG_TTL), node(100, LONG_TTL)};
+        Map<Long, String> byOffset = new ConcurrentHashMap<>();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        String key = "key" + thread; // one key per thread: its values arrive in order
+                        Appended a = nodes[(thread + i) % 2].appendLatest("hot-latest", key, text(key + "=" + i));
+                        assertTrue(byOffset.putIfAbsent(a.offset(), key + "=" + i) == null, "offset given twice: " + a);
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(threads * perThread, byOffset.size());
+        for (long o = 1; o <= threads * perThread; o++) {
+            assertTrue(byOffset.containsKey(o), "gap at offset " + o);
+        }
+        List<Entry> kept = nodes[1].latest("hot-latest", 100);
+        assertEquals(threads, kept.size(), "one event per key");
+        for (Entry e : kept) {
+            assertTrue(text(e).endsWith("=" + (perThread - 1)), "each key's newest value: " + text(e));
+            assertEquals(text(e), byOffset.get(e.offset()), "at the offset its append returned");
+        }
+    }
 }

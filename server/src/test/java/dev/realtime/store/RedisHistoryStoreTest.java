@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 
 /** The history contract against a real Redis server; every node() is a separate pool. */
 class RedisHistoryStoreTest extends HistoryStoreContract {
@@ -45,13 +45,34 @@ class RedisHistoryStoreTest extends HistoryStoreContract {
         for (int i = 0; i < 5; i++) {
             h.append("lobby", text("e" + i));
         }
-        String meta = REDIS.fixture().prefix + "hist:meta:lobby";
-        String log = REDIS.fixture().prefix + "hist:log:lobby";
+        String meta = REDIS.fixture().prefix + "hist:{lobby}:meta";
+        String log = REDIS.fixture().prefix + "hist:{lobby}:log";
         assertEquals(Set.of(meta, log), REDIS.fixture().keys());
-        JedisPooled j = REDIS.fixture().node();
+        UnifiedJedis j = REDIS.fixture().node();
         assertEquals("5", j.hget(meta, "head"));
         assertEquals(3, j.llen(log));
         long ttl = j.pttl(log);
         assertTrue(ttl > 0 && ttl <= 600_000, "ttl " + ttl);
+    }
+
+    @Test
+    void aLatestStreamIsAMetaHashAKeyIndexAndAValueHashUnderTheRoomsTag() {
+        HistoryStore h = node(3, Duration.ofMinutes(10));
+        for (int i = 0; i < 5; i++) {
+            h.appendLatest("scores", "k" + (i % 2), text("v" + i));
+        }
+        String tagged = REDIS.fixture().prefix + "hist:{scores}:";
+        assertEquals(Set.of(tagged + "meta", tagged + "lkeys", tagged + "lvals"), REDIS.fixture().keys());
+        UnifiedJedis j = REDIS.fixture().node();
+        assertEquals("latest", j.hget(tagged + "meta", "mode"));
+        assertEquals("5", j.hget(tagged + "meta", "head"));
+        assertEquals(2, j.zcard(tagged + "lkeys"));
+        assertEquals("v4", j.hget(tagged + "lvals", "k0"));
+        for (String k : new String[] {"meta", "lkeys", "lvals"}) {
+            long ttl = j.pttl(tagged + k);
+            assertTrue(ttl > 0 && ttl <= 600_000, k + " ttl " + ttl);
+        }
+        h.clear("scores");
+        assertEquals(Set.of(), REDIS.fixture().keys());
     }
 }

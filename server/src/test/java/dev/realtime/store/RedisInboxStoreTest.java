@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 
 /** The inbox contract against a real Redis server; every node() is a separate pool. */
 class RedisInboxStoreTest extends InboxStoreContract {
@@ -25,11 +25,11 @@ class RedisInboxStoreTest extends InboxStoreContract {
     void layoutHasPerUserKeysWithTheTtlAndOnePendingSet() {
         InboxStore inbox = node(10, Duration.ofMinutes(10), clock);
         inbox.add("u1", "x".getBytes(StandardCharsets.UTF_8));
-        String items = REDIS.fixture().prefix + "inbox:items:u1";
-        String order = REDIS.fixture().prefix + "inbox:order:u1";
+        String items = REDIS.fixture().prefix + "inbox:{u1}:items";
+        String order = REDIS.fixture().prefix + "inbox:{u1}:order";
         String pending = REDIS.fixture().prefix + "inbox:pending";
         assertEquals(Set.of(REDIS.fixture().prefix + "inbox:seq", items, order, pending), REDIS.fixture().keys());
-        JedisPooled j = REDIS.fixture().node();
+        UnifiedJedis j = REDIS.fixture().node();
         for (String key : new String[] {items, order}) {
             long ttl = j.pttl(key);
             assertTrue(ttl > 0 && ttl <= 600_000, key + " ttl " + ttl);

@@ -33,7 +33,8 @@ class RedisKeyValueStoreTest extends KeyValueStoreContract {
         KeyValueStore kv = node();
         kv.set("match:1", "x".getBytes(StandardCharsets.UTF_8), null);
         kv.enqueue("1v1", "p1");
-        assertEquals(Set.of(REDIS.fixture().prefix + "kv:match:1", REDIS.fixture().prefix + "queue:1v1", REDIS.fixture().prefix + "queue-seq"),
+        assertEquals(Set.of(REDIS.fixture().prefix + "kv:match:1", REDIS.fixture().prefix + "queue:{1v1}",
+                REDIS.fixture().prefix + "queue:{1v1}:seq"),
                 REDIS.fixture().keys());
     }
 }

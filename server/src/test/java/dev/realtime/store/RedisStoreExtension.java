@@ -1,5 +1,6 @@
 package dev.realtime.store;
 
+import dev.realtime.testing.RedisClusterExtension;
 import dev.realtime.testing.RedisServer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -8,22 +9,46 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * For the Redis store contract tests: one real redis-server per test class, and a fresh
- * {@link RedisStoreFixture} (own key prefix, own pools) per test, closed after it. Register it as a
- * static field with {@code @RegisterExtension} (feature stores in other packages use it too).
+ * For the Redis store contract tests: one real redis-server per test class ({@code new
+ * RedisStoreExtension()}), or the run's shared Redis Cluster ({@link #cluster()}), and a fresh
+ * {@link RedisStoreFixture} (own key prefix, own clients) per test, closed after it. Register it as
+ * a static field with {@code @RegisterExtension} (feature stores in other packages use it too).
  */
 public final class RedisStoreExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+    private final RedisClusterExtension cluster;
     private RedisServer server;
     private RedisStoreFixture fixture;
 
+    public RedisStoreExtension() {
+        this(null);
+    }
+
+    private RedisStoreExtension(RedisClusterExtension cluster) {
+        this.cluster = cluster;
+    }
+
+    /** Over the shared 3-primary, 3-replica Redis Cluster. */
+    public static RedisStoreExtension cluster() {
+        return new RedisStoreExtension(new RedisClusterExtension());
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
-        server = RedisServer.start();
+        if (cluster != null) {
+            cluster.beforeAll(context);
+        } else {
+            server = RedisServer.start();
+        }
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        fixture = new RedisStoreFixture(server);
+        if (cluster != null) {
+            cluster.beforeEach(context);
+            fixture = new RedisStoreFixture(cluster.cluster());
+        } else {
+            fixture = new RedisStoreFixture(server);
+        }
     }
 
     @Override
@@ -33,7 +58,9 @@ public final class RedisStoreExtension implements BeforeAllCallback, AfterAllCal
 
     @Override
     public void afterAll(ExtensionContext context) {
-        server.close();
+        if (server != null) {
+            server.close();
+        }
     }
 
     /** The current test's fixture. */

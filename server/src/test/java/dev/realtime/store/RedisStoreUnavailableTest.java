@@ -17,12 +17,28 @@ class RedisStoreUnavailableTest {
 
     @Test
     void everyCallSurfacesStoreUnavailable() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (Stores stores = Stores.redis(new HostAndPort("127.0.0.1", closedPort()), null, "rt:", 2, Stores.Settings.defaults())) {
+            assertEveryCallFails(stores);
         }
+    }
+
+    @Test
+    void everyCallSurfacesStoreUnavailableInClusterMode() throws IOException {
+        try (Stores stores = Stores.redisCluster(java.util.Set.of(new HostAndPort("127.0.0.1", closedPort()),
+                new HostAndPort("127.0.0.1", closedPort())), null, "rt:", 2, Stores.Settings.defaults(), kind -> { })) {
+            assertEveryCallFails(stores);
+        }
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void assertEveryCallFails(Stores stores) {
         byte[] x = {1};
-        try (Stores stores = Stores.redis(new HostAndPort("127.0.0.1", port), null, "rt:", 2, Stores.Settings.defaults())) {
+        {
             PresenceStore presence = stores.presence();
             HistoryStore history = stores.history();
             InboxStore inbox = stores.inbox();

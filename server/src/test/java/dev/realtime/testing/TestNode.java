@@ -33,6 +33,7 @@ public final class TestNode implements AutoCloseable {
         all.put("INTERNAL_API_KEY", API_KEY);
         all.put("IO_THREADS", "2");
         all.put("SHUTDOWN_GRACE_MS", "2000");
+        all.put("SHUTDOWN_DELAY_MS", "0");
         all.putAll(env);
         GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(all), backends);
         try {

@@ -163,6 +163,19 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /** The next message (those skipped by earlier expectations first), or null after {@code timeout}. */
+    public synchronized JsonNode poll(Duration timeout) {
+        if (!backlog.isEmpty()) {
+            return backlog.remove(0);
+        }
+        try {
+            return messages.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     public JsonNode expectOp(String op) {
         return expect(m -> op.equals(m.path("op").asText()));
     }
