@@ -253,16 +253,21 @@ public record GatewayConfig(
         return config;
     }
 
-    /** REDIS_MODE, checked against the address: several nodes need cluster mode, cluster mode needs nodes. */
+    /**
+     * REDIS_MODE, checked against the address: several nodes need cluster mode, cluster mode needs nodes.
+     * Unset, several seed nodes mean cluster mode (a single address is probed at start-up by
+     * {@link dev.realtime.cluster.RedisModeProbe}).
+     */
     private static RedisMode redisMode(EnvReader r, RedisAddress redis) {
-        RedisMode mode = r.choice("REDIS_MODE", RedisMode.class, RedisMode.STANDALONE);
+        RedisMode mode = r.choice("REDIS_MODE", RedisMode.class,
+                redis.nodes().size() > 1 ? RedisMode.CLUSTER : RedisMode.STANDALONE);
         if (mode == RedisMode.CLUSTER && redis.host() == null) {
             r.problem("REDIS_MODE=cluster needs REDIS_URL listing one or more seed nodes "
                     + "(redis://10.0.0.1:6379,10.0.0.2:6379)");
         }
         if (mode == RedisMode.STANDALONE && redis.nodes().size() > 1) {
-            r.problem("REDIS_URL lists " + redis.nodes().size() + " nodes: set REDIS_MODE=cluster for Redis Cluster, "
-                    + "or give one address");
+            r.problem("REDIS_URL lists " + redis.nodes().size() + " nodes but REDIS_MODE=standalone: set REDIS_MODE=cluster "
+                    + "(or leave it unset) for Redis Cluster, or give one address");
         }
         String prefix = r.string("REDIS_KEY_PREFIX", "rt:");
         if (mode == RedisMode.CLUSTER && (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0)) {

@@ -1,11 +1,13 @@
 package dev.realtime.server;
 
 import dev.realtime.auth.DevTokens;
+import dev.realtime.cluster.RedisModeProbe;
 import dev.realtime.config.ConfigException;
 import dev.realtime.config.GatewayConfig;
 import dev.realtime.game.QuestionBankException;
 import dev.realtime.ingest.RouteTableException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -19,7 +21,7 @@ public final class Main {
     public static void main(String[] args) throws InterruptedException {
         GatewayConfig config;
         try {
-            config = GatewayConfig.fromEnv(System.getenv());
+            config = configFrom(System.getenv());
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             System.exit(2);
@@ -48,6 +50,16 @@ public final class Main {
             stopped.countDown();
         }, "shutdown"));
         stopped.await();
+    }
+
+    /**
+     * The node's configuration from {@code env}; with one Redis address and no {@code REDIS_MODE},
+     * built a second time in cluster mode when that address is a Redis Cluster node.
+     */
+    static GatewayConfig configFrom(Map<String, String> env) {
+        GatewayConfig config = GatewayConfig.fromEnv(env);
+        Map<String, String> resolved = RedisModeProbe.resolve(env, config, System.err::println);
+        return resolved == env ? config : GatewayConfig.fromEnv(resolved);
     }
 
     /**
