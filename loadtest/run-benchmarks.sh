@@ -9,7 +9,8 @@
 #   loadtest/run-benchmarks.sh w5ref      # W5's ladders on one node, without and with Redis (7 minutes)
 #   loadtest/run-benchmarks.sh w6         # seed 004 live video: 10,000 viewers, chat 50/s, 100 joins/s (1 minute)
 #   loadtest/run-benchmarks.sh w6cluster  # the same over two nodes and Redis (needs redis-server)
-#   loadtest/run-benchmarks.sh w8         # quiz matchmaking + matches: 1 node, 1 node on Redis, 2 nodes (about 3 minutes)
+#   loadtest/run-benchmarks.sh w8         # quiz matchmaking + matches: 1 node, 1 node on Redis, 2 nodes (about 4 minutes)
+#   loadtest/run-benchmarks.sh w8think    # only W8's human-pace run (W8_THINK_PLAYERS, default 400, W8_THINK_DURATION 30 s)
 #   loadtest/run-benchmarks.sh compare    # W1 and W2 on five servers side by side (about 50 minutes):
 #                                         # our native JSON, our Socket.IO endpoint, socket.io 4.8 (Node),
 #                                         # netty-socketio 2.0.14 and the kernel floor (FloorServer), each
@@ -412,6 +413,13 @@ quiz_run() {
   stop_server
 }
 
+# W8 at a human pace: players answer once a second, at about half of what two nodes and Redis on one
+# core can serve (~80 matches/s flat out), for long enough that matches start and end in the window
+# (a match lasts 5 answers). 10,000 such players would ask ~2,000 answers/s, past one core.
+w8_think() {
+  DURATION=${W8_THINK_DURATION:-30} quiz_run w8-2nodes-think start_cluster "${W8_THINK_PLAYERS:-400}" 1000
+}
+
 # One compare run: $1 server kind, $2 name, $3 connections, $4 rooms, $5 publishers, $6 rate.
 compare_run() {
   local kind=$1 name=$2 conns=$3 rooms=$4 pubs=$5 rate=$6 proto=native
@@ -602,7 +610,7 @@ for w in "${WORKLOADS[@]}"; do
       quiz_run w8-1node start_server 1000 0
       quiz_run w8-1node-redis start_redis_node 1000 0
       quiz_run w8-2nodes start_cluster 1000 0
-      quiz_run w8-2nodes-think start_cluster 10000 1000
+      w8_think
       ;;
     compare)
       command -v node > /dev/null || { echo "compare needs node and npm" >&2; exit 2; }
@@ -657,6 +665,9 @@ for w in "${WORKLOADS[@]}"; do
         done
       done
       ;;
+    w8think)
+      w8_think
+      ;;
     w9)
       # W5 over a Redis Cluster of 3 primaries (+3 replicas): sharded pub/sub, stores by hash tag.
       command -v "$REDIS_SERVER" > /dev/null || { echo "w9 needs redis-server" >&2; exit 2; }
@@ -700,7 +711,7 @@ PY2
         stop_server
       done
       ;;
-    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster w8 compare w9 failover scale tail gc transport placement writedelay)" >&2; exit 2 ;;
+    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster w8 w8think compare w9 failover scale tail gc transport placement writedelay)" >&2; exit 2 ;;
   esac
 done
 echo "done: $OUT"

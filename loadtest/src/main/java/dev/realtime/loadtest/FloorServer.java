@@ -76,6 +76,8 @@ public final class FloorServer {
         Channel server = new ServerBootstrap().group(group)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 4096)
+                // The previous server of a compare run leaves its closed connections in TIME_WAIT on this port.
+                .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -70,6 +70,10 @@ final class JvmProbe implements AutoCloseable {
         if (pid <= 0) {
             return null;
         }
+        if (!isJvm(pid)) {
+            // The attach handshake sends SIGQUIT, which kills a process that is not a JVM (the Node peer).
+            return null;
+        }
         try {
             com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(pid));
             String address;
@@ -84,6 +88,16 @@ final class JvmProbe implements AutoCloseable {
             System.err.println("note: no JVM figures for pid " + pid + " (" + e.getClass().getSimpleName() + ": "
                     + e.getMessage() + ")");
             return null;
+        }
+    }
+
+    /** Whether {@code pid} runs a JVM: its executable is a {@code java} launcher (Linux /proc). */
+    static boolean isJvm(long pid) {
+        try {
+            java.nio.file.Path exe = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc", Long.toString(pid), "exe"));
+            return exe.getFileName() != null && exe.getFileName().toString().startsWith("java");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
         }
     }
 

@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -179,12 +178,7 @@ public final class SocketIoEndpoint {
     private void installPipeline(ChannelHandlerContext chc, EngineSession engine) {
         ChannelPipeline p = chc.pipeline();
         dev.realtime.ws.FrameWriter.install(p); // coalesces a tick's frames into one write
-        if (p.get(HttpServerKeepAliveHandler.class) != null) {
-            p.remove(HttpServerKeepAliveHandler.class);
-        }
-        if (p.get(WebSocketUpgrade.HTTP_IDLE_HANDLER) != null) {
-            p.remove(WebSocketUpgrade.HTTP_IDLE_HANDLER); // the Engine.IO heartbeat takes over
-        }
+        WebSocketUpgrade.leaveHttpPhase(p); // the Engine.IO heartbeat takes over
         p.addLast("sio-utf8", new Utf8FrameValidator(true));
         p.addLast("sio-aggregator", new WebSocketFrameAggregator(ctx.config().maxMessageBytes()));
         p.addLast("sio-engine", new EngineWsHandler(engine));

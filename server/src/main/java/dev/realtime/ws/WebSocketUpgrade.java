@@ -152,22 +152,28 @@ public final class WebSocketUpgrade {
 
     private void installPipeline(ChannelHandlerContext chc, Session session) {
         ChannelPipeline p = chc.pipeline();
-        if (p.get(HttpServerKeepAliveHandler.class) != null) {
-            p.remove(HttpServerKeepAliveHandler.class);
-        }
-        if (p.get(HTTP_IDLE_HANDLER) != null) {
-            p.remove(HTTP_IDLE_HANDLER); // the sweeper's heartbeat takes over
-        }
-        // No longer in the HTTP phase: releases its count and its head deadline.
-        for (String name : List.of(HttpPhase.BYTES_HANDLER, HttpPhase.HEADS_HANDLER, HttpBodyGate.NAME)) {
-            if (p.get(name) != null) {
-                p.remove(name);
-            }
-        }
+        leaveHttpPhase(p);
         // One handler for the whole WebSocket: frames in (control, UTF-8, reassembly, decoding, the
         // session) and out (encoding, coalescing a tick's frames into one write).
         WsReader.install(p, new WsReader(session));
         p.remove(chc.handler());
+    }
+
+    /**
+     * Takes the HTTP-phase handlers out of an upgraded connection's pipeline (both WebSocket
+     * endpoints call it): keep-alive, the idle timer (a heartbeat takes over), the body gate, and
+     * {@link HttpPhase}'s counting and head deadline, which would otherwise take the first frame for
+     * the start of a request head and answer 408 into the WebSocket when no head follows.
+     */
+    public static void leaveHttpPhase(ChannelPipeline p) {
+        if (p.get(HttpServerKeepAliveHandler.class) != null) {
+            p.remove(HttpServerKeepAliveHandler.class);
+        }
+        for (String name : List.of(HTTP_IDLE_HANDLER, HttpPhase.BYTES_HANDLER, HttpPhase.HEADS_HANDLER, HttpBodyGate.NAME)) {
+            if (p.get(name) != null) {
+                p.remove(name);
+            }
+        }
     }
 
     private void refuse(ChannelHandlerContext chc, FullHttpRequest req, HttpResponseStatus status, String result,
