@@ -50,7 +50,6 @@ public final class LoadTest {
         report.print();
         hints.forEach(h -> System.err.println("HINT: " + h));
         report.write(o.out());
-        server.close();
         return report.fields;
     }
 

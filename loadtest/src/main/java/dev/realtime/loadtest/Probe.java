@@ -59,51 +59,47 @@ final class Probe {
         if (at < 0) {
             return false;
         }
-        int i = number(data, at, end);
-        t = value;
+        long[] v = new long[1];
+        int i = number(data, at, end, v);
+        t = v[0];
         i = expect(data, i, end, ":");
         if (i < 0) {
             return false;
         }
-        i = number(data, i, end);
-        r = (int) value;
+        i = number(data, i, end, v);
+        r = (int) v[0];
         i = expect(data, i, end, ":");
         if (i < 0) {
             return false;
         }
-        number(data, i, end);
-        s = value;
+        number(data, i, end, v);
+        s = v[0];
         return true;
     }
 
     /** Reads t, r, s from the start of {@code data}; false if it is not a probe payload. */
     boolean parse(ByteBuf data) {
-        return parse(data, data.readerIndex(), data.writerIndex());
-    }
-
-    /**
-     * Reads t, r, s from bytes {@code [from, end)} of {@code data}; false if they are not a probe
-     * payload. Allocates nothing (the harness's receive path).
-     */
-    boolean parse(ByteBuf data, int from, int end) {
-        int i = expect(data, from, end, "{\"t\":");
+        int i = data.readerIndex();
+        int end = data.writerIndex();
+        i = expect(data, i, end, "{\"t\":");
         if (i < 0) {
             return false;
         }
-        i = number(data, i, end);
-        t = value;
+        long[] v = new long[1];
+        i = number(data, i, end, v);
+        t = v[0];
         i = expect(data, i, end, ",\"r\":");
         if (i < 0) {
             return false;
         }
-        i = number(data, i, end);
-        r = (int) value;
+        i = number(data, i, end, v);
+        r = (int) v[0];
         i = expect(data, i, end, ",\"s\":");
         if (i < 0) {
             return false;
         }
-        number(data, i, end);
-        s = value;
+        number(data, i, end, v);
+        s = v[0];
         return true;
     }
 
@@ -119,10 +115,7 @@ final class Probe {
         return i + literal.length();
     }
 
-    /** The last number {@link #number} read. */
-    private long value;
-
-    private int number(ByteBuf b, int i, int end) {
+    private static int number(ByteBuf b, int i, int end, long[] out) {
         boolean neg = i < end && b.getByte(i) == '-';
         if (neg) {
             i++;
@@ -136,7 +129,7 @@ final class Probe {
             n = n * 10 + (c - '0');
             i++;
         }
-        value = neg ? -n : n;
+        out[0] = neg ? -n : n;
         return i;
     }
 }

@@ -17,9 +17,8 @@ public final class ClientAddress {
     }
 
     public String of(Channel channel, HttpHeaders headers) {
-        // Interned: every connection keeps its address (for its counts), and many share one.
-        String peer = (channel.remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString() : "unknown").intern();
+        String peer = channel.remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString() : "unknown";
         if (!trustedProxies.contains(peer)) {
             return peer;
         }
