@@ -84,7 +84,8 @@ launch_node() {
   LAST_PID=$!
 }
 wait_ready() {
-  for _ in $(seq 1 100); do
+  # Up to 60 s: several 2 GB pre-touched JVMs and a Redis Cluster starting on one core take a while.
+  for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:$1/health/ready" > /dev/null && return 0
     sleep 0.2
   done
