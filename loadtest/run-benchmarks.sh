@@ -142,6 +142,12 @@ stop_server() {
   stop_pid "$REDIS_PID"
   for p in $EXTRA_PIDS $CLUSTER_PIDS; do stop_pid "$p"; done
   SPID=""; SPID_B=""; REDIS_PID=""; EXTRA_PIDS=""; CLUSTER_PIDS=""; PRIMARY_PIDS=""; CLUSTER_URL=""
+  # The next server binds the same ports: wait (up to 15 s) until nothing listens on them any more
+  # (a peer that takes its time to exit made the next start fail with "Address already in use").
+  for _ in $(seq 1 75); do
+    ss -ltn 2>/dev/null | grep -qE "127\.0\.0\.1:($PORT|$((PORT + 1))|$((PORT + 2))|$((PORT + 3))) " || break
+    sleep 0.2
+  done
 }
 
 # --- Redis Cluster (W6, failover, scale) -------------------------------------------------------
