@@ -244,13 +244,16 @@ start_peer_node() {
 }
 start_peer_nsio() {
   stop_server
-  env PORT="$PORT" JWT_SECRET="$SECRET" PING_INTERVAL=600000 PING_TIMEOUT=600000 WORKER_THREADS=1 \
+  # A port of its own: netty-socketio's sockets lack SO_REUSEADDR, so the next server could not bind
+  # its port until their TIME_WAIT ran out (a minute).
+  local port=$((PORT + 10))
+  env PORT="$port" JWT_SECRET="$SECRET" PING_INTERVAL=600000 PING_TIMEOUT=600000 WORKER_THREADS=1 \
     taskset -c "$SERVER_CORE" java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:ActiveProcessorCount=1 \
     -Dio.netty.leakDetection.level=disabled -jar "$PEER_NSIO_JAR" > "$OUT/server-$1.log" 2>&1 &
-  SPID=$!; PIDS="$SPID"; URLS="ws://127.0.0.1:$PORT/socket.io/"
+  SPID=$!; PIDS="$SPID"; URLS="ws://127.0.0.1:$port/socket.io/"
   # netty-socketio has no health route: wait for its port
   for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/socket.io/?EIO=4&transport=polling" && return 0
+    curl -s -o /dev/null "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling" && return 0
     sleep 0.2
   done
   echo "netty-socketio peer did not start; see $OUT/server-$1.log" >&2; exit 1
