@@ -9,13 +9,27 @@
 #   loadtest/run-benchmarks.sh w5ref      # W5's ladders on one node, without and with Redis (7 minutes)
 #   loadtest/run-benchmarks.sh w6         # seed 004 live video: 10,000 viewers, chat 50/s, 100 joins/s (1 minute)
 #   loadtest/run-benchmarks.sh w6cluster  # the same over two nodes and Redis (needs redis-server)
-#   loadtest/run-benchmarks.sh w8         # quiz matchmaking + matches: 1 node, 1 node on Redis, 2 nodes (about 3 minutes)
-#   loadtest/run-benchmarks.sh compare    # W1 and W2 on four servers side by side (about 40 minutes):
-#                                         # our native JSON, our Socket.IO endpoint, socket.io 4.8 (Node)
-#                                         # and netty-socketio 2.0.14, each alone on SERVER_CORE
+#   loadtest/run-benchmarks.sh w8         # quiz matchmaking + matches: 1 node, 1 node on Redis, 2 nodes (about 4 minutes)
+#   loadtest/run-benchmarks.sh w8think    # only W8's human-pace run (W8_THINK_PLAYERS, default 400, W8_THINK_DURATION 30 s)
+#   loadtest/run-benchmarks.sh compare    # W1 and W2 on five servers side by side (about 50 minutes):
+#                                         # our native JSON, our Socket.IO endpoint, socket.io 4.8 (Node),
+#                                         # netty-socketio 2.0.14 and the kernel floor (FloorServer), each
+#                                         # alone on SERVER_CORE
 #   loadtest/run-benchmarks.sh w9         # W5 over a 3-primary Redis Cluster (REDIS_MODE=cluster; ~4 minutes)
 #   loadtest/run-benchmarks.sh failover   # W9 traffic, a primary killed mid-run: blackout, loss, duplicates
 #   loadtest/run-benchmarks.sh scale      # 1..4 nodes over a 3-shard cluster, 20,000 connections spread
+#   loadtest/run-benchmarks.sh tail       # issue 12's tail-latency points (1,000 rooms x 10 at 80,000/s,
+#                                         # 1 room x 1,000 at 300,000/s), REPEAT times
+#   loadtest/run-benchmarks.sh gc         # the tail points under Serial, Parallel, G1 (JDK 17) and
+#                                         # generational ZGC (JDK_25, default /usr/lib/jvm/temurin-25-jdk-amd64)
+#   loadtest/run-benchmarks.sh transport  # epoll against io_uring at the compare points, alternating
+#   loadtest/run-benchmarks.sh placement  # rooms on the I/O loop (ROOM_SHARDS=0) against a shard thread (1)
+#   loadtest/run-benchmarks.sh writedelay # 1,000 rooms x 10 at 80,000/s with writeDelayMs 0, 5 and 20
+#
+# The server runs with SERVER_GC (the launcher's GC settings, see docs/benchmarks.md "GC") on
+# SERVER_JAVA (default: java); TRANSPORT and ROOM_SHARDS pass through. The harness runs with its own
+# settings (HARNESS_JVM): a young generation big enough that its receive path, which allocates
+# nothing, never collects during a run; it reports its own GC pauses next to the server's.
 #
 # W9/failover/scale start a Redis Cluster (3 primaries + 3 replicas, `redis-cli --cluster create`,
 # cluster-node-timeout CLUSTER_NODE_TIMEOUT ms, default 2000) pinned to REDIS_CORES (default
@@ -41,6 +55,11 @@ SERVER_CORE=${SERVER_CORE:-1}
 HARNESS_CORE=${HARNESS_CORE:-0}
 DURATION=${DURATION:-15}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
+SERVER_JAVA=${SERVER_JAVA:-java}
+SERVER_GC=${SERVER_GC:--XX:+UseSerialGC -Xmn64m}
+HARNESS_JVM=${HARNESS_JVM:--Xms2g -Xmx2g -Xmn1536m -XX:+UseSerialGC -XX:MetaspaceSize=256m -XX:+AlwaysPreTouch}
+JDK_25=${JDK_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+REPEAT=${REPEAT:-3}
 WORKLOADS=("$@")
 [ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(w1 w2 w3 w4)
 mkdir -p "$OUT"
@@ -74,12 +93,16 @@ launch_node() {
   local name=$1 port=$2; shift 2
   # PRESENCE_EVENTS_MAX_MEMBERS=0: the harness's joins are not announced (W1-W5 stay comparable with
   # runs before presence events existed; W6's rooms are above the default limit in steady state).
-  env JWT_SECRET="$SECRET" PORT="$port" HOST=127.0.0.1 IO_THREADS=1 ROOM_SHARDS=1 \
+  # ROOM_SHARDS and TRANSPORT pass through from the caller's environment (defaults: rooms on the
+  # I/O loop, epoll).
+  # shellcheck disable=SC2086
+  env JWT_SECRET="$SECRET" PORT="$port" HOST=127.0.0.1 IO_THREADS=1 ROOM_SHARDS="${ROOM_SHARDS:-0}" \
+      TRANSPORT="${TRANSPORT:-auto}" \
       RATE_LIMIT_MAX_MESSAGES=10000000 RATE_LIMIT_MAX_CONNECTIONS=0 WS_MAX_CONNECTIONS=1000000 \
       PRESENCE_EVENTS_MAX_MEMBERS=0 \
       WS_PING_INTERVAL=600000 WS_PING_TIMEOUT=600000 "$@" \
-      taskset -c "${NODE_CORE:-$SERVER_CORE}" java -Xms"${NODE_HEAP:-2g}" -Xmx"${NODE_HEAP:-2g}" -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=1g \
-      -XX:ActiveProcessorCount=1 -Dio.netty.leakDetection.level=disabled \
+      taskset -c "${NODE_CORE:-$SERVER_CORE}" "$SERVER_JAVA" -Xms"${NODE_HEAP:-2g}" -Xmx"${NODE_HEAP:-2g}" -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=1g \
+      -XX:ActiveProcessorCount=1 $SERVER_GC -Dio.netty.leakDetection.level=disabled \
       -jar "$SERVER_JAR" > "$OUT/server-$name.log" 2>&1 &
   LAST_PID=$!
 }
@@ -258,6 +281,29 @@ start_peer_nsio() {
   done
   echo "netty-socketio peer did not start; see $OUT/server-$1.log" >&2; exit 1
 }
+# the kernel's floor: a bare Netty program that only writes pre-encoded frames (loadtest/FloorServer)
+start_floor() {
+  stop_server
+  # shellcheck disable=SC2086
+  taskset -c "$SERVER_CORE" java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:ActiveProcessorCount=1 $SERVER_GC \
+    -Dio.netty.leakDetection.level=disabled -cp "$HARNESS_JAR" dev.realtime.loadtest.FloorServer "$PORT" \
+    ${FLOOR_MODE:-} > "$OUT/server-$1.log" 2>&1 &
+  SPID=$!; PIDS="$SPID"; URLS="ws://127.0.0.1:$PORT/ws"
+  for _ in $(seq 1 100); do
+    grep -q "floor server on" "$OUT/server-$1.log" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "floor server did not start; see $OUT/server-$1.log" >&2; exit 1
+}
+# A node with a route table (ROUTES: its file), e.g. room policies.
+start_server_with_routes() {
+  stop_server
+  launch_node "$1" "$PORT" ROUTES_FILE="$ROUTES"
+  SPID=$LAST_PID
+  URLS="ws://127.0.0.1:$PORT/ws"
+  PIDS="$SPID"
+  wait_ready "$PORT" "$1"
+}
 # our node, serving both endpoints: native JSON on /ws, Socket.IO on /socket.io/
 start_gateway_sio() {
   start_server "$1"
@@ -269,7 +315,8 @@ harness() {
   local extra=()
   [ -n "$REDIS_PID" ] && extra=(--redis-pid "$REDIS_PID")
   [ -n "$PRIMARY_PIDS" ] && extra=(--redis-pid "$PRIMARY_PIDS")
-  taskset -c "$HARNESS_CORE" java -Xmx6g -XX:+UseParallelGC -jar "$HARNESS_JAR" "$@" \
+  # shellcheck disable=SC2086
+  taskset -c "$HARNESS_CORE" java $HARNESS_JVM -jar "$HARNESS_JAR" "$@" \
     --url "$URLS" --secret "$SECRET" --server-pid "$PIDS" --threads 1 "${extra[@]}"
 }
 
@@ -378,7 +425,7 @@ quiz_run() {
 
 # W8 at a human pace: players answer once a second, at about half of what two nodes and Redis on one
 # core can serve (~80 matches/s flat out), for long enough that matches start and end in the window
-# (a match lasts 5 answers). 10,000 such players would ask 10,000 answers/s, ten times one core.
+# (a match lasts 5 answers). 10,000 such players would ask ~2,000 answers/s, past one core.
 w8_think() {
   DURATION=${W8_THINK_DURATION:-30} quiz_run w8-2nodes-think start_cluster "${W8_THINK_PLAYERS:-400}" 1000
 }
@@ -391,6 +438,7 @@ compare_run() {
     sio) start_gateway_sio "$name"; proto=socketio ;;
     socketio-node) start_peer_node "$name"; proto=socketio ;;
     netty-socketio) start_peer_nsio "$name"; proto=socketio ;;
+    floor) start_floor "$name" ;;
   esac
   harness fanout --protocol "$proto" --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" \
     --duration 6 --warmup 3 --out "$OUT/$name-warmup.json" > "$OUT/$name-warmup.txt" 2>&1 || true
@@ -419,7 +467,8 @@ PY
 # alike); each server climbs its own ladder until not clean, so "highest clean rate" is per server.
 compare() {
   local w=$1 conns=$2 rooms=$3 pubs=$4; shift 4
-  local kinds=(native sio socketio-node netty-socketio)
+  # shellcheck disable=SC2206
+  local kinds=(${COMPARE_KINDS:-native sio socketio-node netty-socketio floor})
   declare -A done_kind=()
   for rate in "$@"; do
     for kind in "${kinds[@]}"; do
@@ -444,10 +493,52 @@ for f in sorted(glob.glob(os.path.join(sys.argv[1], "compare-*-rate*.json"))):
                  r.get("serverCpuSystemSecondsPerMillionDeliveries"), l["p99"], r["lost"]))
 print("| workload | server | msg/s | deliveries/s | CPU user s/M del. | CPU system s/M del. | p99 ms | lost |")
 print("|---|---|---|---|---|---|---|---|")
-order = {"native": 0, "sio": 1, "socketio-node": 2, "netty-socketio": 3}
+order = {"native": 0, "sio": 1, "socketio-node": 2, "netty-socketio": 3, "floor": 4}
 for row in sorted(rows, key=lambda x: (x[0], x[2], order.get(x[1], 9))):
     print("| " + " | ".join(str(c) for c in row) + " |")
 PY
+}
+
+# One line per run with everything issue 12 asks for (latency over the whole timed run, loss, CPU
+# per delivery user and system apart, context switches per published message, allocation per
+# delivery and per message, GC pauses of server and harness).
+point_line() {
+  python3 - "$1" <<'PY'
+import json, sys
+try:
+    r = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("no result:", e); sys.exit(0)
+if "aborted" in r:
+    print("aborted:", r["aborted"]); sys.exit(0)
+l = r["latencyMs"]; cs = r.get("serverContextSwitchesPerMessage") or {}
+a = r.get("serverAllocatedBytesPerDelivery") or {}; am = r.get("serverAllocatedBytesPerMessage") or {}
+sg = r.get("serverGc") or {}; hg = r.get("harnessGc") or {}
+print(f'{r["deliveriesPerSec"]:.0f} del/s | p50 {l["p50"]} p99 {l["p99"]} p99.9 {l["p999"]} max {l["max"]} ms | lost {r["lost"]} dup {r["duplicates"]}'
+      f' | CPU us/del user {r.get("serverCpuUserSecondsPerMillionDeliveries")} system {r.get("serverCpuSystemSecondsPerMillionDeliveries")}'
+      f' | ctx sw/msg vol {cs.get("voluntary")} invol {cs.get("involuntary")} | alloc B/del {a.get("all")} B/msg {am.get("all")}'
+      f' | server GC max {sg.get("maxPauseMs")} ms ({sg.get("pauses")} pauses) | harness GC max {hg.get("maxPauseMs")} ms ({hg.get("pauses")})'
+      f' | harness CPU {r.get("harnessCpuUtilization")} | other CPU {(r.get("machineCpu") or {}).get("otherCpuSeconds")} s')
+PY
+}
+# point: $1 name, $2 connections, $3 rooms, $4 publishers, $5 rate: a fresh server (START, default
+# start_server), one untimed warm-up run, then the timed run.
+point() {
+  local name=$1 conns=$2 rooms=$3 pubs=$4 rate=$5
+  "${START:-start_server}" "$name"
+  harness fanout --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" --duration 8 \
+    --warmup 4 --out "$OUT/$name-warmup.json" > "$OUT/$name-warmup.txt" 2>&1 || true
+  # The timed run's first WARMUP seconds are not measured (the harness's own JIT warms up there).
+  harness fanout --connections "$conns" --rooms "$rooms" --publishers "$pubs" --rate "$rate" \
+    --duration "$((DURATION + ${WARMUP:-8}))" --warmup "${WARMUP:-8}" --out "$OUT/$name.json" > "$OUT/$name.txt" 2>&1 || true
+  stop_server
+  echo "== $name: $(point_line "$OUT/$name.json")"
+}
+# The two tail-latency points of issue 12, goal 1.
+tail_points() {
+  local tag=$1
+  point "$tag-rooms-80k" 10000 1000 1000 8000
+  point "$tag-room1k-300k" 1000 1 1 300
 }
 
 # fanout ladder: raise the rate until not clean; $1 name, $2 connections, $3 rooms, $4 publishers, rest rates.
@@ -543,6 +634,47 @@ for w in "${WORKLOADS[@]}"; do
       compare w2 $((W2_ROOMS * 10)) "$W2_ROOMS" "$W2_ROOMS" ${COMPARE_RATES_W2:-2000 5000 10000 20000 30000 50000}
       compare_table | tee "$OUT/compare-table.md"
       ;;
+    tail)
+      for i in $(seq 1 "$REPEAT"); do tail_points "tail-$i"; done
+      ;;
+    gc)
+      # Alternating, REPEAT rounds: every collector sees the same drift.
+      for i in $(seq 1 "$REPEAT"); do
+        SERVER_GC="-XX:+UseSerialGC -Xmn64m" tail_points "gc-serial-$i"
+        SERVER_GC="-XX:+UseSerialGC" tail_points "gc-serial-default-$i"
+        SERVER_GC="-XX:+UseParallelGC -Xmn64m" tail_points "gc-parallel-$i"
+        SERVER_GC="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" tail_points "gc-g1-$i"
+        SERVER_JAVA="$JDK_25/bin/java" SERVER_GC="-XX:+UseZGC" tail_points "gc-zgc25-$i"
+      done
+      ;;
+    transport)
+      for i in $(seq 1 "$REPEAT"); do
+        for t in epoll io_uring; do
+          TRANSPORT=$t point "transport-$t-rooms-20k-$i" 10000 1000 1000 2000
+          TRANSPORT=$t point "transport-$t-rooms-80k-$i" 10000 1000 1000 8000
+          TRANSPORT=$t point "transport-$t-room1k-300k-$i" 1000 1 1 300
+        done
+      done
+      ;;
+    placement)
+      for i in $(seq 1 "$REPEAT"); do
+        for shards in 0 1; do
+          ROOM_SHARDS=$shards point "placement-shards$shards-rooms-20k-$i" 10000 1000 1000 2000
+          ROOM_SHARDS=$shards point "placement-shards$shards-rooms-80k-$i" 10000 1000 1000 8000
+          ROOM_SHARDS=$shards point "placement-shards$shards-room1k-20k-$i" 1000 1 1 20
+        done
+      done
+      ;;
+    writedelay)
+      for ms in 0 5 20; do
+        printf '{"policies": {"load-*": {"writeDelayMs": %s}}}\n' "$ms" > "$OUT/routes-delay$ms.json"
+      done
+      for i in $(seq 1 "$REPEAT"); do
+        for ms in 0 5 20; do
+          START=start_server_with_routes ROUTES="$OUT/routes-delay$ms.json" point "writedelay-$ms-rooms-80k-$i" 10000 1000 1000 8000
+        done
+      done
+      ;;
     w8think)
       w8_think
       ;;
@@ -589,7 +721,7 @@ PY2
         stop_server
       done
       ;;
-    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster w8 w8think compare w9 failover scale)" >&2; exit 2 ;;
+    *) echo "unknown workload $w (w1 w2 w3 w4 w5 w5ref w6 w6cluster w8 w8think compare w9 failover scale tail gc transport placement writedelay)" >&2; exit 2 ;;
   esac
 done
 echo "done: $OUT"

@@ -14,6 +14,10 @@ final class ConnectScenario {
         Report report = new Report().put("scenario", "connect").put("protocol", adapter.name())
                 .put("connections", o.connections()).put("ramp", o.ramp());
         double cpu0 = server.cpuSeconds();
+        double[] split0 = server.cpuSplit();
+        java.util.Map<String, long[]> threads0 = server.threads();
+        java.util.Map<String, double[]> cpuThreads0 = server.threadCpu();
+        server.resetGcWindow();
         try (Fleet fleet = new Fleet(o, adapter, stats); Progress progress = new Progress(stats, o.connections())) {
             fleet.open(o.connections(), i -> {
                 firstStart.accumulateAndGet(System.nanoTime(), Math::min);
@@ -23,6 +27,9 @@ final class ConnectScenario {
                 return c;
             }, Math.max(60, o.connections() / 100));
             double cpu1 = server.cpuSeconds();
+            double[] split1 = server.cpuSplit();
+            java.util.Map<String, long[]> threads1 = server.threads();
+            java.util.Map<String, double[]> cpuThreads1 = server.threadCpu();
             long ok = fleet.ready().size();
             double seconds = (lastReady.get() - firstStart.get()) / 1e9;
             report.put("connected", ok).put("failed", o.connections() - ok)
@@ -33,7 +40,17 @@ final class ConnectScenario {
             if (cpu0 >= 0) {
                 report.put("serverCpuSeconds", Report.round(cpu1 - cpu0, 2))
                         .put("serverCpuMicrosPerHandshake", ok == 0 ? null : Report.round((cpu1 - cpu0) * 1e6 / ok, 1));
+                if (split0 != null && split1 != null && ok > 0) {
+                    report.put("serverCpuUserMicrosPerHandshake", Report.round((split1[0] - split0[0]) * 1e6 / ok, 1))
+                            .put("serverCpuSystemMicrosPerHandshake", Report.round((split1[1] - split0[1]) * 1e6 / ok, 1));
+                }
             }
+            if (server.hasJvm()) {
+                report.put("serverAllocatedBytesPerHandshake", JvmProbe.allocatedPer(threads0, threads1, ok))
+                        .put("serverCpuByThread", Limits.threadCpuDelta(cpuThreads0, cpuThreads1))
+                        .put("serverGc", server.gcReport());
+            }
+            report.put("harnessGc", FanoutScenario.harnessGc(stats));
             return report.put("errors", stats.errors());
         }
     }

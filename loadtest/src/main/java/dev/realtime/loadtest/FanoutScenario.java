@@ -132,31 +132,71 @@ final class FanoutScenario {
                 // Joins are answered before the bus subscription reaches Redis: let it get there.
                 TimeUnit.MILLISECONDS.sleep(SETTLE_MILLIS);
             }
-            double[] cpuByNode0 = server.cpuSecondsByNode();
-            double cpu0 = server.cpuSeconds();
-            double[] split0 = server.cpuSplit();
-            double redis0 = Limits.cpuSeconds(o.redisPid());
-            double[] shards0 = cpuOf(o.redisPids());
-            double self0 = Limits.cpuSeconds(ProcessHandle.current().pid());
-            double[] idle0 = Limits.machineIdleCpuSeconds();
-            long wall0 = System.nanoTime();
+            // The harness's own set-up garbage (handshakes, tokens) goes before the timed window, so a
+            // collection of it cannot pause the measurement (the receive path allocates nothing).
+            System.gc();
+            // Server and harness figures are read over the timed window only (from the end of the
+            // warm-up to the end of the drain): JIT, connection set-up and warm-up are outside it. The
+            // opening readings are taken on a thread of their own, so publishing never waits for them.
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
             measureFrom.set(start + TimeUnit.SECONDS.toNanos(o.warmupSeconds()));
             long end = start + TimeUnit.SECONDS.toNanos(o.durationSeconds());
+            java.util.concurrent.CompletableFuture<Readings> opened = new java.util.concurrent.CompletableFuture<>();
+            Thread opener = new Thread(() -> {
+                long wait = measureFrom.get() - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                server.resetGcWindow();
+                if (stats.self != null) {
+                    stats.self.resetPauses();
+                }
+                opened.complete(Readings.take(server, o, stats));
+            }, "window");
+            opener.setDaemon(true);
+            opener.start();
             Thread killer = o.killPid() > 0 ? killLater(o, start, killedAt) : null;
             publish(o, adapter, stats, pubs, members, start, end);
             if (killer != null) {
                 killer.join();
             }
             drain(stats, 15);
-            double cpu1 = server.cpuSeconds();
-            double[] split1 = server.cpuSplit();
-            double[] cpuByNode1 = server.cpuSecondsByNode();
-            double redis1 = Limits.cpuSeconds(o.redisPid());
-            double[] shards1 = cpuOf(o.redisPids());
-            double self1 = Limits.cpuSeconds(ProcessHandle.current().pid());
-            double[] idle1 = Limits.machineIdleCpuSeconds();
-            long wall1 = System.nanoTime();
+            Readings r0;
+            try {
+                r0 = opened.get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("window readings failed", e);
+            }
+            Readings r1 = Readings.take(server, o, stats);
+            double[] cpuByNode0 = r0.cpuByNode;
+            double cpu0 = r0.cpu;
+            double[] split0 = r0.split;
+            double redis0 = r0.redis;
+            double[] shards0 = r0.shards;
+            double self0 = r0.self;
+            double[] idle0 = r0.idle;
+            Map<String, long[]> threads0 = r0.threads;
+            Map<String, long[]> switches0 = r0.switches;
+            Map<String, double[]> cpuThreads0 = r0.cpuThreads;
+            Map<String, long[]> harness0 = r0.harness;
+            Map<String, double[]> harnessCpu0 = r0.harnessCpu;
+            long wall0 = r0.wall;
+            double cpu1 = r1.cpu;
+            double[] split1 = r1.split;
+            double[] cpuByNode1 = r1.cpuByNode;
+            double redis1 = r1.redis;
+            double[] shards1 = r1.shards;
+            double self1 = r1.self;
+            double[] idle1 = r1.idle;
+            Map<String, long[]> switches1 = r1.switches;
+            Map<String, double[]> cpuThreads1 = r1.cpuThreads;
+            Map<String, long[]> threads1 = r1.threads;
+            Map<String, long[]> harness1 = r1.harness;
+            Map<String, double[]> harnessCpu1 = r1.harnessCpu;
+            long wall1 = r1.wall;
+            // Per delivery and per message: what was delivered and sent while the window was open.
+            long windowDelivered = r1.delivered - r0.delivered;
+            long windowSent = r1.sent - r0.sent;
             long measuredNanos = end - measureFrom.get();
             long delivered = stats.delivered.sum();
             long duplicates = stats.duplicates.sum();
@@ -174,12 +214,12 @@ final class FanoutScenario {
             if (cpu0 >= 0) {
                 double cpu = cpu1 - cpu0;
                 report.put("serverCpuSeconds", Report.round(cpu, 2))
-                        .put("serverCpuSecondsPerMillionDeliveries", delivered == 0 ? null
-                                : Report.round(cpu / (delivered / 1e6), 3));
-                if (split0 != null && split1 != null && delivered > 0) {
+                        .put("serverCpuSecondsPerMillionDeliveries", windowDelivered == 0 ? null
+                                : Report.round(cpu / (windowDelivered / 1e6), 3));
+                if (split0 != null && split1 != null && windowDelivered > 0) {
                     // user (the server's own work) and system (the kernel's socket I/O) apart
-                    report.put("serverCpuUserSecondsPerMillionDeliveries", Report.round((split1[0] - split0[0]) / (delivered / 1e6), 3))
-                            .put("serverCpuSystemSecondsPerMillionDeliveries", Report.round((split1[1] - split0[1]) / (delivered / 1e6), 3));
+                    report.put("serverCpuUserSecondsPerMillionDeliveries", Report.round((split1[0] - split0[0]) / (windowDelivered / 1e6), 3))
+                            .put("serverCpuSystemSecondsPerMillionDeliveries", Report.round((split1[1] - split0[1]) / (windowDelivered / 1e6), 3));
                 }
                 if (nodes > 1) {
                     double[] byNode = new double[nodes];
@@ -189,6 +229,19 @@ final class FanoutScenario {
                     report.put("serverCpuSecondsByNode", Arrays.stream(byNode).boxed().toList());
                 }
             }
+            long sentCount = windowSent;
+            // Per delivery and per published message, over the whole publishing window (warm-up included):
+            // what the server allocates (by thread group), how often its threads block or are preempted.
+            if (server.hasJvm()) {
+                report.put("serverAllocatedBytesPerDelivery", JvmProbe.allocatedPer(threads0, threads1, windowDelivered))
+                        .put("serverAllocatedBytesPerMessage", JvmProbe.allocatedPer(threads0, threads1, sentCount));
+            }
+            report.put("serverCpuByThread", Limits.threadCpuDelta(cpuThreads0, cpuThreads1));
+            report.put("serverContextSwitchesPerMessage", Limits.contextSwitchesPer(switches0, switches1, sentCount))
+                    .put("serverGc", server.gcReport())
+                    .put("harnessGc", harnessGc(stats))
+                    .put("harnessAllocatedBytesPerDelivery", JvmProbe.allocatedPer(harness0, harness1, windowDelivered))
+                    .put("harnessCpuByThread", Limits.threadCpuDelta(harnessCpu0, harnessCpu1));
             if (o.redisPids().size() > 1) {
                 // A cluster's primaries: the total over those that lived through the run.
                 redis0 = 0;
@@ -239,6 +292,57 @@ final class FanoutScenario {
             }
             return report.put("errors", stats.errors());
         }
+    }
+
+    /** Everything read at the two ends of the timed window. */
+    static final class Readings {
+        double[] cpuByNode;
+        double cpu;
+        double[] split;
+        double redis;
+        /** Per Redis Cluster primary ({@code --redis-pid} with several), -1 for one that is gone. */
+        double[] shards;
+        double self;
+        double[] idle;
+        Map<String, long[]> threads;
+        Map<String, long[]> switches;
+        Map<String, double[]> cpuThreads;
+        Map<String, long[]> harness;
+        Map<String, double[]> harnessCpu;
+        long wall;
+        long delivered;
+        long sent;
+
+        static Readings take(ServerProbe server, Options o, Stats stats) {
+            Readings r = new Readings();
+            r.delivered = stats.delivered.sum();
+            r.sent = stats.sent.sum();
+            r.wall = System.nanoTime();
+            r.cpuByNode = server.cpuSecondsByNode();
+            r.cpu = server.cpuSeconds();
+            r.split = server.cpuSplit();
+            r.redis = Limits.cpuSeconds(o.redisPid());
+            r.shards = cpuOf(o.redisPids());
+            r.self = Limits.cpuSeconds(ProcessHandle.current().pid());
+            r.idle = Limits.machineIdleCpuSeconds();
+            r.switches = server.contextSwitches();
+            r.cpuThreads = server.threadCpu();
+            r.threads = server.threads();
+            r.harness = stats.self == null ? Map.of() : stats.self.threads();
+            r.harnessCpu = Limits.threadCpu(ProcessHandle.current().pid());
+            return r;
+        }
+    }
+
+    /** The harness's own GC pauses in the publishing window and over the whole run. */
+    static Map<String, Object> harnessGc(Stats stats) {
+        if (stats.self == null) {
+            return null;
+        }
+        Map<String, Object> m = JvmProbe.pauseReport(stats.self.pauses());
+        m.put("maxPauseMsWholeRun", stats.self.allPauses()[2] / 1000.0);
+        m.put("collectors", JvmProbe.localCollectors());
+        return m;
     }
 
     private static double[] cpuOf(List<Long> pids) {

@@ -14,10 +14,9 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -55,11 +54,16 @@ final class Fleet implements AutoCloseable {
         this.options = options;
         this.adapter = adapter;
         this.stats = stats;
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        // -Dharness.transport=io_uring|epoll|nio (default epoll where available): the harness's own sockets.
+        String transport = System.getProperty("harness.transport", "epoll");
+        boolean uring = transport.equals("io_uring") && IoUring.isAvailable();
+        boolean epoll = !uring && !transport.equals("nio") && Epoll.isAvailable();
+        IoHandlerFactory io = uring ? IoUringIoHandler.newFactory()
+                : epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(options.threads(), new DefaultThreadFactory("load", true), io);
         this.bootstrap = new Bootstrap().group(group)
-                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .channel(uring ? IoUringSocketChannel.class
+                        : epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
@@ -142,23 +146,17 @@ final class Fleet implements AutoCloseable {
         InetSocketAddress server = servers[conn.node];
         boolean tls = "wss".equals(base.getScheme());
         URI uri = adapter.handshakeUri(base, token);
-        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
-                .webSocketUri(uri)
-                .subprotocol(adapter.subprotocol())
-                .customHeaders(adapter.handshakeHeaders(token))
-                .maxFramePayloadLength(16 * 1024 * 1024)
-                .handshakeTimeoutMillis(30_000)
-                .dropPongFrames(true)
-                .handleCloseFrames(false)
-                .build();
+        String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 if (tls) {
                     ch.pipeline().addLast(ssl.newHandler(ch.alloc(), server.getHostString(), server.getPort()));
                 }
-                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                        new WebSocketClientProtocolHandler(config), conn);
+                // One lean handler does the upgrade and the frames (no per-frame objects), then the connection.
+                ch.pipeline().addLast(new RawWebSocket(uri.getHost(), server.getPort(), target, adapter.subprotocol(),
+                        adapter.handshakeHeaders(token), conn, 30_000), conn);
             }
         });
         var future = options.sourceAddresses() > 1

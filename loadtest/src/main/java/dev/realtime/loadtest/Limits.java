@@ -84,4 +84,120 @@ final class Limits {
             return null;
         }
     }
+
+    /**
+     * Context switches of every thread of process {@code pid} so far, by thread group (name without
+     * its trailing numbers, as {@link JvmProbe#group}): {@code [voluntary, involuntary]}; empty when
+     * unreadable. Threads that ended in between are not counted.
+     */
+    static java.util.Map<String, long[]> contextSwitches(long pid) {
+        java.util.Map<String, long[]> out = new java.util.TreeMap<>();
+        if (pid <= 0) {
+            return out;
+        }
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim();
+                    long vol = 0;
+                    long invol = 0;
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            vol = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            invol = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                    long[] sum = out.computeIfAbsent(JvmProbe.group(name), k -> new long[2]);
+                    sum[0] += vol;
+                    sum[1] += invol;
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /**
+     * Context switches between two {@link #contextSwitches} readings per {@code per} (published
+     * messages): {@code voluntary} and {@code involuntary} over all threads, and the voluntary ones of
+     * each group with at least 5 % of them.
+     */
+    static java.util.Map<String, Object> contextSwitchesPer(java.util.Map<String, long[]> before,
+                                                           java.util.Map<String, long[]> after, double per) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        if (per <= 0 || after.isEmpty()) {
+            return m;
+        }
+        long vol = 0;
+        long invol = 0;
+        java.util.Map<String, Long> byGroup = new java.util.TreeMap<>();
+        for (java.util.Map.Entry<String, long[]> e : after.entrySet()) {
+            long[] b = before.get(e.getKey());
+            long v = e.getValue()[0] - (b == null ? 0 : b[0]);
+            long n = e.getValue()[1] - (b == null ? 0 : b[1]);
+            vol += Math.max(0, v);
+            invol += Math.max(0, n);
+            byGroup.put(e.getKey(), Math.max(0, v));
+        }
+        m.put("voluntary", Report.round(vol / per, 3));
+        m.put("involuntary", Report.round(invol / per, 3));
+        for (java.util.Map.Entry<String, Long> e : byGroup.entrySet()) {
+            if (e.getValue() > 0 && e.getValue() * 20 >= vol) {
+                m.put("voluntary:" + e.getKey(), Report.round(e.getValue() / per, 3));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * CPU seconds of every thread of process {@code pid} so far (all of them, the JVM's GC, JIT and
+     * VM threads included), by thread group as {@link JvmProbe#group}: {@code [user, system]} from
+     * {@code /proc/<pid>/task/<tid>/stat}; empty when unreadable. Threads that ended are not counted.
+     */
+    static java.util.Map<String, double[]> threadCpu(long pid) {
+        java.util.Map<String, double[]> out = new java.util.TreeMap<>();
+        if (pid <= 0) {
+            return out;
+        }
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double[] sum = out.computeIfAbsent(JvmProbe.group(name), k -> new double[2]);
+                    sum[0] += Long.parseLong(f[11]) / 100.0;
+                    sum[1] += Long.parseLong(f[12]) / 100.0;
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /** CPU seconds per thread group between two {@link #threadCpu} readings, user and system apart (groups with at least 1 % of the total). */
+    static java.util.Map<String, Object> threadCpuDelta(java.util.Map<String, double[]> before, java.util.Map<String, double[]> after) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        double total = 0;
+        for (java.util.Map.Entry<String, double[]> e : after.entrySet()) {
+            double[] b = before.getOrDefault(e.getKey(), new double[2]);
+            total += e.getValue()[0] - b[0] + e.getValue()[1] - b[1];
+        }
+        for (java.util.Map.Entry<String, double[]> e : after.entrySet()) {
+            double[] b = before.getOrDefault(e.getKey(), new double[2]);
+            double user = e.getValue()[0] - b[0];
+            double sys = e.getValue()[1] - b[1];
+            if (user + sys > 0 && (user + sys) * 100 >= total) {
+                m.put(e.getKey(), java.util.Map.of("userSeconds", Report.round(user, 2), "systemSeconds", Report.round(sys, 2)));
+            }
+        }
+        return m;
+    }
 }

@@ -8,9 +8,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,10 +16,14 @@ import java.util.concurrent.CompletableFuture;
  * receives and detects duplicates per room (events of one room arrive in order, so a sequence
  * number not above the last one seen is a duplicate).
  *
+ * <p>Frames arrive from the {@link RawWebSocket} in front of it as bytes ({@link #frame}); the path
+ * of a probe event allocates nothing, so the harness does not pause under load.
+ *
  * <p>Threading: all fields are confined to the channel's event loop, except {@link #ready}.
  * Scenarios with other behaviour (the quiz's players) extend it.
  */
-class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements ProtocolAdapter.InboundSink {
+class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame>
+        implements ProtocolAdapter.InboundSink, RawWebSocket.Sink {
     final int index;
     /** Index of the node (in {@code --url}'s list) this connection goes to. */
     final int node;
@@ -34,7 +36,8 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> impleme
     private final long startNanos;
     private final Probe probe = Probe.create();
     private long homeLastSeq = -1;
-    private Map<Integer, Long> otherLastSeq;
+    /** Last sequence seen per room index, for a connection in several rooms (publishers); lazily sized. */
+    private long[] otherLastSeq;
     private int pendingJoins;
     private Channel channel;
 
@@ -104,6 +107,17 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> impleme
     }
 
     @Override
+    public void frame(ByteBuf buf, int from, int to, boolean binary) {
+        adapter.read(buf, from, to, binary, this);
+    }
+
+    @Override
+    public void closed(int status) {
+        stats.error("closed_" + status);
+        channel.close();
+    }
+
+    @Override
     public void connected() {
         stats.connected.increment();
         stats.recordHandshakeNanos(System.nanoTime() - startNanos);
@@ -147,8 +161,13 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> impleme
 
     @Override
     public void event(ByteBuf data) {
-        if (!probe.parse(data) && !probe.parseChat(data)) {
-            if (isCountEvent(data)) {
+        event(data, data.readerIndex(), data.writerIndex());
+    }
+
+    @Override
+    public void event(ByteBuf buf, int from, int to) {
+        if (!probe.parse(buf, from, to) && !probe.parseChat(buf.slice(from, to - from))) {
+            if (isCountEvent(buf, from, to)) {
                 stats.countEvents.increment();
             }
             return; // not ours (e.g. a server notice)
@@ -170,13 +189,12 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> impleme
         }
     }
 
-    private static final ByteBuf COUNT_FIELD = io.netty.buffer.Unpooled.unreleasableBuffer(
-            io.netty.buffer.Unpooled.copiedBuffer("\"count\":", java.nio.charset.StandardCharsets.US_ASCII));
-
     /** {@code {"videoId":..,"count":n}}: a {@code video:viewers} or {@code chat:user-count} event. */
-    private static boolean isCountEvent(ByteBuf data) {
-        return data.readableBytes() < 200 && io.netty.buffer.ByteBufUtil.indexOf(COUNT_FIELD, data) >= 0;
+    private static boolean isCountEvent(ByteBuf buf, int from, int to) {
+        return to - from < 200 && NativeProtocol.indexOf(buf, from, to, COUNT_BYTES) >= 0;
     }
+
+    private static final byte[] COUNT_BYTES = "\"count\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private boolean isDuplicate(int room, long seq) {
         if (room == homeRoom) {
@@ -186,14 +204,22 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> impleme
             homeLastSeq = seq;
             return false;
         }
-        if (otherLastSeq == null) {
-            otherLastSeq = new HashMap<>();
+        if (room < 0) {
+            return false;
         }
-        Long last = otherLastSeq.get(room);
-        if (last != null && seq <= last) {
+        if (otherLastSeq == null || room >= otherLastSeq.length) {
+            int n = Math.max(room + 1, otherLastSeq == null ? 16 : otherLastSeq.length * 2);
+            long[] grown = new long[n];
+            java.util.Arrays.fill(grown, -1);
+            if (otherLastSeq != null) {
+                System.arraycopy(otherLastSeq, 0, grown, 0, otherLastSeq.length);
+            }
+            otherLastSeq = grown;
+        }
+        if (seq <= otherLastSeq[room]) {
             return true;
         }
-        otherLastSeq.put(room, seq);
+        otherLastSeq[room] = seq;
         return false;
     }
 

@@ -50,6 +50,7 @@ public final class LoadTest {
         report.print();
         hints.forEach(h -> System.err.println("HINT: " + h));
         report.write(o.out());
+        server.close();
         return report.fields;
     }
 

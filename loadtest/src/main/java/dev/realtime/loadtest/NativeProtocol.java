@@ -99,6 +99,49 @@ final class NativeProtocol implements ProtocolAdapter {
         }
     }
 
+    /** The allocation-free path: an event's data is located by index, everything else decoded as before. */
+    @Override
+    public void read(ByteBuf buf, int from, int to, boolean binaryFrame, InboundSink sink) {
+        if (!binary && !sink.wantsEventNames() && startsWith(buf, from, to, EVENT_PREFIX)) {
+            int at = indexOf(buf, from, to, DATA_FIELD);
+            if (at >= 0) {
+                sink.event(buf, at + DATA_FIELD.length, to);
+                return;
+            }
+        }
+        ProtocolAdapter.super.read(buf, from, to, binaryFrame, sink);
+    }
+
+    private static boolean startsWith(ByteBuf buf, int from, int to, byte[] prefix) {
+        if (to - from < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (buf.getByte(from + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static int indexOf(ByteBuf buf, int from, int to, byte[] needle) {
+        int last = to - needle.length;
+        byte first = needle[0];
+        outer:
+        for (int i = from; i <= last; i++) {
+            if (buf.getByte(i) != first) {
+                continue;
+            }
+            for (int k = 1; k < needle.length; k++) {
+                if (buf.getByte(i + k) != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private static void dispatch(ServerMessage m, InboundSink sink) {
         if (m instanceof ServerMessage.Event e) {
             if (e.data() != null) {

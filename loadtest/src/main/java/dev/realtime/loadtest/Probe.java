@@ -59,47 +59,51 @@ final class Probe {
         if (at < 0) {
             return false;
         }
-        long[] v = new long[1];
-        int i = number(data, at, end, v);
-        t = v[0];
+        int i = number(data, at, end);
+        t = value;
         i = expect(data, i, end, ":");
         if (i < 0) {
             return false;
         }
-        i = number(data, i, end, v);
-        r = (int) v[0];
+        i = number(data, i, end);
+        r = (int) value;
         i = expect(data, i, end, ":");
         if (i < 0) {
             return false;
         }
-        number(data, i, end, v);
-        s = v[0];
+        number(data, i, end);
+        s = value;
         return true;
     }
 
     /** Reads t, r, s from the start of {@code data}; false if it is not a probe payload. */
     boolean parse(ByteBuf data) {
-        int i = data.readerIndex();
-        int end = data.writerIndex();
-        i = expect(data, i, end, "{\"t\":");
+        return parse(data, data.readerIndex(), data.writerIndex());
+    }
+
+    /**
+     * Reads t, r, s from bytes {@code [from, end)} of {@code data}; false if they are not a probe
+     * payload. Allocates nothing (the harness's receive path).
+     */
+    boolean parse(ByteBuf data, int from, int end) {
+        int i = expect(data, from, end, "{\"t\":");
         if (i < 0) {
             return false;
         }
-        long[] v = new long[1];
-        i = number(data, i, end, v);
-        t = v[0];
+        i = number(data, i, end);
+        t = value;
         i = expect(data, i, end, ",\"r\":");
         if (i < 0) {
             return false;
         }
-        i = number(data, i, end, v);
-        r = (int) v[0];
+        i = number(data, i, end);
+        r = (int) value;
         i = expect(data, i, end, ",\"s\":");
         if (i < 0) {
             return false;
         }
-        number(data, i, end, v);
-        s = v[0];
+        number(data, i, end);
+        s = value;
         return true;
     }
 
@@ -115,7 +119,10 @@ final class Probe {
         return i + literal.length();
     }
 
-    private static int number(ByteBuf b, int i, int end, long[] out) {
+    /** The last number {@link #number} read. */
+    private long value;
+
+    private int number(ByteBuf b, int i, int end) {
         boolean neg = i < end && b.getByte(i) == '-';
         if (neg) {
             i++;
@@ -129,7 +136,7 @@ final class Probe {
             n = n * 10 + (c - '0');
             i++;
         }
-        out[0] = neg ? -n : n;
+        value = neg ? -n : n;
         return i;
     }
 }

@@ -42,6 +42,22 @@ public interface ProtocolAdapter {
     /** Classifies one inbound frame for {@code sink}. Must not release {@code frame}. */
     void read(WebSocketFrame frame, InboundSink sink);
 
+    /**
+     * Classifies one inbound message given as bytes {@code [from, to)} of {@code buf} (valid during
+     * the call only), as the harness's {@link RawWebSocket} reads them. Adapters override this to
+     * find their events without allocating; the default wraps the bytes in a frame.
+     */
+    default void read(ByteBuf buf, int from, int to, boolean binary, InboundSink sink) {
+        ByteBuf content = buf.retainedSlice(from, to - from);
+        WebSocketFrame frame = binary ? new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(content)
+                : new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(content);
+        try {
+            read(frame, sink);
+        } finally {
+            frame.release();
+        }
+    }
+
     /** What the harness wants to know about inbound traffic. Called on the connection's event loop. */
     interface InboundSink {
         /** The server accepted the session (native: the {@code connected} message). */
@@ -55,6 +71,11 @@ public interface ProtocolAdapter {
 
         /** An event; {@code data} is the event's JSON data, valid only during the call. */
         void event(ByteBuf data);
+
+        /** An event whose JSON data is bytes {@code [from, to)} of {@code buf}, valid only during the call. */
+        default void event(ByteBuf buf, int from, int to) {
+            event(buf.slice(from, to - from));
+        }
 
         /** Whether this sink needs event names (then {@link #event(String, ByteBuf)} is called instead). */
         default boolean wantsEventNames() {

@@ -28,6 +28,100 @@ final class ServerProbe {
             metrics.add(URI.create(scheme + "://" + wsUrl.getHost() + ":" + wsUrl.getPort() + "/metrics"));
         }
         this.pids = List.copyOf(pids);
+        for (long pid : this.pids) {
+            JvmProbe j = JvmProbe.attach(pid);
+            if (j != null) {
+                jvms.add(j);
+            }
+        }
+    }
+
+    /** The nodes that are JVMs we could attach to (allocation, GC pauses); may be fewer than the pids. */
+    private final List<JvmProbe> jvms = new ArrayList<>();
+
+    /** Allocation and CPU per thread group, summed over the attached nodes (see {@link JvmProbe#threads}). */
+    Map<String, long[]> threads() {
+        Map<String, long[]> out = new java.util.TreeMap<>();
+        for (JvmProbe j : jvms) {
+            j.threads().forEach((k, v) -> {
+                long[] sum = out.computeIfAbsent(k, x -> new long[v.length]);
+                for (int i = 0; i < v.length; i++) {
+                    sum[i] += v[i];
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Context switches per thread group, summed over the nodes ({@link Limits#contextSwitches}). */
+    Map<String, long[]> contextSwitches() {
+        Map<String, long[]> out = new java.util.TreeMap<>();
+        for (long pid : pids) {
+            Limits.contextSwitches(pid).forEach((k, v) -> {
+                long[] sum = out.computeIfAbsent(k, x -> new long[2]);
+                sum[0] += v[0];
+                sum[1] += v[1];
+            });
+        }
+        return out;
+    }
+
+    /** CPU per thread group from {@code /proc}, summed over the nodes ({@link Limits#threadCpu}). */
+    Map<String, double[]> threadCpu() {
+        Map<String, double[]> out = new java.util.TreeMap<>();
+        for (long pid : pids) {
+            Limits.threadCpu(pid).forEach((k, v) -> {
+                double[] sum = out.computeIfAbsent(k, x -> new double[2]);
+                sum[0] += v[0];
+                sum[1] += v[1];
+            });
+        }
+        return out;
+    }
+
+    /** Whether some node's JVM figures are available. */
+    boolean hasJvm() {
+        return !jvms.isEmpty();
+    }
+
+    /** Starts a new GC pause window on every node. */
+    void resetGcWindow() {
+        jvms.forEach(JvmProbe::resetPauses);
+    }
+
+    /**
+     * The servers' stop-the-world GC pauses: in the window since {@link #resetGcWindow} and since the
+     * harness started, with the collectors and GC flags of the first node; null without a JVM.
+     */
+    Map<String, Object> gcReport() {
+        if (jvms.isEmpty()) {
+            return null;
+        }
+        long[] window = new long[3];
+        long[] all = new long[3];
+        for (JvmProbe j : jvms) {
+            long[] w = j.pauses();
+            long[] a = j.allPauses();
+            window[0] += w[0];
+            window[1] += w[1];
+            window[2] = Math.max(window[2], w[2]);
+            all[0] += a[0];
+            all[1] += a[1];
+            all[2] = Math.max(all[2], a[2]);
+        }
+        Map<String, Object> m = JvmProbe.pauseReport(window);
+        m.put("maxPauseMsWholeRun", all[2] / 1000.0);
+        m.put("pausesWholeRun", all[0]);
+        m.put("collectors", jvms.get(0).collectors());
+        m.put("jvmArgs", jvms.get(0).inputArguments().stream()
+                .filter(a -> a.startsWith("-XX:+Use") || a.startsWith("-Xm") || a.startsWith("-XX:Max") || a.startsWith("-XX:+Z"))
+                .toList());
+        return m;
+    }
+
+    /** Detaches from the nodes' JVMs. */
+    void close() {
+        jvms.forEach(JvmProbe::close);
     }
 
     /**

@@ -95,6 +95,27 @@ final class SocketIoProtocol implements ProtocolAdapter {
         }
     }
 
+    /** The allocation-free path for events ({@code 42["name",data]}); everything else as before. */
+    @Override
+    public void read(ByteBuf buf, int from, int to, boolean binary, InboundSink sink) {
+        if (!binary && to - from > EVENT_PREFIX.length && buf.getByte(from) == '4' && buf.getByte(from + 1) == '2'
+                && buf.getByte(from + 2) == '[' && buf.getByte(from + 3) == '"') {
+            int i = from + EVENT_PREFIX.length;
+            while (i < to && buf.getByte(i) != '"') {
+                if (buf.getByte(i) == '\\') {
+                    i++;
+                }
+                i++;
+            }
+            i += 2; // the closing quote and the comma
+            if (i < to) {
+                sink.event(buf, i, to);
+            }
+            return;
+        }
+        ProtocolAdapter.super.read(buf, from, to, binary, sink);
+    }
+
     /** {@code 42["event",<data>...]}: hands over the data (from its first byte; trailing arguments are ignored). */
     private static void event(ByteBuf c, InboundSink sink) {
         int at = c.readerIndex();

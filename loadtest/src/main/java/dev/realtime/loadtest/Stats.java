@@ -26,6 +26,8 @@ final class Stats {
     /** Room count events received ({@code video:viewers}, {@code chat:user-count}). */
     final LongAdder countEvents = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    /** The harness's own JVM: its GC pauses are reported next to the server's (it must not pause either). */
+    final JvmProbe self = JvmProbe.self();
 
     /**
      * End-to-end delivery latency, microseconds from the intended send time, of deliveries made by

@@ -32,7 +32,8 @@ public final class TokenVerifier {
     public TokenVerifier(GatewayConfig config) {
         this.requireExp = config.jwtRequireExp();
         if (config.jwtSecret() != null) {
-            verifiersByAlg.put("HS256", build(Algorithm.HMAC256(config.jwtSecret()), config));
+            // Hs256: java-jwt's HS256 with a Mac kept per thread (a handshake's largest cost otherwise)
+            verifiersByAlg.put("HS256", build(new Hs256(config.jwtSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8)), config));
         }
         if (config.jwtPublicKey() != null) {
             Algorithm alg = PublicKeys.algorithmFor(config.jwtPublicKey());

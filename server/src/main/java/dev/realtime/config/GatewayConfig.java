@@ -106,8 +106,8 @@ public record GatewayConfig(
         String socketIoPath,
         long socketIoRecoveryMs) {
 
-    /** Which Netty transport to use. */
-    public enum Transport { AUTO, EPOLL, NIO }
+    /** Which Netty transport to use ({@code io_uring} falls back to epoll, then NIO, where the kernel refuses it). */
+    public enum Transport { AUTO, EPOLL, IO_URING, NIO }
 
     /** How the Redis of a cluster is deployed: one server (or a primary with replicas), or Redis Cluster. */
     public enum RedisMode { STANDALONE, CLUSTER }
@@ -170,7 +170,7 @@ public record GatewayConfig(
                 r.integer("PORT", 8080, 0, 65535),
                 r.choice("TRANSPORT", Transport.class, Transport.AUTO),
                 r.integer("IO_THREADS", cores, 1, 1024),
-                r.integer("ROOM_SHARDS", cores, 1, 1024),
+                r.integer("ROOM_SHARDS", 0, 0, 1024), // 0: rooms live on the I/O event loops
                 jwtSecret,
                 jwtPublicKey,
                 r.raw("JWT_ISSUER"),

@@ -106,7 +106,7 @@ final class RouteTableLoader {
     // ---------------------------------------------------------------- policies
 
     private static final Set<String> POLICY_KEYS = Set.of("presenceEvents", "clientPublish", "delivery", "slowConsumer",
-            "description");
+            "writeDelayMs", "description");
 
     /** {@code {"video:*": {"presenceEvents": false}, "lobby": {...}}}: settings by room name or prefix. */
     private List<dev.realtime.room.PrefixPolicies.Policy> roomPolicies(JsonNode policies) {
@@ -143,11 +143,12 @@ final class RouteTableLoader {
                 problem(path + ".slowConsumer", "a volatile room drops a slow consumer's deliveries and never "
                         + "disconnects it: remove \"slowConsumer\" or make it \"drop\"");
             }
+            Integer delay = settings.has("writeDelayMs") ? writeDelay(settings, path) : null;
             if (problems.size() == before) {
                 out.add(new dev.realtime.room.PrefixPolicies.Policy(pattern, presence, publish,
                         delivery == null ? null : dev.realtime.room.DeliveryMode.fromWire(delivery),
                         slow == null ? null : dev.realtime.config.GatewayConfig.SlowConsumerPolicy.valueOf(
-                                slow.toUpperCase(java.util.Locale.ROOT))));
+                                slow.toUpperCase(java.util.Locale.ROOT)), delay));
             }
         }
         return out;
@@ -664,6 +665,17 @@ final class RouteTableLoader {
         if (v != null && !v.isTextual()) {
             problem(path.isEmpty() ? key : path + "." + key, "must be a string");
         }
+    }
+
+    /** {@code writeDelayMs}: whole milliseconds from 0 to {@code LoopOutbox.MAX_WRITE_DELAY_MS}. */
+    private Integer writeDelay(JsonNode settings, String path) {
+        JsonNode v = settings.get("writeDelayMs");
+        int max = dev.realtime.room.LoopOutbox.MAX_WRITE_DELAY_MS;
+        if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > max) {
+            problem(path + ".writeDelayMs", "must be a whole number of milliseconds from 0 to " + max);
+            return null;
+        }
+        return v.asInt();
     }
 
     private boolean bool(JsonNode obj, String path, String key, boolean dflt) {

@@ -4,6 +4,7 @@ import dev.realtime.room.RoomPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -19,7 +20,9 @@ import java.util.regex.Pattern;
  * fallbacks included). Routes with a fixed event name are not here: those names are refused in every
  * room ({@link RouteTable#serverEventNames()}).
  *
- * <p>Immutable and thread-safe; {@link #canDeliver} runs on event loops for each client publish.
+ * <p>Immutable and thread-safe; {@link #canDeliver} runs on event loops for each client publish,
+ * with {@link Matcher}s kept per thread (a new one per rule and publish was the largest allocation
+ * of a publish).
  */
 final class RoutedNames {
     /** One templated route: the event names it can produce, and the rooms it can deliver them to. */
@@ -27,6 +30,8 @@ final class RoutedNames {
     }
 
     private final List<Rule> rules;
+    /** Per thread: each rule's event and room matchers, reset for each check. */
+    private final ThreadLocal<Matcher[]> matchers = ThreadLocal.withInitial(this::newMatchers);
 
     RoutedNames(List<Route> routes) {
         List<Rule> out = new ArrayList<>();
@@ -49,12 +54,25 @@ final class RoutedNames {
 
     /** Whether some route can deliver {@code event} to {@code room}. */
     boolean canDeliver(String room, String event) {
-        for (Rule rule : rules) {
-            if (rule.events().matcher(event).matches() && rule.rooms().matcher(room).matches()) {
+        if (rules.isEmpty()) {
+            return false;
+        }
+        Matcher[] m = matchers.get();
+        for (int i = 0, n = rules.size(); i < n; i++) {
+            if (m[2 * i].reset(event).matches() && m[2 * i + 1].reset(room).matches()) {
                 return true;
             }
         }
         return false;
+    }
+
+    private Matcher[] newMatchers() {
+        Matcher[] m = new Matcher[2 * rules.size()];
+        for (int i = 0; i < rules.size(); i++) {
+            m[2 * i] = rules.get(i).events().matcher("");
+            m[2 * i + 1] = rules.get(i).rooms().matcher("");
+        }
+        return m;
     }
 
     /** What {@code {$source}} can be for this route: its topics, HTTP sources and Redis patterns. */

@@ -181,6 +181,30 @@ public final class GatewayMetrics {
         }.register(registry);
     }
 
+    // Hot-path children, cached: Counter.labels() allocates (a varargs array and a list key) on every
+    // call, and these are counted once per client message or published event.
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter.Child> publishesBy = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter.Child> messagesInBy = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter.Child> messagesOutBy = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** {@code realtime_publishes_total{source}} (a cached child: no allocation per publish). */
+    public Counter.Child publishes(String source) {
+        Counter.Child c = publishesBy.get(source);
+        return c != null ? c : publishesBy.computeIfAbsent(source, k -> publishes.labels(k));
+    }
+
+    /** {@code realtime_messages_in_total{op}} (a cached child). */
+    public Counter.Child messagesIn(String op) {
+        Counter.Child c = messagesInBy.get(op);
+        return c != null ? c : messagesInBy.computeIfAbsent(op, k -> messagesIn.labels(k));
+    }
+
+    /** {@code realtime_messages_out_total{op}} (a cached child). */
+    public Counter.Child messagesOut(String op) {
+        Counter.Child c = messagesOutBy.get(op);
+        return c != null ? c : messagesOutBy.computeIfAbsent(op, k -> messagesOut.labels(k));
+    }
+
     public CollectorRegistry registry() {
         return registry;
     }

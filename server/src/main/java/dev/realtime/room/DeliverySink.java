@@ -20,6 +20,16 @@ public interface DeliverySink {
     /** Queues one pre-encoded frame (a retained duplicate the sink now owns), without flushing. */
     void write(ByteBuf frame);
 
+    /**
+     * Queues one pre-encoded frame that other connections share, without flushing and without
+     * taking ownership: the sink copies the bytes or takes its own reference. The native sink copies
+     * small frames into the connection's pending write (no allocation per delivery, one write per
+     * tick); the default takes a retained duplicate.
+     */
+    default void writeShared(ByteBuf frame) {
+        write(frame.retainedDuplicate());
+    }
+
     /** Sends what {@link #write} queued. */
     void flush();
 

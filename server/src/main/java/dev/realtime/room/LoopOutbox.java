@@ -8,18 +8,32 @@ import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One per event loop: the single door through which shards hand deliveries and callbacks to the
+ * One per event loop: the single door through which rooms hand deliveries and callbacks to the
  * connections of that loop. Many tasks submitted while the loop is busy run in one loop task; all
  * their writes go out with one {@code flush()} per touched channel at the end, so one writev carries
  * every frame queued for a connection in that tick. Tasks from one producer run in submission order.
+ *
+ * <p>A room that lives on this same loop does not queue: it calls {@link #deliverNow} (no task, no
+ * hand-off) and the touched connections are flushed by one task at the end of the loop's current
+ * tick, after every inbound message the tick read, so a busy loop still writes once per
+ * connection per tick.
+ *
+ * <p>Write delay: a room whose policy sets {@code writeDelayMs} leaves its deliveries unflushed
+ * for up to that long. Per delay value there is one open <em>round</em>: the first delayed write
+ * opens it (due now + delay), every connection written meanwhile joins it, and when it is due each
+ * member is flushed once: all it got in the window leaves in one write. A connection that is flushed
+ * earlier anyway (an undelayed delivery, a reply) leaves the round with it.
  *
  * <p>Threading: {@link #submit} is thread-safe (MPSC queue); everything else runs on {@link #loop()}.
  */
 public final class LoopOutbox implements Runnable {
     private static final int MAX_TASKS_PER_RUN = 4096;
+    /** Longest write delay a room may have ({@code writeDelayMs} of the room policies). */
+    public static final int MAX_WRITE_DELAY_MS = 50;
 
     /**
      * What a slow consumer of one delivery gets, as a {@link Delivery} carries it (one byte): the
@@ -40,6 +54,13 @@ public final class LoopOutbox implements Runnable {
     // owned by loop
     private final ArrayList<Subscriber> touched = new ArrayList<>();
     private long written;
+    private boolean flushScheduled;
+    private final Runnable flushTask = () -> {
+        flushScheduled = false;
+        flushTouched();
+    };
+    /** Open write-delay rounds by delay in milliseconds; created on first use. */
+    private final Round[] rounds = new Round[MAX_WRITE_DELAY_MS + 1];
 
     public LoopOutbox(EventLoop loop, GatewayMetrics metrics, SlowConsumerPolicy slowPolicy) {
         this(loop, metrics, slowPolicy, Long.MAX_VALUE);
@@ -117,9 +138,9 @@ public final class LoopOutbox implements Runnable {
     }
 
     /**
-     * Writes one shared frame to {@code s} without flushing; the frame is retained for the write.
-     * Applies the slow-consumer policy when the channel is above its high-water mark.
-     * Returns whether the frame was written. Must run on this loop.
+     * Writes one shared frame to {@code s} without flushing; the frame is not retained (the sink
+     * copies it or takes its own reference). Applies the slow-consumer policy when the channel is
+     * above its high-water mark. Returns whether the frame was written. Must run on this loop.
      */
     public boolean write(Subscriber s, ByteBuf frame) {
         return write(s, frame, SLOW_NODE);
@@ -127,6 +148,14 @@ public final class LoopOutbox implements Runnable {
 
     /** {@link #write(Subscriber, ByteBuf)} under a room's slow-consumer code ({@link #SLOW_NODE} etc.). */
     public boolean write(Subscriber s, ByteBuf frame, byte slowPolicy) {
+        return write(s, frame, 0, 0, slowPolicy);
+    }
+
+    /**
+     * {@link #write(Subscriber, ByteBuf, byte)} with a write delay: flushed at the end of this tick
+     * when {@code delayMs} is 0, else in that delay's round ({@code now} is {@code System.nanoTime()}).
+     */
+    boolean write(Subscriber s, ByteBuf frame, int delayMs, long now, byte slowPolicy) {
         DeliverySink sink = s.sink();
         if (!sink.isActive()) {
             metrics.droppedDeliveries.labels("closed").inc();
@@ -145,13 +174,97 @@ public final class LoopOutbox implements Runnable {
             slow(s, slowPolicy);
             return false;
         }
-        sink.write(frame.retainedDuplicate());
+        sink.writeShared(frame);
         written++;
+        if (delayMs <= 0) {
+            touch(s);
+        } else if (!s.flushPending) {
+            delay(s, delayMs, now);
+        }
+        return true;
+    }
+
+    /**
+     * Writes one event to {@code targets} now, from a room on this same loop (no task): each gets
+     * the frame of its encoding; the touched connections are flushed at the end of the tick (or in
+     * the room's write-delay round). A slow consumer gets the room's {@code slowPolicy}, as on the
+     * queued path ({@link Delivery}). Must run on this loop; the frames stay the caller's.
+     */
+    public void deliverNow(Subscriber[] targets, ByteBuf[] frames, long acceptedNanos, int delayMs, byte slowPolicy) {
+        writeAll(targets, frames, acceptedNanos, delayMs, slowPolicy);
+        if (!touched.isEmpty() && !flushScheduled) {
+            flushScheduled = true;
+            loop.execute(flushTask); // on this loop: queued behind the tick's other work, no wakeup
+        }
+    }
+
+    /** {@link #deliverNow(Subscriber[], ByteBuf[], long, int, byte)} for a room's only member. */
+    public void deliverNow(Subscriber target, ByteBuf[] frames, long acceptedNanos, int delayMs, byte slowPolicy) {
+        write(target, frames[target.encoding()], delayMs, delayMs > 0 ? System.nanoTime() : 0, slowPolicy);
+        metrics.fanoutLatency.observe((System.nanoTime() - acceptedNanos) / 1e9);
+        if (!touched.isEmpty() && !flushScheduled) {
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    /** Writes one event to each target, unflushed; records the fan-out latency. Loop only. */
+    void writeAll(Subscriber[] targets, ByteBuf[] frames, long acceptedNanos, int delayMs, byte slowPolicy) {
+        long now = delayMs > 0 ? System.nanoTime() : 0;
+        for (Subscriber s : targets) {
+            write(s, frames[s.encoding()], delayMs, now, slowPolicy);
+        }
+        metrics.fanoutLatency.observe((System.nanoTime() - acceptedNanos) / 1e9);
+    }
+
+    private void touch(Subscriber s) {
+        s.flushDueNanos = 0; // this tick's flush covers any delayed round it is in
         if (!s.flushPending) {
             s.flushPending = true;
             touched.add(s);
         }
-        return true;
+    }
+
+    /** Puts {@code s} in the round of {@code delayMs}, unless one it is in already flushes it sooner. */
+    private void delay(Subscriber s, int delayMs, long now) {
+        Round r = rounds[Math.min(delayMs, MAX_WRITE_DELAY_MS)];
+        if (r == null) {
+            r = new Round();
+            rounds[Math.min(delayMs, MAX_WRITE_DELAY_MS)] = r;
+        }
+        if (r.due == 0) {
+            r.due = now + TimeUnit.MILLISECONDS.toNanos(delayMs);
+            Round round = r;
+            loop.schedule(() -> flushRound(round), delayMs, TimeUnit.MILLISECONDS);
+        }
+        if (s.flushDueNanos != 0 && s.flushDueNanos - r.due <= 0) {
+            return; // already in a round that is due no later
+        }
+        s.flushDueNanos = r.due;
+        r.members.add(s);
+    }
+
+    /** A write-delay round is due: flush each member still waiting for it. */
+    private void flushRound(Round r) {
+        long due = r.due;
+        r.due = 0;
+        ArrayList<Subscriber> members = r.members;
+        for (int i = 0, n = members.size(); i < n; i++) {
+            Subscriber s = members.get(i);
+            if (s.flushDueNanos == due) {
+                s.flushDueNanos = 0;
+                s.sink().flush();
+            }
+        }
+        members.clear();
+        countWritten();
+    }
+
+    /** The connections of one write delay waiting for the same flush. Loop-owned. */
+    private static final class Round {
+        final ArrayList<Subscriber> members = new ArrayList<>();
+        /** When it is due; 0 when no round is open. */
+        long due;
     }
 
     private void slow(Subscriber s, byte policy) {
@@ -171,6 +284,10 @@ public final class LoopOutbox implements Runnable {
             s.sink().flush();
         }
         touched.clear();
+        countWritten();
+    }
+
+    private void countWritten() {
         if (written > 0) {
             metrics.deliveries.inc(written);
             written = 0;

@@ -15,8 +15,10 @@ import java.util.Map;
  * override a default for one room without repeating the rest.
  *
  * <p>Settings: {@code presenceEvents} (whether {@code room:user_joined}/{@code room:user_left} are
- * sent) and {@code clientPublish} (whether clients may {@code publish} into the room, or only talk
- * through the server's emits). Built in: {@code video:*} has both off, because a video room holds a
+ * sent), {@code clientPublish} (whether clients may {@code publish} into the room, or only talk
+ * through the server's emits) and {@code writeDelayMs} (how long the room's deliveries may wait so
+ * that several reach a connection in one write, 0 to {@link LoopOutbox#MAX_WRITE_DELAY_MS}; 0 by
+ * default). Built in: {@code video:*} has both off, because a video room holds a
  * whole audience; {@code chat:*} takes no client publishes, so every chat message goes through
  * {@code chat:message} (its server id, length limit, word filter and rate limit).
  *
@@ -34,15 +36,21 @@ public final class PrefixPolicies {
      * @param pattern room name, {@code prefix*} or {@code *}
      */
     public record Policy(String pattern, Boolean presenceEvents, Boolean clientPublish, DeliveryMode delivery,
-                         SlowConsumerPolicy slowConsumer) {
-        /** A policy that leaves the delivery settings to less specific keys. */
+                         SlowConsumerPolicy slowConsumer, Integer writeDelayMs) {
+        /** A policy that leaves the delivery settings and the write delay to less specific keys. */
         public Policy(String pattern, Boolean presenceEvents, Boolean clientPublish) {
-            this(pattern, presenceEvents, clientPublish, null, null);
+            this(pattern, presenceEvents, clientPublish, null, null, null);
+        }
+
+        /** A policy that leaves the write delay to less specific keys. */
+        public Policy(String pattern, Boolean presenceEvents, Boolean clientPublish, DeliveryMode delivery,
+                      SlowConsumerPolicy slowConsumer) {
+            this(pattern, presenceEvents, clientPublish, delivery, slowConsumer, null);
         }
 
         boolean matches(String room) {
-            return pattern.endsWith("*") ? room.startsWith(pattern.substring(0, pattern.length() - 1))
-                    : pattern.equals(room);
+            int n = pattern.length() - 1;
+            return n >= 0 && pattern.charAt(n) == '*' ? room.regionMatches(0, pattern, 0, n) : pattern.equals(room);
         }
 
         /** Exact names first, then longer prefixes. */
@@ -92,6 +100,19 @@ public final class PrefixPolicies {
             }
         }
         return true;
+    }
+
+    /**
+     * How many milliseconds {@code room}'s deliveries may wait to be coalesced with others to the
+     * same connection (default 0: written at the end of the event loop's tick).
+     */
+    public int writeDelayMs(String room) {
+        for (Policy p : bySpecificity) {
+            if (p.writeDelayMs() != null && p.matches(room)) {
+                return p.writeDelayMs();
+            }
+        }
+        return 0;
     }
 
     /** What {@code room} keeps of its events (default {@link DeliveryMode#STREAM}). */

@@ -15,12 +15,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import io.netty.util.concurrent.EventExecutor;
 
 /**
  * Rooms on single-threaded shards. A room lives on the shard chosen by a stable hash of its name;
- * every operation on it is a task on that shard, so operations on one room are totally ordered and
- * lock-free. Publishing encodes the event once per codec in use, then hands each event loop that
- * has members one {@link Delivery} sharing those buffers.
+ * every operation on it runs on that shard's thread, so operations on one room are totally ordered
+ * and lock-free. By default the shards are the node's I/O event loops (rooms hashed over the
+ * loops): an operation from a connection on the room's own loop runs at once on the caller's stack,
+ * one from any other thread is one task on that loop ({@link RoomShard#inline()}); with
+ * {@code ROOM_SHARDS} &gt; 0 the shards are threads of their own and every operation is a task.
+ * Publishing encodes the event once per codec in use, writes it at once to the members on the
+ * room's own loop and hands each other event loop that has members one {@link Delivery} sharing
+ * those buffers.
  *
  * <p>Callers may be any thread. Callbacks for a connection's own operations ({@code join},
  * {@code leave}, {@code publish} by a client) run on that connection's event loop, in order with
@@ -58,20 +64,30 @@ public final class RoomService {
     public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
                        ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal,
                        long shardQueueMaxBytes, List<EventEncoder> extraEncoders) {
-        this(shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, journal, shardQueueMaxBytes, extraEncoders,
-                PrefixPolicies.BUILT_IN);
+        this(null, shardCount, maxRoomMembers, json, binary, alloc, metrics, bridge, journal, shardQueueMaxBytes,
+                extraEncoders, PrefixPolicies.BUILT_IN);
     }
 
-    /** @param policies per-room settings (the route table's): here, what a room's slow consumers get */
-    public RoomService(int shardCount, int maxRoomMembers, JsonCodec json, BinaryCodec binary,
-                       ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge, RoomJournal journal,
-                       long shardQueueMaxBytes, List<EventEncoder> extraEncoders, PrefixPolicies policies) {
+    /**
+     * @param loops    the I/O event loops the rooms live on (hashed over them), or null for
+     *                 {@code shardCount} threads of their own
+     * @param policies per-room settings (the route table's), read once when a room opens: its
+     *                 {@code writeDelayMs} (0 to {@link LoopOutbox#MAX_WRITE_DELAY_MS}) and what its
+     *                 slow consumers get ({@code slowConsumer}, {@code delivery})
+     */
+    public RoomService(List<? extends EventExecutor> loops, int shardCount, int maxRoomMembers, JsonCodec json,
+                       BinaryCodec binary, ByteBufAllocator alloc, GatewayMetrics metrics, RoomBridge bridge,
+                       RoomJournal journal, long shardQueueMaxBytes, List<EventEncoder> extraEncoders,
+                       PrefixPolicies policies) {
         this.bridge = bridge;
         this.journal = journal;
-        this.shards = new RoomShard[shardCount];
-        for (int i = 0; i < shardCount; i++) {
-            shards[i] = new RoomShard(i, roomCount, bridge,
-                    new dev.realtime.budget.ByteBudget("shard", shardQueueMaxBytes, metrics), policies);
+        int count = loops != null && !loops.isEmpty() ? loops.size() : shardCount;
+        this.shards = new RoomShard[count];
+        int encodingCount = 2 + extraEncoders.size();
+        for (int i = 0; i < count; i++) {
+            shards[i] = new RoomShard(i, loops != null && !loops.isEmpty() ? loops.get(i) : null, roomCount, bridge,
+                    new dev.realtime.budget.ByteBudget("shard", shardQueueMaxBytes, metrics), policies,
+                    encodingCount);
         }
         metrics.queueBytes("shard", () -> {
             long sum = 0;
@@ -83,13 +99,18 @@ public final class RoomService {
         this.maxRoomMembers = maxRoomMembers;
         this.alloc = alloc;
         this.metrics = metrics;
-        this.encoders = new EventEncoder[2 + extraEncoders.size()];
+        this.encoders = new EventEncoder[encodingCount];
         encoders[Subscriber.JSON] = (e, a) -> WsFrames.encode(json, e, a);
         encoders[Subscriber.BINARY] = (e, a) -> WsFrames.encode(binary, e, a);
         for (int i = 0; i < extraEncoders.size(); i++) {
             encoders[2 + i] = extraEncoders.get(i);
         }
         metrics.gauge("realtime_rooms", "Rooms with at least one local member", roomCount::get);
+    }
+
+    /** Whether rooms live on the I/O event loops (else on threads of their own). */
+    public boolean onEventLoops() {
+        return !shards[0].ownThread();
     }
 
     /** The encoding index of {@code encoder} (given to the constructor), for its subscribers. */
@@ -134,7 +155,7 @@ public final class RoomService {
      */
     public void join(Subscriber s, String room, Consumer<ErrorCode> done) {
         RoomShard shard = shard(room);
-        shard.executor().execute(() -> {
+        shard.execute(() -> {
             ErrorCode result = null;
             if (!s.isActive()) {
                 result = ErrorCode.UNAVAILABLE;
@@ -172,7 +193,7 @@ public final class RoomService {
         }
         RoomShard shard = shard(room);
         subscribed.copy().completeOnTimeout(null, SUBSCRIBE_WAIT_MS, TimeUnit.MILLISECONDS)
-                .whenComplete((v, e) -> shard.executor().execute(then));
+                .whenComplete((v, e) -> shard.execute(then));
     }
 
     /** Longest a join waits for the bus to confirm a new room's subscription. */
@@ -181,7 +202,7 @@ public final class RoomService {
     /** Removes {@code s} from {@code room}; {@code done} (may be null) gets whether it was a member. */
     public void leave(Subscriber s, String room, Consumer<Boolean> done) {
         RoomShard shard = shard(room);
-        shard.executor().execute(() -> {
+        shard.execute(() -> {
             Room r = shard.get(room);
             boolean was = r != null && r.remove(s);
             if (r != null) {
@@ -219,6 +240,15 @@ public final class RoomService {
                                java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
+        if (shard.inline()) { // the caller is the room's loop: no hand-off
+            shard.enter();
+            try {
+                publishOnShard(shard, from, room, event, source, done, accepted);
+            } finally {
+                shard.exit();
+            }
+            return;
+        }
         long bytes = Room.approximateBytes(event);
         if (!shard.budget().tryTake(bytes)) {
             overloaded(from, done, source); // the shard is that far behind: refuse rather than pile up
@@ -226,28 +256,39 @@ public final class RoomService {
         }
         shard.executor().execute(() -> {
             shard.budget().give(bytes);
-            Room r = shard.get(room);
-            if (from != null && (r == null || !r.contains(from))) {
-                answer(from, done, ErrorCode.NOT_IN_ROOM, null);
-                return;
-            }
-            if (!journal.journals(room)) {
-                metrics.publishes.labels(source).inc();
-                deliverAccepted(shard, room, event, accepted, from, done);
-                return;
-            }
-            // Stamp offset and epoch first (inline, or on the room's lane for a blocking store), then
-            // fan out on the shard in append order.
-            boolean queued = journal.tryInOrder(room, bytes, () -> {
-                ServerMessage.Event stamped = journal.append(room, event);
-                onShard(shard, () -> deliverAccepted(shard, room, stamped, accepted, from, done));
-            });
-            if (queued) {
-                metrics.publishes.labels(source).inc();
-            } else {
-                overloaded(from, done, source); // the history lane is that far behind (a slow store)
+            shard.enter();
+            try {
+                publishOnShard(shard, from, room, event, source, done, accepted);
+            } finally {
+                shard.exit();
             }
         });
+    }
+
+    private void publishOnShard(RoomShard shard, Subscriber from, String room, ServerMessage.Event event,
+                                String source, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done,
+                                long accepted) {
+        Room r = shard.get(room);
+        if (from != null && (r == null || !r.contains(from))) {
+            answer(from, done, ErrorCode.NOT_IN_ROOM, null);
+            return;
+        }
+        if (!journal.journals(room)) {
+            metrics.publishes(source).inc();
+            deliverAccepted(shard, room, event, accepted, from, done);
+            return;
+        }
+        // Stamp offset and epoch first (inline, or on the room's lane for a blocking store), then
+        // fan out on the shard in append order.
+        boolean queued = journal.tryInOrder(room, Room.approximateBytes(event), () -> {
+            ServerMessage.Event stamped = journal.append(room, event);
+            onShard(shard, () -> deliverAccepted(shard, room, stamped, accepted, from, done));
+        });
+        if (queued) {
+            metrics.publishes(source).inc();
+        } else {
+            overloaded(from, done, source); // the history lane is that far behind (a slow store)
+        }
     }
 
     /** A publish refused for a full queue: the client is answered {@code unavailable}; counted either way. */
@@ -266,7 +307,7 @@ public final class RoomService {
                                  Subscriber from, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done) {
         Room r = shard.get(room);
         if (r != null) {
-            fanOut(r, event, accepted);
+            fanOut(shard, r, event, accepted, null);
         }
         bridge.published(room, event);
         if (from != null) {
@@ -276,11 +317,12 @@ public final class RoomService {
         }
     }
 
+    /** The next step of an operation already under way: inline on the shard thread, else queued there. */
     private static void onShard(RoomShard shard, Runnable task) {
         if (shard.executor().inEventLoop()) {
             task.run();
         } else {
-            shard.executor().execute(task);
+            shard.executor().execute(() -> shard.runGuarded(task));
         }
     }
 
@@ -299,7 +341,7 @@ public final class RoomService {
             return;
         }
         RoomShard shard = shard(room);
-        shard.executor().execute(() -> {
+        shard.execute(() -> {
             if (!s.isActive()) {
                 s.outbox().submit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
                 return;
@@ -331,7 +373,7 @@ public final class RoomService {
     public void recover(Subscriber s, String room, String epoch, long offset,
                         java.util.function.BiConsumer<ErrorCode, RoomJournal.Replay> done) {
         RoomShard shard = shard(room);
-        shard.executor().execute(() -> {
+        shard.execute(() -> {
             Room r = shard.get(room);
             if (r == null || !r.contains(s)) {
                 s.outbox().submit(o -> done.accept(ErrorCode.NOT_IN_ROOM, null));
@@ -410,7 +452,7 @@ public final class RoomService {
      * when the store failed.
      */
     public void history(String room, int limit, String epoch, long offset, Consumer<RoomJournal.Replay> done) {
-        shard(room).executor().execute(() -> journal.inOrder(room, () -> {
+        shard(room).execute(() -> journal.inOrder(room, () -> {
             RoomJournal.Replay replay;
             try {
                 replay = epoch == null ? journal.latest(room, limit) : journal.since(room, epoch, offset, limit);
@@ -453,6 +495,15 @@ public final class RoomService {
                                java.util.function.Predicate<Subscriber> skip) {
         long accepted = System.nanoTime();
         RoomShard shard = shard(room);
+        if (shard.inline()) {
+            shard.enter();
+            try {
+                deliverLocallyOnShard(shard, room, event, source, skip, accepted);
+            } finally {
+                shard.exit();
+            }
+            return;
+        }
         long bytes = Room.approximateBytes(event);
         if (!shard.budget().tryTake(bytes)) {
             metrics.droppedPublishes.labels(source).inc();
@@ -460,39 +511,65 @@ public final class RoomService {
         }
         shard.executor().execute(() -> {
             shard.budget().give(bytes);
-            Room r = shard.get(room);
-            if (r != null) {
-                metrics.publishes.labels(source).inc();
-                fanOut(r, event, accepted, skip);
+            shard.enter();
+            try {
+                deliverLocallyOnShard(shard, room, event, source, skip, accepted);
+            } finally {
+                shard.exit();
             }
         });
     }
 
-    private void fanOut(Room r, ServerMessage.Event event, long accepted) {
-        fanOut(r, event, accepted, null);
+    private void deliverLocallyOnShard(RoomShard shard, String room, ServerMessage.Event event, String source,
+                                       java.util.function.Predicate<Subscriber> skip, long accepted) {
+        Room r = shard.get(room);
+        if (r != null) {
+            metrics.publishes(source).inc();
+            fanOut(shard, r, event, accepted, skip);
+        }
     }
 
-    /** Runs on the room's shard: encode once per encoding in use, one task per event loop. */
-    private void fanOut(Room r, ServerMessage.Event event, long accepted, java.util.function.Predicate<Subscriber> skip) {
-        ByteBuf[] frames = new ByteBuf[encoders.length];
+    /**
+     * Runs on the room's shard: encode once per encoding in use; members on the shard's own loop are
+     * written at once, every other loop gets one task.
+     */
+    private void fanOut(RoomShard shard, Room r, ServerMessage.Event event, long accepted,
+                        java.util.function.Predicate<Subscriber> skip) {
+        ByteBuf[] frames = shard.scratchFrames;
         try {
             for (int i = 0; i < frames.length; i++) {
                 if (r.hasMembers(i)) {
                     frames[i] = encoders[i].encode(event, alloc);
                 }
             }
-            for (Room.LoopGroup g : r.groups()) {
+            Subscriber solo = r.solo();
+            if (solo != null && r.receives(solo, event) && (skip == null || !skip.test(solo))) {
+                LoopOutbox o = solo.outbox();
+                if (o.loop().inEventLoop()) {
+                    o.deliverNow(solo, frames, accepted, r.writeDelayMs, r.slowConsumer);
+                } else {
+                    o.submit(new Delivery(retainAll(frames), new Subscriber[] {solo}, accepted, r.writeDelayMs, r.slowConsumer));
+                }
+            }
+            for (int i = 0, n = r.groupCount(); i < n; i++) {
+                Room.LoopGroup g = r.group(i);
                 Subscriber[] to = r.recipients(g, event);
                 if (skip != null) {
                     to = without(to, skip);
                 }
-                if (to.length > 0) {
-                    g.outbox.submit(new Delivery(retainAll(frames), to, accepted, metrics.fanoutLatency, r.slowConsumer));
+                if (to.length == 0) {
+                    continue;
+                }
+                if (g.outbox.loop().inEventLoop()) {
+                    g.outbox.deliverNow(to, frames, accepted, r.writeDelayMs, r.slowConsumer);
+                } else {
+                    g.outbox.submit(new Delivery(retainAll(frames), to, accepted, r.writeDelayMs, r.slowConsumer));
                 }
             }
         } finally {
-            for (ByteBuf f : frames) {
-                release(f);
+            for (int i = 0; i < frames.length; i++) {
+                release(frames[i]);
+                frames[i] = null;
             }
         }
         r.keepForRecovering(event, skip);
@@ -546,7 +623,7 @@ public final class RoomService {
         List<CompletableFuture<List<RoomStat>>> parts = new ArrayList<>();
         for (RoomShard shard : shards) {
             CompletableFuture<List<RoomStat>> part = new CompletableFuture<>();
-            shard.executor().execute(() -> {
+            shard.execute(() -> {
                 List<RoomStat> stats = new ArrayList<>();
                 for (Room r : shard.rooms()) {
                     stats.add(new RoomStat(r.name, r.size()));
@@ -562,13 +639,20 @@ public final class RoomService {
         });
     }
 
-    /** Stops the shard threads after the tasks already queued. */
+    /**
+     * Stops the shard threads after the tasks already queued. Rooms on the I/O loops stop with the
+     * loops (the server shuts those down).
+     */
     public void shutdown() {
         for (RoomShard shard : shards) {
-            shard.executor().shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            if (shard.ownThread()) {
+                shard.executor().shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }
         }
         for (RoomShard shard : shards) {
-            shard.executor().terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            if (shard.ownThread()) {
+                shard.executor().terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
         }
     }
 }

@@ -1,9 +1,8 @@
 package dev.realtime.room;
 
+import dev.realtime.ws.FrameWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 
 /**
  * The delivery endpoint of one connection, as rooms see it. Its identity is the membership key.
@@ -22,7 +21,6 @@ public final class Subscriber {
 
     private final String sid;
     private final String userId;
-    private final Channel channel;
     private final int encoding;
     private final LoopOutbox outbox;
     private final DeliverySink sink;
@@ -30,6 +28,8 @@ public final class Subscriber {
     // owned by the outbox's loop
     boolean flushPending;
     boolean slowClosed;
+    /** When a delayed flush is due ({@code System.nanoTime()}), 0 when none is (see {@link LoopOutbox}). */
+    long flushDueNanos;
     /** Frames held behind a replay that is still draining; null when none (the common case). */
     HeldFrames held;
 
@@ -37,17 +37,16 @@ public final class Subscriber {
     public Subscriber(String sid, String userId, Channel channel, boolean binary, LoopOutbox outbox) {
         this.sid = sid;
         this.userId = userId;
-        this.channel = channel;
         this.encoding = binary ? BINARY : JSON;
         this.outbox = outbox;
-        this.sink = new ChannelSink(channel);
+        FrameWriter writer = FrameWriter.of(channel);
+        this.sink = writer != null ? writer : new ChannelSink(channel); // the writer is the sink (no extra object)
     }
 
     /** A connection with its own sink and encoding ({@code outbox} must be the sink's loop). */
     public Subscriber(String sid, String userId, DeliverySink sink, int encoding, LoopOutbox outbox) {
         this.sid = sid;
         this.userId = userId;
-        this.channel = null;
         this.encoding = encoding;
         this.outbox = outbox;
         this.sink = sink;
@@ -123,7 +122,7 @@ public final class Subscriber {
 
     /** The WebSocket channel of a native connection; {@code null} for one with its own sink. */
     public Channel channel() {
-        return channel;
+        return sink instanceof FrameWriter w ? w.channel() : sink instanceof ChannelSink c ? c.channel : null;
     }
 
     /** Whether this connection speaks the native binary codec. */
@@ -154,16 +153,12 @@ public final class Subscriber {
         return "Subscriber[" + sid + "]";
     }
 
-    /** The native sink: pre-framed buffers go straight past the WebSocket encoder. */
+    /** A channel without a {@link FrameWriter} (a handler test): frames go straight to the channel. */
     private static final class ChannelSink implements DeliverySink {
         private final Channel channel;
-        private final ChannelHandlerContext writeContext;
 
         ChannelSink(Channel channel) {
             this.channel = channel;
-            // Pre-framed buffers need no encoding: writing from the frame encoder's own context sends
-            // them straight to the transport, skipping the encoder's per-message type check.
-            this.writeContext = channel.pipeline().context(WebSocketFrameEncoder.class);
         }
 
         @Override
@@ -178,11 +173,7 @@ public final class Subscriber {
 
         @Override
         public void write(ByteBuf frame) {
-            if (writeContext != null) {
-                writeContext.write(frame, writeContext.voidPromise());
-            } else {
-                channel.write(frame, channel.voidPromise());
-            }
+            channel.write(frame, channel.voidPromise());
         }
 
         @Override

@@ -161,8 +161,9 @@ public final class GatewayServer {
             abortStart(); // stop every thread this start created
             throw e;
         }
-        log.info("{} {} listening on {}:{} ({} transport, {} io threads, {} room shards)", config.serviceName(),
-                config.nodeId(), config.host(), port(), transport.name(), config.ioThreads(), config.roomShards());
+        log.info("{} {} listening on {}:{} ({} transport, {} io threads, rooms {})", config.serviceName(),
+                config.nodeId(), config.host(), port(), transport.name(), config.ioThreads(),
+                config.roomShards() == 0 ? "on the io threads" : "on " + config.roomShards() + " shard threads");
         return this;
     }
 
@@ -192,7 +193,12 @@ public final class GatewayServer {
                         config.historyReadMaxBytes(), config.historyLaneMaxBytes(), config.busOutageBufferBytes(),
                         routes.roomPolicies());
         socketIo = config.socketIoEnabled() ? new SocketIoServer(config.socketIoRecoveryMs() > 0) : null;
-        rooms = new RoomService(config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
+        // ROOM_SHARDS=0 (the default): rooms live on the I/O loops, hashed over them (issue 12: one hop per publish).
+        List<EventExecutor> roomLoops = new java.util.ArrayList<>();
+        if (config.roomShards() == 0) {
+            workers.forEach(roomLoops::add);
+        }
+        rooms = new RoomService(roomLoops, config.roomShards(), config.maxRoomMembers(), json, binary, alloc, metrics,
                 busBridge == null ? RoomBridge.LOCAL : busBridge, journal == null ? RoomJournal.NONE : journal,
                 config.shardQueueMaxBytes(), socketIo == null ? List.of() : List.of(socketIo.encoder()),
                 routes.roomPolicies());
@@ -246,7 +252,7 @@ public final class GatewayServer {
         HealthRoutes health = new HealthRoutes(context);
         ApiRoutes api = new ApiRoutes(context);
         EventRoutes events = new EventRoutes(context, api);
-        WebSocketUpgrade upgrade = new WebSocketUpgrade(context);
+        WebSocketUpgrade upgrade = new WebSocketUpgrade(context, channels);
         HttpPhase.Limit httpPhaseLimit = new HttpPhase.Limit(config.httpMaxConnections());
         metrics.gauge("realtime_http_connections", "Connections in the HTTP phase (not upgraded to WebSocket)",
                 httpPhaseLimit::current);
@@ -256,6 +262,9 @@ public final class GatewayServer {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // Reads of up to 2 KiB (a read buffer lives only until its bytes are decoded), one allocator for
+                // every connection: an idle connection keeps a small handle instead of an adaptive one.
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(2048))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferLowBytes(), config.writeBufferHighBytes()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -282,9 +291,15 @@ public final class GatewayServer {
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
     }
 
-    /** What every connection holds in its outbound buffer (a volatile read per channel; any thread). */
+    /**
+     * What every connection holds in its outbound buffer: WebSockets summed by their loops' sweepers,
+     * the rest (HTTP phase, Socket.IO) with a volatile read per channel. Any thread.
+     */
     private double outboundBufferedBytes() {
         long sum = 0;
+        for (ConnectionSweeper s : context.sweepers().values()) {
+            sum += s.outboundBytes();
+        }
         for (Channel ch : channels) {
             io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
             if (out != null) {
@@ -347,12 +362,24 @@ public final class GatewayServer {
             sleep(20);
         }
         serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS); // HTTP-phase (and Socket.IO) channels
+        abortWebSockets(); // WebSockets still open after the grace (they left the group at the upgrade)
         context.sweepers().values().forEach(ConnectionSweeper::stop);
         closeServices();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         log.info("stopped");
+    }
+
+    /** Drops every WebSocket still open, on each loop, and waits (up to 5 s) until their sessions are released. */
+    private void abortWebSockets() {
+        for (ConnectionSweeper s : context.sweepers().values()) {
+            s.loop().submit(s::abortAll).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (context.connections().total() > 0 && System.nanoTime() < deadline) {
+            sleep(20);
+        }
     }
 
     /**

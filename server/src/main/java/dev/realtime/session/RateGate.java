@@ -5,7 +5,7 @@ import dev.realtime.protocol.ErrorInfo;
 
 /**
  * The per-connection message rate, applied to everything a client sends: protocol messages
- * ({@code SessionHandler}) and WebSocket control frames ({@code WebSocketControlHandler}), before and
+ * ({@code SessionHandler}) and WebSocket control frames ({@code ws.WsReader}), before and
  * after authentication. Over the limit the message is dropped (one {@code rate_limited} error per
  * window, and a failed reply for a message with an id); sustained abuse closes with 4429.
  *

@@ -32,7 +32,8 @@ final class ReplyOrder {
         }
     }
 
-    private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    /** Open slots in arrival order; null while there are none (most connections, most of the time). */
+    private ArrayDeque<Slot> slots;
     private final Consumer<ServerMessage> out;
     private final long maxWaitNanos;
 
@@ -43,11 +44,18 @@ final class ReplyOrder {
 
     /** A message with {@code id} arrived: its answer goes out after those of earlier messages. */
     void expect(long id, long nowNanos) {
+        if (slots == null) {
+            slots = new ArrayDeque<>(4);
+        }
         slots.addLast(new Slot(id, nowNanos));
     }
 
     /** The answer to {@code id}: sent now if nothing earlier is still open, else when it is. */
     void answer(long id, ServerMessage message) {
+        if (slots == null) {
+            out.accept(message);
+            return;
+        }
         for (Iterator<Slot> it = slots.iterator(); it.hasNext(); ) {
             Slot s = it.next();
             if (s.id == id && s.answer == null) {
@@ -64,6 +72,9 @@ final class ReplyOrder {
      * given up (the answers behind it may go) and its answer, when it comes, is sent at once.
      */
     void detach(long id) {
+        if (slots == null) {
+            return;
+        }
         for (Iterator<Slot> it = slots.iterator(); it.hasNext(); ) {
             Slot s = it.next();
             if (s.id == id && s.answer == null) {
@@ -76,6 +87,9 @@ final class ReplyOrder {
 
     /** Stops waiting for answers older than the limit (called from the session's sweep). */
     void expire(long nowNanos) {
+        if (slots == null) {
+            return;
+        }
         boolean dropped = false;
         while (!slots.isEmpty() && slots.peekFirst().answer == null && nowNanos - slots.peekFirst().since >= maxWaitNanos) {
             slots.pollFirst();
@@ -88,17 +102,21 @@ final class ReplyOrder {
 
     /** Slots waiting (answered or not): what this connection holds. */
     int size() {
-        return slots.size();
+        return slots == null ? 0 : slots.size();
     }
 
     /** The connection is gone: forget everything. */
     void clear() {
-        slots.clear();
+        slots = null;
     }
 
     private void drain() {
-        while (!slots.isEmpty() && slots.peekFirst().answer != null) {
-            out.accept(slots.pollFirst().answer);
+        ArrayDeque<Slot> q = slots;
+        while (q != null && !q.isEmpty() && q.peekFirst().answer != null) {
+            out.accept(q.pollFirst().answer);
+        }
+        if (slots != null && slots.isEmpty()) {
+            slots = null; // an idle connection keeps no queue
         }
     }
 }

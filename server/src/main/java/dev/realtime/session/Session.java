@@ -40,17 +40,18 @@ public final class Session {
     private final MessageCodec codec;
     private final SessionWire wire;
     private final String ip;
-    private final RateLimiter limiter;
-    /** Answers to messages with an id, in the order the messages arrived. */
-    private final ReplyOrder replies;
-    private final Set<String> rooms = new LinkedHashSet<>();
+    /** Created by the first message (an idle connection never needs one). */
+    private RateLimiter limiter;
+    /** Answers to messages with an id, in the order the messages arrived; created by the first such message. */
+    private ReplyOrder replies;
+    private final Set<String> rooms = new RoomSet();
     /**
      * Joins in flight, by room, with a token per attempt: a leave cancels it, so the answer of a
      * join that was overtaken (join, leave, join again) cannot undo the newer state (loop-owned).
      */
-    private final java.util.Map<String, Object> joining = new java.util.HashMap<>();
+    private java.util.Map<String, Object> joining; // created on the first client join (idle connections have none)
     /** Rooms reported to the {@code SessionListener} as joined and not yet left (loop-owned). */
-    private final Set<String> reportedRooms = new LinkedHashSet<>();
+    private Set<String> reportedRooms; // created on the first report
     /** Whether the listener was told {@code connected}; only then does it hear joins and the disconnect. */
     private boolean connectedReported;
 
@@ -62,15 +63,21 @@ public final class Session {
     private boolean closing;
     private boolean released;
 
-    private final long authDeadlineNanos;
+    /**
+     * Before authentication, when the auth deadline passes; after, when the outstanding ping was
+     * sent (one field for both: an idle connection has one fewer long).
+     */
+    private long timerNanos;
     private long lastInboundNanos;
-    private long pingSentNanos;
     private boolean pingOutstanding;
     private boolean expiryWarned;
     /** {@code connected} has gone out; events about the session (auth:expiring) wait for it. */
     private boolean connectedSent;
-    /** Holds messages that arrive after authentication until {@code connected} is out. */
-    private final ConnectedGate connectedGate;
+    /**
+     * Holds messages that arrive after authentication until {@code connected} is out; created by the
+     * first such message (most connections never need one).
+     */
+    private ConnectedGate connectedGate;
     /** Position in its loop's {@code ConnectionSweeper}; owned by the loop. */
     public int sweepIndex = -1;
 
@@ -92,12 +99,8 @@ public final class Session {
         this.wire = wire != null ? wire : new WebSocketWire();
         this.ip = ip;
         long now = System.nanoTime();
-        this.limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
-                ctx.config().rateLimitStrikes(), now);
         this.lastInboundNanos = now;
-        this.replies = new ReplyOrder(this::send, TimeUnit.MILLISECONDS.toNanos(REPLY_ORDER_MAX_WAIT_MS));
-        this.authDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs());
-        this.connectedGate = new ConnectedGate(channel);
+        this.timerNanos = now + TimeUnit.MILLISECONDS.toNanos(ctx.config().authTimeoutMs()); // the auth deadline
     }
 
     /**
@@ -106,7 +109,13 @@ public final class Session {
      * answer can precede {@code connected}. Otherwise returns false: run it now.
      */
     boolean deferUntilConnected(Runnable work) {
-        return principal != null && !connectedSent && !closing && connectedGate.defer(work);
+        if (principal == null || connectedSent || closing) {
+            return false;
+        }
+        if (connectedGate == null) {
+            connectedGate = new ConnectedGate(channel);
+        }
+        return connectedGate.defer(work);
     }
 
     public String sid() {
@@ -162,6 +171,10 @@ public final class Session {
     }
 
     RateLimiter limiter() {
+        if (limiter == null) {
+            limiter = new RateLimiter(ctx.config().rateLimitMaxMessages(), ctx.config().rateLimitWindowMs(),
+                    ctx.config().rateLimitStrikes(), System.nanoTime());
+        }
         return limiter;
     }
 
@@ -183,7 +196,7 @@ public final class Session {
         if (subscriber != null && subscriber.holding() && codec != null) {
             // A replay is draining: this goes out after it, in order (a join's reply after its events).
             if (subscriber.holdLive(WsFrames.encode(codec, message, ctx.alloc()))) {
-                ctx.metrics().messagesOut.labels(message.op()).inc();
+                ctx.metrics().messagesOut(message.op()).inc();
             } else {
                 slowConsumer();
             }
@@ -192,7 +205,7 @@ public final class Session {
         if (!writableOrSlow()) {
             return;
         }
-        ctx.metrics().messagesOut.labels(message.op()).inc();
+        ctx.metrics().messagesOut(message.op()).inc();
         wire.send(message);
     }
 
@@ -236,7 +249,7 @@ public final class Session {
         }
         subscriber.hold(ctx.config().writeBufferHighBytes());
         for (ServerMessage m : messages) {
-            ctx.metrics().messagesOut.labels(m.op()).inc();
+            ctx.metrics().messagesOut(m.op()).inc();
             subscriber.addReplay(WsFrames.encode(codec, m, ctx.alloc()));
         }
         subscriber.drainHeld();
@@ -271,17 +284,26 @@ public final class Session {
      * to every earlier message of this connection.
      */
     void expectAnswer(long id) {
+        if (replies == null) {
+            replies = new ReplyOrder(this::send, TimeUnit.MILLISECONDS.toNanos(REPLY_ORDER_MAX_WAIT_MS));
+        }
         replies.expect(id, System.nanoTime());
     }
 
     /** Message {@code id} is answered when ready, without holding back the answers to later messages. */
     void detachAnswer(long id) {
-        replies.detach(id);
+        if (replies != null) {
+            replies.detach(id);
+        }
     }
 
     /** Sends the answer to message {@code id} ({@code reply}, or {@code pong}) in arrival order. */
     void answer(long id, ServerMessage message) {
-        replies.answer(id, message);
+        if (replies != null) {
+            replies.answer(id, message);
+        } else {
+            send(message); // nothing is waiting: no order to keep
+        }
     }
 
     public void fail(Long id, ErrorCode code, String message) {
@@ -354,7 +376,9 @@ public final class Session {
                         connectedReported = true;
                         ctx.sessionListener().connected(this);
                     }
-                    connectedGate.open(); // what the client sent meanwhile, now that connected is out
+                    if (connectedGate != null) {
+                        connectedGate.open(); // what the client sent meanwhile, now that connected is out
+                    }
                 }
             });
         }
@@ -386,7 +410,7 @@ public final class Session {
         // leaves would be unbalanced. Rooms joined while anonymous are the user's now.
         connectedReported = true;
         ctx.sessionListener().connected(this);
-        for (String joined : List.copyOf(reportedRooms)) {
+        for (String joined : reportedRooms == null ? List.<String>of() : List.copyOf(reportedRooms)) {
             ctx.sessionListener().joined(this, joined);
         }
         String own = RoomPolicy.userRoom(who.userId());
@@ -414,9 +438,11 @@ public final class Session {
         if (closing || !wire.isActive()) {
             return;
         }
-        replies.expire(nowNanos);
+        if (replies != null) {
+            replies.expire(nowNanos);
+        }
         if (principal == null) {
-            if (nowNanos - authDeadlineNanos >= 0) {
+            if (nowNanos - timerNanos >= 0) { // the auth deadline
                 ctx.metrics().authFailures.labels("timeout").inc();
                 fail(null, ErrorCode.UNAUTHORIZED, "no auth message within " + ctx.config().authTimeoutMs() + " ms");
                 close(CloseCodes.UNAUTHORIZED, "auth timeout");
@@ -442,12 +468,12 @@ public final class Session {
         long interval = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingIntervalMs());
         long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.config().pingTimeoutMs());
         if (pingOutstanding) {
-            if (nowNanos - pingSentNanos >= timeout) {
+            if (nowNanos - timerNanos >= timeout) { // since the ping went
                 close(CloseCodes.POLICY_VIOLATION, "ping timeout");
             }
         } else if (nowNanos - lastInboundNanos >= interval) {
             pingOutstanding = true;
-            pingSentNanos = nowNanos;
+            timerNanos = nowNanos; // when the ping went
             channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
         }
     }
@@ -455,18 +481,23 @@ public final class Session {
     /** Starts a join of {@code room}; returns its token. */
     Object beginJoin(String room) {
         Object attempt = new Object();
+        if (joining == null) {
+            joining = new java.util.HashMap<>(4);
+        }
         joining.put(room, attempt);
         return attempt;
     }
 
     /** Ends the join {@code attempt}; false when a leave (or a newer join) overtook it. */
     boolean endJoin(String room, Object attempt) {
-        return joining.remove(room, attempt);
+        return joining != null && joining.remove(room, attempt);
     }
 
     /** A leave: whatever join of {@code room} is in flight is stale from now on. */
     void cancelJoin(String room) {
-        joining.remove(room);
+        if (joining != null) {
+            joining.remove(room);
+        }
     }
 
     /**
@@ -474,12 +505,18 @@ public final class Session {
      * it once, and never a room whose join had not completed).
      */
     boolean reportJoined(String room) {
-        return connectedReported && reportedRooms.add(room);
+        if (!connectedReported) {
+            return false;
+        }
+        if (reportedRooms == null) {
+            reportedRooms = new LinkedHashSet<>(4);
+        }
+        return reportedRooms.add(room);
     }
 
     /** Whether listeners knew of {@code room}; forgets it. */
     boolean reportLeft(String room) {
-        return reportedRooms.remove(room);
+        return reportedRooms != null && reportedRooms.remove(room);
     }
 
     /** Releases everything this connection holds; called once when the channel closes. */
@@ -489,6 +526,9 @@ public final class Session {
         }
         released = true;
         closing = true;
+        if (sweepIndex >= 0) {
+            ctx.sweepers().get(loop()).remove(this);
+        }
         ctx.connections().release(ip);
         if (countedUser != null) {
             ctx.connections().releaseUser(countedUser);
@@ -504,11 +544,11 @@ public final class Session {
             }
         }
         if (connectedReported) {
-            ctx.sessionListener().disconnected(this, Set.copyOf(reportedRooms));
+            ctx.sessionListener().disconnected(this, reportedRooms == null ? Set.of() : Set.copyOf(reportedRooms));
         }
-        reportedRooms.clear();
+        reportedRooms = null;
         rooms.clear();
-        replies.clear();
+        replies = null;
     }
 
     /** The native wire: frames of the negotiated codec on the WebSocket channel. */

@@ -23,17 +23,28 @@ import org.slf4j.LoggerFactory;
  * auth/join/leave/publish/emit/ping. Validation and permissions run here on the event loop; room
  * state changes run on the room's shard via {@code RoomService}.
  *
+ * <p>Not final: the native endpoint's frame reader ({@code ws.WsReader}) is a session handler that
+ * also reads the frames, so a connection holds one object for both.
+ *
  * <p>Threading: one instance per channel, event-loop confined (state lives in {@link Session}).
  */
-public final class SessionHandler extends ChannelInboundHandlerAdapter {
+public class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
     private final Session session;
-    private final GatewayContext ctx;
 
     public SessionHandler(Session session) {
         this.session = session;
-        this.ctx = session.context();
+    }
+
+    /** The node's services (through the session: one field fewer per connection). */
+    private GatewayContext ctx() {
+        return session.context();
+    }
+
+    /** The session this handler executes messages for. */
+    protected final Session session() {
+        return session;
     }
 
     @Override
@@ -54,7 +65,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (session.closing() || session.deferUntilConnected(() -> handle(m))) {
             return;
         }
-        ctx.metrics().messagesIn.labels(m.op()).inc();
+        ctx().metrics().messagesIn(m.op()).inc();
         if (m.id() != null) {
             session.expectAnswer(m.id()); // answers leave in the order the messages came
         }
@@ -86,7 +97,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (m instanceof ClientMessage.Auth a) {
                 firstAuth(a);
             } else {
-                ctx.metrics().authFailures.labels("no_auth_frame").inc();
+                ctx().metrics().authFailures.labels("no_auth_frame").inc();
                 String why = m instanceof ClientMessage.Invalid i ? i.error().message() : "the first message must be auth";
                 refuseFirstFrame(m.id(), why);
             }
@@ -115,11 +126,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private void firstAuth(ClientMessage.Auth a) {
         try {
-            Principal who = ctx.tokens().verify(a.token());
-            ctx.metrics().handshakes.labels("ok_frame_auth").inc();
+            Principal who = ctx().tokens().verify(a.token());
+            ctx().metrics().handshakes.labels("ok_frame_auth").inc();
             session.activate(who, a.id());
         } catch (AuthException e) {
-            ctx.metrics().authFailures.labels(e.reason()).inc();
+            ctx().metrics().authFailures.labels(e.reason()).inc();
             refuseFirstFrame(a.id(), e.getMessage());
         }
     }
@@ -139,9 +150,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private void reauth(ClientMessage.Auth a) {
         Principal who;
         try {
-            who = ctx.tokens().verify(a.token());
+            who = ctx().tokens().verify(a.token());
         } catch (AuthException e) {
-            ctx.metrics().authFailures.labels(e.reason()).inc();
+            ctx().metrics().authFailures.labels(e.reason()).inc();
             session.fail(a.id(), ErrorCode.UNAUTHORIZED, e.getMessage());
             return;
         }
@@ -184,7 +195,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             problem = RoomPolicy.validateEventName(p.event());
         }
         if (problem == null) {
-            problem = ctx.policy().checkPublish(session.principal(), room, p.event());
+            problem = ctx().policy().checkPublish(session.principal(), room, p.event());
         }
         if (problem != null) {
             session.fail(p.id(), problem);
@@ -195,7 +206,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ServerMessage.Event event = new ServerMessage.Event(room, p.event(), p.data(), null, null);
-        ctx.rooms().publishStamped(session.subscriber(), room, event, "client", (error, stamped) -> {
+        ctx().rooms().publishStamped(session.subscriber(), room, event, "client", (error, stamped) -> {
             if (error == null) {
                 session.reply(p.id(), position(stamped));
             } else {
@@ -222,8 +233,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             session.fail(e.id(), problem);
             return;
         }
-        EmitHandler handler = ctx.emits().find(e.event());
-        boolean forwarded = ctx.forwarding() != null && ctx.forwarding().forwardEmit(session, e.event(), e.data());
+        EmitHandler handler = ctx().emits().find(e.event());
+        boolean forwarded = ctx().forwarding() != null && ctx().forwarding().forwardEmit(session, e.event(), e.data());
         if (handler == null) {
             if (forwarded) {
                 session.reply(e.id(), null); // queued for Kafka: the route table's consumers handle it

@@ -136,13 +136,48 @@ final class EngineSession implements SessionWire, DeliverySink {
 
     @Override
     public boolean isWritable() {
-        return ws != null ? ws.isWritable() : queue.bytes() < server.ctx().config().writeBufferHighBytes();
+        if (ws == null) {
+            return queue.bytes() < server.ctx().config().writeBufferHighBytes();
+        }
+        dev.realtime.ws.FrameWriter w = writer();
+        return w != null ? w.isWritable() : ws.isWritable();
     }
 
     @Override
     public void write(ByteBuf frame) {
         out(frame);
     }
+
+    /** A room's shared frame: copied into the WebSocket's pending write when the socket is on this loop. */
+    @Override
+    public void writeShared(ByteBuf frame) {
+        dev.realtime.ws.FrameWriter w = closed ? null : writer();
+        if (w == null) {
+            DeliverySink.super.writeShared(frame);
+            return;
+        }
+        if (tracker != null) {
+            tracker.written(frame);
+        }
+        w.writeShared(frame);
+    }
+
+    /** The WebSocket's frame writer when the socket is on this session's loop (else null: cross-thread writes). */
+    private dev.realtime.ws.FrameWriter writer() {
+        Channel c = ws;
+        if (c == null || !c.eventLoop().inEventLoop()) {
+            return null;
+        }
+        if (writerOf != c) {
+            writerOf = c;
+            wsWriter = dev.realtime.ws.FrameWriter.of(c);
+        }
+        return wsWriter;
+    }
+
+    /** The frame writer of {@link #writerOf} (cached: looked up once per WebSocket). Loop-owned. */
+    private dev.realtime.ws.FrameWriter wsWriter;
+    private Channel writerOf;
 
     @Override
     public void abort() {

@@ -177,6 +177,7 @@ public final class SocketIoEndpoint {
 
     private void installPipeline(ChannelHandlerContext chc, EngineSession engine) {
         ChannelPipeline p = chc.pipeline();
+        dev.realtime.ws.FrameWriter.install(p); // coalesces a tick's frames into one write
         WebSocketUpgrade.leaveHttpPhase(p); // the Engine.IO heartbeat takes over
         p.addLast("sio-utf8", new Utf8FrameValidator(true));
         p.addLast("sio-aggregator", new WebSocketFrameAggregator(ctx.config().maxMessageBytes()));

@@ -17,8 +17,9 @@ public final class ClientAddress {
     }
 
     public String of(Channel channel, HttpHeaders headers) {
-        String peer = channel.remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString() : "unknown";
+        // Interned: every connection keeps its address (for its counts), and many share one.
+        String peer = (channel.remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString() : "unknown").intern();
         if (!trustedProxies.contains(peer)) {
             return peer;
         }

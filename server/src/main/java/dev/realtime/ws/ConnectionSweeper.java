@@ -17,6 +17,8 @@ public final class ConnectionSweeper implements Runnable {
     private final EventLoop loop;
     private final ArrayList<Session> sessions = new ArrayList<>();
     private ScheduledFuture<?> timer;
+    /** The last {@link #outboundBytes} result (returned when the loop is too busy to answer in time). */
+    private volatile long lastOutboundBytes;
 
     public ConnectionSweeper(EventLoop loop) {
         this.loop = loop;
@@ -69,14 +71,59 @@ public final class ConnectionSweeper implements Runnable {
         }
     }
 
+    /** Drops every session's connection now, without a close frame (shutdown, after the grace). Loop thread only. */
+    public void abortAll() {
+        for (Session s : new ArrayList<>(sessions)) {
+            if (s.channel() != null) {
+                s.channel().close();
+            }
+        }
+    }
+
+    /**
+     * Bytes written to this loop's WebSocket sessions that the kernel has not taken yet (for the
+     * {@code realtime_outbound_buffered_bytes} gauge): the sum as of this loop's last tick or last
+     * call, and a fresh sum is queued on the loop (which owns the session list). Never waits on the
+     * loop: a scrape is served by an event loop too, and two loops waiting on each other would stall.
+     * Any thread.
+     */
+    public long outboundBytes() {
+        if (loop.inEventLoop()) {
+            return sumOutbound();
+        }
+        try {
+            loop.execute(this::sumOutbound);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down: the last sum will do
+        }
+        return lastOutboundBytes;
+    }
+
+    private long sumOutbound() {
+        long sum = 0;
+        for (int i = 0; i < sessions.size(); i++) {
+            io.netty.channel.Channel ch = sessions.get(i).channel();
+            io.netty.channel.ChannelOutboundBuffer out = ch == null ? null : ch.unsafe().outboundBuffer();
+            if (out != null) {
+                sum += out.totalPendingWriteBytes();
+            }
+        }
+        lastOutboundBytes = sum;
+        return sum;
+    }
+
     @Override
     public void run() {
         long nanos = System.nanoTime();
         long millis = System.currentTimeMillis();
-        // Iterate over a copy of the bound: sweep() may close a session, which removes it later
-        // (from channelInactive), never during this loop.
-        for (int i = 0; i < sessions.size(); i++) {
+        // Backwards: sweep() may close a session, and a closing session leaves the list at once (the
+        // last one, already swept, takes its place).
+        for (int i = sessions.size() - 1; i >= 0; i--) {
+            if (i >= sessions.size()) {
+                continue;
+            }
             sessions.get(i).sweep(nanos, millis);
         }
+        sumOutbound();
     }
 }

@@ -10,7 +10,6 @@ import dev.realtime.protocol.JsonCodec;
 import dev.realtime.server.GatewayContext;
 import dev.realtime.session.ConnectionRegistry;
 import dev.realtime.session.Session;
-import dev.realtime.session.SessionHandler;
 import dev.realtime.server.Json;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -22,9 +21,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.util.List;
@@ -46,8 +43,20 @@ public final class WebSocketUpgrade {
     private final GatewayContext ctx;
     private final ClientAddress addresses;
     private final WebSocketDecoderConfig decoderConfig;
+    /** Channels in the HTTP phase (the server's group for shutdown); a WebSocket leaves it. May be null. */
+    private final io.netty.channel.group.ChannelGroup httpChannels;
 
     public WebSocketUpgrade(GatewayContext ctx) {
+        this(ctx, null);
+    }
+
+    /**
+     * @param httpChannels the group every accepted channel starts in; an upgraded connection leaves
+     *                     it (its session is tracked by its loop's sweeper instead: one registration,
+     *                     not two, per idle connection)
+     */
+    public WebSocketUpgrade(GatewayContext ctx, io.netty.channel.group.ChannelGroup httpChannels) {
+        this.httpChannels = httpChannels;
         this.ctx = ctx;
         this.addresses = new ClientAddress(ctx.config().trustedProxies());
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
@@ -105,10 +114,14 @@ public final class WebSocketUpgrade {
             return;
         }
         Channel ch = chc.channel();
+        if (httpChannels != null) {
+            httpChannels.remove(ch); // before the session's close listener: it then is the only one
+        }
         Session session = new Session(ctx, newSid(), ch, ctx.codecFor(selectSubprotocol(req)), ip);
-        // From here on the session owns the admission count; closing the channel releases it.
-        ch.closeFuture().addListener(f -> session.onClosed());
+        // From here on the session owns the admission count; closing the channel releases it: its
+        // WsReader reports the close (channelInactive), no close listener per connection needed.
         if (principal != null && !principal.anonymous() && !session.reserveUser(principal.userId())) {
+            ch.closeFuture().addListener(f -> session.onClosed()); // no WsReader on this path
             ctx.metrics().handshakes.labels("user_limit").inc();
             // No keep-alive: closing releases the admission this connection already holds.
             HttpResponses.error(chc, null, HttpResponseStatus.TOO_MANY_REQUESTS,
@@ -125,9 +138,11 @@ public final class WebSocketUpgrade {
                 ch.close();
                 return;
             }
-            ConnectionSweeper sweeper = ctx.sweepers().get(ch.eventLoop());
-            sweeper.add(live);
-            ch.closeFuture().addListener(c -> sweeper.remove(live));
+            if (!ch.isActive()) {
+                return; // closed meanwhile: the session already released everything
+            }
+            ctx.sweepers().get(ch.eventLoop()).add(live); // the session leaves it when it closes
+
             if (authenticated != null) {
                 ctx.metrics().handshakes.labels(authenticated.anonymous() ? "ok_anonymous" : "ok").inc();
                 live.activate(authenticated, null);
@@ -138,11 +153,9 @@ public final class WebSocketUpgrade {
     private void installPipeline(ChannelHandlerContext chc, Session session) {
         ChannelPipeline p = chc.pipeline();
         leaveHttpPhase(p);
-        p.addLast("ws-utf8", new Utf8FrameValidator(true));
-        p.addLast("ws-aggregator", new WebSocketFrameAggregator(ctx.config().maxMessageBytes()));
-        p.addLast("ws-control", new WebSocketControlHandler(session));
-        p.addLast("rt-decoder", new ProtocolDecoder(ctx.json(), ctx.binary()));
-        p.addLast("rt-session", new SessionHandler(session));
+        // One handler for the whole WebSocket: frames in (control, UTF-8, reassembly, decoding, the
+        // session) and out (encoding, coalescing a tick's frames into one write).
+        WsReader.install(p, new WsReader(session));
         p.remove(chc.handler());
     }
 
@@ -198,8 +211,21 @@ public final class WebSocketUpgrade {
         return (ctx.config().tlsEnabled() ? "wss://" : "ws://") + host + ctx.config().wsPath();
     }
 
+    private static final char[] SID_CHARS =
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_".toCharArray();
+
+    /** 16 characters of 6 random bits each (96 bits): unique enough, and 16 bytes less per connection than two base-36 longs. */
     private static String newSid() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return Long.toString(r.nextLong() & Long.MAX_VALUE, 36) + Long.toString(r.nextLong() & Long.MAX_VALUE, 36);
+        long a = r.nextLong();
+        long b = r.nextLong();
+        char[] c = new char[16];
+        for (int i = 0; i < 10; i++) {
+            c[i] = SID_CHARS[(int) (a >>> (6 * i)) & 63];
+        }
+        for (int i = 10; i < 16; i++) {
+            c[i] = SID_CHARS[(int) (b >>> (6 * (i - 10))) & 63];
+        }
+        return new String(c);
     }
 }

@@ -245,6 +245,36 @@ class RouteTableLoadErrorsTest {
         assertTrue(only("{\"policies\": {\"lobby\": {\"clientPublish\": 0}}}").contains("clientPublish: must be true or false"));
     }
 
+    /** {@code writeDelayMs} (issue 12): whole milliseconds 0-50, most specific key wins, 0 by default. */
+    @Test
+    void writeDelayIsAWholeNumberOfMillisecondsUpToFifty() {
+        for (String bad : new String[] {"51", "-1", "2.5", "\"10\"", "true"}) {
+            assertTrue(only("{\"policies\": {\"counts:*\": {\"writeDelayMs\": " + bad + "}}}")
+                    .contains("policies.counts:*.writeDelayMs: must be a whole number of milliseconds from 0 to 50"), bad);
+        }
+        RouteTable t = RouteTable.load("{\"policies\": {\"counts:*\": {\"writeDelayMs\": 20}, "
+                + "\"counts:vip\": {\"writeDelayMs\": 0}}}", "d.json");
+        assertEquals(20, t.roomPolicies().writeDelayMs("counts:1"));
+        assertEquals(0, t.roomPolicies().writeDelayMs("counts:vip"), "an exact name wins");
+        assertEquals(0, t.roomPolicies().writeDelayMs("lobby"), "no delay by default");
+        assertTrue(t.roomPolicies().clientPublish("counts:1"), "other settings keep their defaults");
+    }
+
+    /** Every setting of a key at once: the write delay (issue 12) beside the delivery settings. */
+    @Test
+    void everyPolicySettingLoadsTogether() {
+        RouteTable t = RouteTable.load("{\"policies\": {\"feed:*\": {\"presenceEvents\": false, \"clientPublish\": false, "
+                + "\"delivery\": \"latest\", \"slowConsumer\": \"drop\", \"writeDelayMs\": 10, \"description\": \"x\"}}}",
+                "all.json");
+        PrefixPolicies r = t.roomPolicies();
+        assertEquals(DeliveryMode.LATEST, r.delivery("feed:1"));
+        assertEquals(SlowConsumerPolicy.DROP, r.slowConsumer("feed:1"));
+        assertEquals(10, r.writeDelayMs("feed:1"));
+        assertTrue(!r.presenceEvents("feed:1") && !r.clientPublish("feed:1"));
+        assertTrue(only("{\"policies\": {\"feed:*\": {\"delivery\": \"volatile\", \"writeDelayMs\": 99}}}")
+                .contains("policies.feed:*.writeDelayMs: must be a whole number of milliseconds from 0 to 50"));
+    }
+
     /** {@code delivery} and {@code slowConsumer}: named choices with a "did you mean", resolved like the other settings. */
     @Test
     void deliveryPoliciesAreCheckedAndResolvedByName() {

@@ -163,7 +163,21 @@ class RoomPoliciesE2ETest {
      */
     @Test
     void aVolatileRoomDropsForASlowConsumerWhereTheNodeWouldDisconnect() throws Exception {
-        TestNode node = node(slowNode("disconnect"));
+        volatileRoomDrops(Map.of());
+    }
+
+    /**
+     * The same on one I/O loop: the room, the HTTP publisher and the slow client share it, so every
+     * delivery takes the direct path ({@code LoopOutbox.deliverNow}, issue 12) and must carry the
+     * room's slow-consumer code like a queued {@code Delivery} does.
+     */
+    @Test
+    void aVolatileRoomDropsForASlowConsumerOnTheRoomsOwnLoop() throws Exception {
+        volatileRoomDrops(Map.of("IO_THREADS", "1"));
+    }
+
+    private void volatileRoomDrops(Map<String, String> extra) throws Exception {
+        TestNode node = node(slowNode("disconnect", extra));
         RawWs slow = keep(stalledReader(node, "tv:flood", "lobby-flood"));
         awaitMembers(node, "tv:flood", 1);
         awaitMembers(node, "lobby-flood", 1);
@@ -182,7 +196,17 @@ class RoomPoliciesE2ETest {
     /** {@code slowConsumer: disconnect} on a prefix disconnects a slow consumer of those rooms while the node drops. */
     @Test
     void aPrefixDisconnectPolicyOverridesTheNodesDrop() throws Exception {
-        TestNode node = node(slowNode("drop"));
+        prefixDisconnects(Map.of());
+    }
+
+    /** The same on one I/O loop, where every delivery takes the direct path (see above). */
+    @Test
+    void aPrefixDisconnectPolicyOverridesTheNodesDropOnTheRoomsOwnLoop() throws Exception {
+        prefixDisconnects(Map.of("IO_THREADS", "1"));
+    }
+
+    private void prefixDisconnects(Map<String, String> extra) throws Exception {
+        TestNode node = node(slowNode("drop", extra));
         RawWs slow = keep(stalledReader(node, "lobby-flood", "strict-1"));
         awaitMembers(node, "lobby-flood", 1);
         awaitMembers(node, "strict-1", 1);
@@ -243,8 +267,10 @@ class RoomPoliciesE2ETest {
 
     // ---------------------------------------------------------------- slow consumers
 
-    private static Map<String, String> slowNode(String policy) {
-        return Map.of("WS_WRITE_BUFFER_LOW", "131072", "WS_WRITE_BUFFER_HIGH", "262144", "SLOW_CONSUMER_POLICY", policy);
+    private static Map<String, String> slowNode(String policy, Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(extra);
+        env.putAll(Map.of("WS_WRITE_BUFFER_LOW", "131072", "WS_WRITE_BUFFER_HIGH", "262144", "SLOW_CONSUMER_POLICY", policy));
+        return env;
     }
 
     /** A raw client that joins {@code rooms} and never reads again (its kernel buffers, then the server's, fill up). */

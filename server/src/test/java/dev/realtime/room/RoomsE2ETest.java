@@ -22,7 +22,12 @@ class RoomsE2ETest {
 
     @BeforeEach
     void start() {
-        node = TestNode.start(Map.of("MAX_ROOM_MEMBERS", "5"));
+        node = TestNode.start(env());
+    }
+
+    /** The node's settings; subclasses run the same tests with other room placements. */
+    Map<String, String> env() {
+        return Map.of("MAX_ROOM_MEMBERS", "5");
     }
 
     @AfterEach

@@ -32,7 +32,6 @@ public final class TestNode implements AutoCloseable {
         all.put("JWT_SECRET", SECRET);
         all.put("INTERNAL_API_KEY", API_KEY);
         all.put("IO_THREADS", "2");
-        all.put("ROOM_SHARDS", "2");
         all.put("SHUTDOWN_GRACE_MS", "2000");
         all.put("SHUTDOWN_DELAY_MS", "0");
         all.putAll(env);
