@@ -92,6 +92,21 @@ public final class LoopOutbox implements Runnable {
     }
 
     /**
+     * Runs {@code task} at once when called on this loop, else {@link #submit}s it. For what a room
+     * sends one connection besides its events (a join's reply and replay, a leave's answer): a room
+     * on this same loop writes its events to the connection at once ({@link #deliverNow}), so an
+     * answer queued here instead would fall behind events the room wrote after it, e.g. live
+     * events overtaking a recovering join's replay. Safe from any thread.
+     */
+    public void runOrSubmit(OutboxTask task) {
+        if (loop.inEventLoop()) {
+            task.run(this);
+        } else {
+            submit(task);
+        }
+    }
+
+    /**
      * Queues {@code task} to run on this loop. Safe from any thread. A task with {@link
      * OutboxTask#bytes()} (a delivery) that would take the queue past its byte budget is discarded
      * instead: counted in {@code realtime_queue_overflow_total{queue="outbox"}} and, per connection

@@ -30,7 +30,9 @@ import io.netty.util.concurrent.EventExecutor;
  *
  * <p>Callers may be any thread. Callbacks for a connection's own operations ({@code join},
  * {@code leave}, {@code publish} by a client) run on that connection's event loop, in order with
- * the deliveries it receives. Server-side publishes (HTTP, and later Kafka/Redis) pass a
+ * the deliveries it receives: at once when the room lives on that same loop (its events to the
+ * connection are written at once too), else queued behind the deliveries already sent there
+ * ({@link LoopOutbox#runOrSubmit}). Server-side publishes (HTTP, and later Kafka/Redis) pass a
  * {@code null} subscriber and skip the membership check. A {@link RoomBridge} sees every accepted
  * publish and every room's first/last local member: that is how events reach other nodes.
  */
@@ -209,7 +211,7 @@ public final class RoomService {
                 shard.removeIfEmpty(r);
             }
             if (done != null) {
-                s.outbox().submit(o -> done.accept(was));
+                s.outbox().runOrSubmit(o -> done.accept(was));
             }
         });
     }
@@ -343,14 +345,14 @@ public final class RoomService {
         RoomShard shard = shard(room);
         shard.execute(() -> {
             if (!s.isActive()) {
-                s.outbox().submit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
+                s.outbox().runOrSubmit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
                 return;
             }
             Room r = shard.getOrCreate(room);
             if (r.contains(s) || full(room, r)) {
                 boolean member = r.contains(s);
                 shard.removeIfEmpty(r);
-                s.outbox().submit(o -> done.accept(member ? null : ErrorCode.ROOM_FULL,
+                s.outbox().runOrSubmit(o -> done.accept(member ? null : ErrorCode.ROOM_FULL,
                         member ? new RoomJournal.Replay(false, null, 0, List.of()) : null));
                 return;
             }
@@ -376,11 +378,11 @@ public final class RoomService {
         shard.execute(() -> {
             Room r = shard.get(room);
             if (r == null || !r.contains(s)) {
-                s.outbox().submit(o -> done.accept(ErrorCode.NOT_IN_ROOM, null));
+                s.outbox().runOrSubmit(o -> done.accept(ErrorCode.NOT_IN_ROOM, null));
                 return;
             }
             if (!journal.journals(room) || r.recovering(s)) {
-                s.outbox().submit(o -> done.accept(null, new RoomJournal.Replay(false, null, 0, List.of())));
+                s.outbox().runOrSubmit(o -> done.accept(null, new RoomJournal.Replay(false, null, 0, List.of())));
                 return;
             }
             r.remove(s); // a member turns recovering (the room keeps its size: nothing is closed)
@@ -425,7 +427,7 @@ public final class RoomService {
             if (r != null) {
                 shard.removeIfEmpty(r);
             }
-            s.outbox().submit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
+            s.outbox().runOrSubmit(o -> done.accept(ErrorCode.UNAVAILABLE, null));
             return;
         }
         r.add(s);
@@ -443,7 +445,7 @@ public final class RoomService {
             }
         }
         RoomJournal.Replay result = new RoomJournal.Replay(recovered, replay.epoch(), replay.head(), events);
-        s.outbox().submit(o -> done.accept(null, result));
+        s.outbox().runOrSubmit(o -> done.accept(null, result));
     }
 
     /**
@@ -607,14 +609,14 @@ public final class RoomService {
 
     private static void answer(Subscriber s, Consumer<ErrorCode> done, ErrorCode result) {
         if (done != null) {
-            s.outbox().submit(o -> done.accept(result));
+            s.outbox().runOrSubmit(o -> done.accept(result));
         }
     }
 
     private static void answer(Subscriber s, java.util.function.BiConsumer<ErrorCode, ServerMessage.Event> done,
                                ErrorCode result, ServerMessage.Event event) {
         if (done != null) {
-            s.outbox().submit(o -> done.accept(result, event));
+            s.outbox().runOrSubmit(o -> done.accept(result, event));
         }
     }
 
