@@ -26,7 +26,7 @@ public final class LoadTest {
         ProtocolAdapter adapter = "socketio".equals(o.protocol()) ? new SocketIoProtocol()
                 : new NativeProtocol("binary".equals(o.codec()));
         Stats stats = new Stats();
-        ServerProbe server = new ServerProbe(o.urls(), o.serverPids());
+        ServerProbe server = new ServerProbe(o.urls(), o.serverPids(), !"soak".equals(o.scenario()));
         long wall0 = System.nanoTime();
         double cpu0 = Limits.cpuSeconds(ProcessHandle.current().pid());
         ServerSettings settings = ServerSettings.forRun(o);

@@ -23,12 +23,23 @@ final class ServerProbe {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     ServerProbe(List<URI> wsUrls, List<Long> pids) {
+        this(wsUrls, pids, true);
+    }
+
+    /**
+     * @param jvmFigures whether to attach to the nodes' JVMs for allocation and GC pause figures.
+     *                   Off for the soak, which judges the server's own memory: the attached JMX
+     *                   connection makes the server keep up to 1,000 GC notifications for the
+     *                   remote listener (several MB of heap, growing for the first minutes), which
+     *                   the soak would measure as the server's growth.
+     */
+    ServerProbe(List<URI> wsUrls, List<Long> pids, boolean jvmFigures) {
         for (URI wsUrl : wsUrls) {
             String scheme = "wss".equals(wsUrl.getScheme()) ? "https" : "http";
             metrics.add(URI.create(scheme + "://" + wsUrl.getHost() + ":" + wsUrl.getPort() + "/metrics"));
         }
         this.pids = List.copyOf(pids);
-        for (long pid : this.pids) {
+        for (long pid : jvmFigures ? this.pids : List.<Long>of()) {
             JvmProbe j = JvmProbe.attach(pid);
             if (j != null) {
                 jvms.add(j);
