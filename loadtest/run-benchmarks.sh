@@ -24,7 +24,8 @@
 #                                         # generational ZGC (JDK_25, default /usr/lib/jvm/temurin-25-jdk-amd64)
 #   loadtest/run-benchmarks.sh transport  # epoll against io_uring at the compare points, alternating
 #   loadtest/run-benchmarks.sh placement  # rooms on the I/O loop (ROOM_SHARDS=0) against a shard thread (1)
-#   loadtest/run-benchmarks.sh writedelay # 1,000 rooms x 10 at 80,000/s with writeDelayMs 0, 5 and 20
+#   loadtest/run-benchmarks.sh writedelay # writeDelayMs 0, 5 and 20: 1,000 rooms x 10 at 80,000/s and 1 room x 1,000 at 300,000/s
+#                                         # (WRITEDELAY_BIG_ONLY=1: the big room only)
 #
 # The server runs with SERVER_GC (the launcher's GC settings, see docs/benchmarks.md "GC") on
 # SERVER_JAVA (default: java); TRANSPORT and ROOM_SHARDS pass through. The harness runs with its own
@@ -666,12 +667,16 @@ for w in "${WORKLOADS[@]}"; do
       done
       ;;
     writedelay)
+      # Coalescing needs several events per connection within the delay: the small rooms get 8 per
+      # second per connection (a 20 ms window rarely holds two), the big room 300 (5 ms: 1.5, 20 ms: 6).
       for ms in 0 5 20; do
         printf '{"policies": {"load-*": {"writeDelayMs": %s}}}\n' "$ms" > "$OUT/routes-delay$ms.json"
       done
       for i in $(seq 1 "$REPEAT"); do
         for ms in 0 5 20; do
-          START=start_server_with_routes ROUTES="$OUT/routes-delay$ms.json" point "writedelay-$ms-rooms-80k-$i" 10000 1000 1000 8000
+          [ -n "${WRITEDELAY_BIG_ONLY:-}" ] || \
+            START=start_server_with_routes ROUTES="$OUT/routes-delay$ms.json" point "writedelay-$ms-rooms-80k-$i" 10000 1000 1000 8000
+          START=start_server_with_routes ROUTES="$OUT/routes-delay$ms.json" point "writedelay-$ms-room1k-300k-$i" 1000 1 1 300
         done
       done
       ;;

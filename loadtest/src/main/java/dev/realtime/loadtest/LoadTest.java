@@ -26,7 +26,9 @@ public final class LoadTest {
         ProtocolAdapter adapter = "socketio".equals(o.protocol()) ? new SocketIoProtocol()
                 : new NativeProtocol("binary".equals(o.codec()));
         Stats stats = new Stats();
-        ServerProbe server = new ServerProbe(o.urls(), o.serverPids(), !"soak".equals(o.scenario()));
+        // The soak and the idle run measure the server's heap: no JMX attach there (see ServerProbe).
+        ServerProbe server = new ServerProbe(o.urls(), o.serverPids(),
+                !"soak".equals(o.scenario()) && !"idle".equals(o.scenario()));
         long wall0 = System.nanoTime();
         double cpu0 = Limits.cpuSeconds(ProcessHandle.current().pid());
         ServerSettings settings = ServerSettings.forRun(o);

@@ -28,10 +28,10 @@ final class ServerProbe {
 
     /**
      * @param jvmFigures whether to attach to the nodes' JVMs for allocation and GC pause figures.
-     *                   Off for the soak, which judges the server's own memory: the attached JMX
-     *                   connection makes the server keep up to 1,000 GC notifications for the
-     *                   remote listener (several MB of heap, growing for the first minutes), which
-     *                   the soak would measure as the server's growth.
+     *                   Off for the soak and the idle run, which measure the server's own heap:
+     *                   the attached JMX connection makes the server keep up to 1,000 GC
+     *                   notifications for the remote listener (several MB of heap, growing with
+     *                   every collection), which they would count as the server's.
      */
     ServerProbe(List<URI> wsUrls, List<Long> pids, boolean jvmFigures) {
         for (URI wsUrl : wsUrls) {
