@@ -47,6 +47,8 @@ final class Matchmaker implements AutoCloseable {
     private static final int LOOKUP_BATCH = 500;
 
     private final ScheduledThreadPoolExecutor thread;
+    /** Every task of {@link #run}: one FIFO queue, drained on {@link #thread} in batches. */
+    private final dev.realtime.signal.BatchedHandoff handoff;
     private final List<String> gameTypes;
     private final MatchmakingQueue queue;
     private final MatchStore store;
@@ -88,6 +90,8 @@ final class Matchmaker implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // Connects (match resume lookups), queue joins and leaves reach the thread in batches.
+        this.handoff = new dev.realtime.signal.BatchedHandoff(thread, dev.realtime.signal.BatchedHandoff.DEFAULT_DELAY_MS);
     }
 
     void start() {
@@ -97,7 +101,7 @@ final class Matchmaker implements AutoCloseable {
 
     private void run(Runnable task) {
         try {
-            thread.execute(() -> guarded(task));
+            handoff.execute(() -> guarded(task));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // shutting down
         }

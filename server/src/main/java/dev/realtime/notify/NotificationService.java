@@ -315,6 +315,12 @@ public final class NotificationService implements SessionListener, AutoCloseable
             return;
         }
         String userId = session.principal().userId();
+        if (inbox.knownEmpty(userId)) {
+            // Nothing to replay (the common connect): no task, no wake-up of the inbox thread. A
+            // notification still queued for the store reaches this connection live: it is in its
+            // user room already.
+            return;
+        }
         boolean queued = tryQueue(() -> {
             if (!session.isOpen()) {
                 return; // gone before its turn: nothing to read for it

@@ -113,6 +113,12 @@ public final class InMemoryInboxStore implements InboxStore {
         }
     }
 
+    /** An inbox is removed when its last notification is read; one left holding expired ones says "ask". */
+    @Override
+    public synchronized boolean knownEmpty(String userId) {
+        return !inboxes.containsKey(userId);
+    }
+
     @Override
     public synchronized boolean markRead(String userId, String notificationId) {
         Long id = parse(notificationId);

@@ -54,6 +54,17 @@ public interface InboxStore {
     /** The user's unread notifications, oldest first, at most {@code limit}. */
     List<Notification> unread(String userId, int limit);
 
+    /**
+     * Whether the store can tell at once, without I/O, that {@code userId} has nothing unread: an
+     * event loop asks before it hands a new connection's replay to the inbox thread (issue 12: one
+     * thread woken per handshake otherwise). {@code false} means "ask {@link #unread}", never
+     * "there is something"; a store that cannot answer cheaply (Redis) always says {@code false}.
+     * Never {@code true} while {@link #unread} would return a notification.
+     */
+    default boolean knownEmpty(String userId) {
+        return false;
+    }
+
     /** Marks a notification read (removes it); {@code false} if it was not in the inbox. */
     boolean markRead(String userId, String notificationId);
 

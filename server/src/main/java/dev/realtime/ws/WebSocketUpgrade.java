@@ -13,12 +13,14 @@ import dev.realtime.session.Session;
 import dev.realtime.server.Json;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -38,6 +40,9 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class WebSocketUpgrade {
     /** Name of the HTTP-phase read timeout handler, removed at upgrade. */
     public static final String HTTP_IDLE_HANDLER = "http-idle";
+    /** Names of the HTTP decoder/encoder and the aggregator in the pipeline (set by the server's initializer). */
+    public static final String HTTP_CODEC_HANDLER = "http";
+    public static final String HTTP_AGGREGATOR_HANDLER = "http-aggregator";
     private static final String SUBPROTOCOLS = JsonCodec.SUBPROTOCOL + "," + BinaryCodec.SUBPROTOCOL;
 
     private final GatewayContext ctx;
@@ -105,9 +110,11 @@ public final class WebSocketUpgrade {
                     full ? "server connection limit reached" : "too many connections from this address");
             return;
         }
-        WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
-                wsUrl(req), SUBPROTOCOLS, decoderConfig).newHandshaker(req);
-        if (handshaker == null) {
+        String subprotocol = negotiatedSubprotocol(req);
+        UpgradeResponse direct = UpgradeResponse.of(req, subprotocol);
+        WebSocketServerHandshaker handshaker = direct != null ? null
+                : new WebSocketServerHandshakerFactory(wsUrl(req), SUBPROTOCOLS, decoderConfig).newHandshaker(req);
+        if (direct == null && handshaker == null) {
             ctx.connections().release(ip);
             ctx.metrics().handshakes.labels("unsupported_version").inc();
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(chc.channel());
@@ -117,7 +124,7 @@ public final class WebSocketUpgrade {
         if (httpChannels != null) {
             httpChannels.remove(ch); // before the session's close listener: it then is the only one
         }
-        Session session = new Session(ctx, newSid(), ch, ctx.codecFor(selectSubprotocol(req)), ip);
+        Session session = new Session(ctx, newSid(), ch, ctx.codecFor(subprotocol == null ? JsonCodec.SUBPROTOCOL : subprotocol), ip);
         // From here on the session owns the admission count; closing the channel releases it: its
         // WsReader reports the close (channelInactive), no close listener per connection needed.
         if (principal != null && !principal.anonymous() && !session.reserveUser(principal.userId())) {
@@ -126,6 +133,10 @@ public final class WebSocketUpgrade {
             // No keep-alive: closing releases the admission this connection already holds.
             HttpResponses.error(chc, null, HttpResponseStatus.TOO_MANY_REQUESTS,
                     "this user already has the maximum number of connections");
+            return;
+        }
+        if (direct != null) {
+            upgradeDirectly(chc, direct, session, principal);
             return;
         }
         ChannelFuture done = handshaker.handshake(ch, req);
@@ -141,13 +152,52 @@ public final class WebSocketUpgrade {
             if (!ch.isActive()) {
                 return; // closed meanwhile: the session already released everything
             }
-            ctx.sweepers().get(ch.eventLoop()).add(live); // the session leaves it when it closes
-
-            if (authenticated != null) {
-                ctx.metrics().handshakes.labels(authenticated.anonymous() ? "ok_anonymous" : "ok").inc();
-                live.activate(authenticated, null);
-            }
+            opened(live, authenticated);
         });
+    }
+
+    /**
+     * The common case (a version 13 request): the HTTP handlers leave, the WebSocket handler comes
+     * in, and the 101 response and the {@code connected} frame go out in one write. Bytes the client
+     * sent right behind its request (a first frame, not waiting for the 101) reach the new handler
+     * when the HTTP decoder leaves, which is last: by then the session is started, so they are
+     * answered after {@code connected}, as any early message is.
+     */
+    private void upgradeDirectly(ChannelHandlerContext chc, UpgradeResponse response, Session session,
+                                 Principal principal) {
+        Channel ch = chc.channel();
+        ChannelPipeline p = chc.pipeline();
+        leaveHttpPhase(p);
+        p.addLast(WsReader.NAME, new WsReader(session));
+        if (p.get(HTTP_AGGREGATOR_HANDLER) != null) {
+            p.remove(HTTP_AGGREGATOR_HANDLER);
+        }
+        p.remove(chc.handler()); // the router (this call runs inside it)
+        ChannelHandler codec = p.get(HTTP_CODEC_HANDLER);
+        if (codec instanceof HttpServerCodec http) {
+            http.removeOutboundHandler(); // the raw response bytes must not meet the HTTP encoder
+        }
+        // Through the reader's writer with a void promise: appended to the same pending buffer as the
+        // frames that follow, so response and connected frame are one write. A failed write closes the
+        // channel, and the reader's channelInactive releases the session.
+        ch.write(response.encode(ch.alloc()), ch.voidPromise());
+        if (ch.isActive()) {
+            opened(session, principal);
+        }
+        if (codec != null && p.context(codec) != null) {
+            p.remove(codec); // what it read past the request goes to the reader now
+        }
+        ch.flush();
+    }
+
+    /** The handshake is done (or, on the direct path, its response is on its way): the session starts. */
+    private void opened(Session session, Principal authenticated) {
+        Channel ch = session.channel();
+        ctx.sweepers().get(ch.eventLoop()).add(session); // the session leaves it when it closes
+        if (authenticated != null) {
+            ctx.metrics().handshakes.labels(authenticated.anonymous() ? "ok_anonymous" : "ok").inc();
+            session.activate(authenticated, null);
+        }
     }
 
     private void installPipeline(ChannelHandlerContext chc, Session session) {
@@ -182,8 +232,14 @@ public final class WebSocketUpgrade {
         HttpResponses.error(chc, req, status, message);
     }
 
-    /** The first requested subprotocol we support (the same rule Netty's handshaker applies). */
+    /** The first requested subprotocol we support (the same rule Netty's handshaker applies), else JSON. */
     static String selectSubprotocol(FullHttpRequest req) {
+        String negotiated = negotiatedSubprotocol(req);
+        return negotiated == null ? JsonCodec.SUBPROTOCOL : negotiated;
+    }
+
+    /** The first requested subprotocol we support, or null (none asked for, or none we speak). */
+    static String negotiatedSubprotocol(FullHttpRequest req) {
         String requested = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
         if (requested != null) {
             for (String p : requested.split(",")) {
@@ -193,7 +249,7 @@ public final class WebSocketUpgrade {
                 }
             }
         }
-        return JsonCodec.SUBPROTOCOL;
+        return null;
     }
 
     /** The bearer token from the header, else the {@code token} query parameter, else null. */

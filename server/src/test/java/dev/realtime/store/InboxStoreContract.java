@@ -87,6 +87,20 @@ abstract class InboxStoreContract {
     }
 
     @Test
+    void knownEmptyNeverHidesAnUnreadNotification() {
+        InboxStore a = node();
+        InboxStore b = node();
+        Notification n = a.add("u1", text("one"));
+        assertFalse(a.knownEmpty("u1"));
+        assertFalse(b.knownEmpty("u1"), "another node's handle sees it too");
+        assertTrue(b.markRead("u1", n.id()));
+        // Once nothing is unread a store may say so (in memory) or not know (Redis): both are allowed.
+        assertEquals(List.of(), a.unread("u1", 10));
+        a.add("u1", text("two"));
+        assertFalse(b.knownEmpty("u1"));
+    }
+
+    @Test
     void aFullInboxDropsTheOldest() {
         InboxStore a = node(3, TTL, clock);
         for (int i = 1; i <= 5; i++) {
