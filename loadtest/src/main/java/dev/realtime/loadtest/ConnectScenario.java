@@ -3,7 +3,14 @@ package dev.realtime.loadtest;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A connect storm: N handshakes at {@code --ramp} per second (0 = as fast as possible). */
+/**
+ * A connect storm: N handshakes at {@code --ramp} per second (0 = as fast as possible). First,
+ * {@code --warmup} seconds' worth of handshakes at the same rate (at most N, at least 200 when the
+ * warm-up is not 0; 2,000 a second for a storm) are opened and closed untimed in this JVM: a fresh
+ * harness interprets and compiles its own client code for the first second or two, and handshakes
+ * started then waited on the harness, not the server (p90 0.4-1.3 s at 2,000/s against a bare
+ * Netty server too, p50 0.5 ms).
+ */
 final class ConnectScenario {
     private ConnectScenario() {
     }
@@ -13,6 +20,16 @@ final class ConnectScenario {
         AtomicLong lastReady = new AtomicLong(Long.MIN_VALUE);
         Report report = new Report().put("scenario", "connect").put("protocol", adapter.name())
                 .put("connections", o.connections()).put("ramp", o.ramp());
+        int warm = warmupConnections(o);
+        if (warm > 0) {
+            Stats untimed = new Stats();
+            try (Fleet fleet = new Fleet(o, adapter, untimed)) {
+                fleet.open(warm, i -> new LoadConnection(i, i % o.urls().size(), List.of(), 0, adapter, untimed,
+                        () -> Long.MAX_VALUE), Math.max(60, warm / 100));
+            }
+            report.put("warmupConnections", warm).put("warmupErrors", untimed.errors());
+            Thread.sleep(1_000); // the server closes them before the timed window starts
+        }
         double cpu0 = server.cpuSeconds();
         double[] split0 = server.cpuSplit();
         java.util.Map<String, long[]> threads0 = server.threads();
@@ -53,5 +70,14 @@ final class ConnectScenario {
             report.put("harnessGc", FanoutScenario.harnessGc(stats));
             return report.put("errors", stats.errors());
         }
+    }
+
+    /** Untimed handshakes before the storm: {@code --warmup} seconds at the storm's rate (see the class). */
+    static int warmupConnections(Options o) {
+        if (o.warmupSeconds() <= 0) {
+            return 0;
+        }
+        double perSecond = o.ramp() > 0 ? o.ramp() : 2_000;
+        return (int) Math.min(o.connections(), Math.max(200, Math.round(perSecond * o.warmupSeconds())));
     }
 }

@@ -75,7 +75,8 @@ public final class LoadTest {
                   --rate X                       messages/s in total, open loop (default 1000)
                   --payload-bytes B              size of each message's data (default 64)
                   --duration S                   seconds of publishing / holding (default 30)
-                  --warmup S                     seconds not timed at the start (default 3)
+                  --warmup S                     seconds not timed at the start (default 3; connect:
+                                 S seconds' worth of handshakes first, opened and closed)
                   --ramp C                       connections/s while opening (0 = as fast as possible)
                   --codec json|binary            native codec (default json)
                   --protocol native|socketio     native protocol (default), or Socket.IO v5 over

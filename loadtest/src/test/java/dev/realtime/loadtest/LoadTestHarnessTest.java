@@ -94,6 +94,8 @@ class LoadTestHarnessTest {
                 "--connections", "100"}));
         assertEquals(100L, ok.get("connected"));
         assertTrue((double) ok.get("connectsPerSec") > 0);
+        assertEquals(100, ok.get("warmupConnections"), "the default 3 s of warm-up, capped at the storm's size");
+        assertEquals(Map.of(), ok.get("warmupErrors"));
         Map<String, Object> bad = LoadTest.run(Options.parse(new String[] {"connect", "--url", url(), "--secret",
                 "not-the-server-secret", "--connections", "5"}));
         assertEquals(0L, bad.get("connected"));
@@ -139,6 +141,23 @@ class LoadTestHarnessTest {
         assertTrue(msg("connect", "--secret", "s", "--connections", "100000000").contains("file descriptors"));
         assertTrue(msg("connect", "--secret", "s", "--bogus", "1").contains("unknown option --bogus"));
         assertTrue(msg("connect", "--secret", "s", "--connections", "ten").contains("not a valid value"));
+    }
+
+    @Test
+    void connectWarmupIsSecondsWorthOfHandshakesAtTheStormsRate() {
+        String[] base = {"connect", "--secret", "s", "--connections", "19000"};
+        assertEquals(6_000, ConnectScenario.warmupConnections(Options.parse(concat(base, "--ramp", "2000"))));
+        assertEquals(6_000, ConnectScenario.warmupConnections(Options.parse(base)), "a storm counts as 2,000/s");
+        assertEquals(200, ConnectScenario.warmupConnections(Options.parse(concat(base, "--ramp", "10"))), "at least 200");
+        assertEquals(0, ConnectScenario.warmupConnections(Options.parse(concat(base, "--warmup", "0"))));
+        assertEquals(19_000, ConnectScenario.warmupConnections(Options.parse(concat(base, "--warmup", "60"))),
+                "never more than the storm");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test
