@@ -22,13 +22,14 @@ final class ConnectScenario {
                 .put("connections", o.connections()).put("ramp", o.ramp());
         int warm = warmupConnections(o);
         if (warm > 0) {
+            Double before = server.metrics().get(CONNECTIONS);
             Stats untimed = new Stats();
             try (Fleet fleet = new Fleet(o, adapter, untimed)) {
                 fleet.open(warm, i -> new LoadConnection(i, i % o.urls().size(), List.of(), 0, adapter, untimed,
                         () -> Long.MAX_VALUE), Math.max(60, warm / 100));
             }
             report.put("warmupConnections", warm).put("warmupErrors", untimed.errors());
-            Thread.sleep(1_000); // the server closes them before the timed window starts
+            awaitClosed(server, before);
         }
         double cpu0 = server.cpuSeconds();
         double[] split0 = server.cpuSplit();
@@ -70,6 +71,26 @@ final class ConnectScenario {
             report.put("harnessGc", FanoutScenario.harnessGc(stats));
             return report.put("errors", stats.errors());
         }
+    }
+
+    private static final String CONNECTIONS = "realtime_connections";
+
+    /**
+     * Waits until the server has closed the warm-up's connections (its connection gauge is back
+     * where it was, at most 30 s), so their closing is not in the timed window; a server without
+     * that gauge (a peer, the floor server) gets 2 s.
+     */
+    private static void awaitClosed(ServerProbe server, Double before) throws InterruptedException {
+        if (before == null) {
+            Thread.sleep(2_000);
+            return;
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        Double now;
+        while ((now = server.metrics().get(CONNECTIONS)) != null && now > before && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(500); // the last closes' clean-up tasks
     }
 
     /** Untimed handshakes before the storm: {@code --warmup} seconds at the storm's rate (see the class). */
