@@ -371,7 +371,9 @@ public final class Session {
                     send(new ServerMessage.Connected(sid, who.userId(), who.anonymous(), joined,
                             System.currentTimeMillis(), ctx.config().pingIntervalMs()));
                     connectedSent = true;
-                    reply(authId, userPayload(who));
+                    if (authId != null) { // an auth frame's answer; built only then (JSON through databind)
+                        reply(authId, userPayload(who));
+                    }
                     if (!closing) { // closed meanwhile: onClosed already reported (no connected after disconnected)
                         connectedReported = true;
                         ctx.sessionListener().connected(this);
