@@ -1,6 +1,7 @@
 package dev.realtime.loadtest;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -76,21 +77,32 @@ final class ConnectScenario {
     private static final String CONNECTIONS = "realtime_connections";
 
     /**
-     * Waits until the server has closed the warm-up's connections (its connection gauge is back
-     * where it was, at most 30 s), so their closing is not in the timed window; a server without
-     * that gauge (a peer, the floor server) gets 2 s.
+     * Waits until the server has dealt with the warm-up's connections, so their closing is not in
+     * the timed window: until its connection gauge is back where it was (our server; at most 30 s),
+     * then until its CPU is quiet (any server given with {@code --server-pid}; at most 10 s).
      */
     private static void awaitClosed(ServerProbe server, Double before) throws InterruptedException {
-        if (before == null) {
-            Thread.sleep(2_000);
-            return;
-        }
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         Double now;
-        while ((now = server.metrics().get(CONNECTIONS)) != null && now > before && System.nanoTime() < deadline) {
-            Thread.sleep(100);
+        while (before != null && (now = server.metrics().get(CONNECTIONS)) != null && now > before
+                && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(100); // the gauge is read over HTTP: poll it
         }
-        Thread.sleep(500); // the last closes' clean-up tasks
+        awaitQuiet(server);
+    }
+
+    /** Until a 200 ms window costs the server at most one 10 ms CPU tick; nothing to watch without a pid. */
+    private static void awaitQuiet(ServerProbe server) throws InterruptedException {
+        double last = server.cpuSeconds();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (last >= 0 && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            double now = server.cpuSeconds();
+            if (now - last <= 0.011) {
+                return;
+            }
+            last = now;
+        }
     }
 
     /** Untimed handshakes before the storm: {@code --warmup} seconds at the storm's rate (see the class). */

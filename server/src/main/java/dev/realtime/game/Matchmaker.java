@@ -8,6 +8,7 @@ import dev.realtime.protocol.ErrorCode;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.server.Json;
 import dev.realtime.session.Session;
+import dev.realtime.signal.BatchedHandoff;
 import dev.realtime.store.PresenceStore;
 import dev.realtime.store.StoreUnavailableException;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class Matchmaker implements AutoCloseable {
 
     private final ScheduledThreadPoolExecutor thread;
     /** Every task of {@link #run}: one FIFO queue, drained on {@link #thread} in batches. */
-    private final dev.realtime.signal.BatchedHandoff handoff;
+    private final BatchedHandoff handoff;
     private final List<String> gameTypes;
     private final MatchmakingQueue queue;
     private final MatchStore store;
@@ -91,7 +92,7 @@ final class Matchmaker implements AutoCloseable {
             return t;
         });
         // Connects (match resume lookups), queue joins and leaves reach the thread in batches.
-        this.handoff = new dev.realtime.signal.BatchedHandoff(thread, dev.realtime.signal.BatchedHandoff.DEFAULT_DELAY_MS);
+        this.handoff = new BatchedHandoff(thread, BatchedHandoff.DEFAULT_DELAY_MS);
     }
 
     void start() {

@@ -124,7 +124,8 @@ public final class WebSocketUpgrade {
         if (httpChannels != null) {
             httpChannels.remove(ch); // before the session's close listener: it then is the only one
         }
-        Session session = new Session(ctx, newSid(), ch, ctx.codecFor(subprotocol == null ? JsonCodec.SUBPROTOCOL : subprotocol), ip);
+        Session session = new Session(ctx, newSid(), ch,
+                ctx.codecFor(subprotocol == null ? JsonCodec.SUBPROTOCOL : subprotocol), ip);
         // From here on the session owns the admission count; closing the channel releases it: its
         // WsReader reports the close (channelInactive), no close listener per connection needed.
         if (principal != null && !principal.anonymous() && !session.reserveUser(principal.userId())) {
@@ -232,13 +233,10 @@ public final class WebSocketUpgrade {
         HttpResponses.error(chc, req, status, message);
     }
 
-    /** The first requested subprotocol we support (the same rule Netty's handshaker applies), else JSON. */
-    static String selectSubprotocol(FullHttpRequest req) {
-        String negotiated = negotiatedSubprotocol(req);
-        return negotiated == null ? JsonCodec.SUBPROTOCOL : negotiated;
-    }
-
-    /** The first requested subprotocol we support, or null (none asked for, or none we speak). */
+    /**
+     * The first requested subprotocol we support (the same rule Netty's handshaker applies), or null
+     * (none asked for, or none we speak: the connection then speaks JSON and confirms nothing).
+     */
     static String negotiatedSubprotocol(FullHttpRequest req) {
         String requested = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
         if (requested != null) {

@@ -73,11 +73,9 @@ class BatchedHandoffTest {
         handoff.execute(first::countDown);
         assertTrue(first.await(5, TimeUnit.SECONDS), "quiet before: no added latency");
         // Let that drain finish: a task queued while it still runs joins it (by design), not the next one.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (owner.getCompletedTaskCount() < 1 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
-        assertEquals(1, owner.getCompletedTaskCount());
+        // The owner is one thread: a task behind the drain runs once the drain is over.
+        assertEquals(null, owner.submit(() -> { }).get(5, TimeUnit.SECONDS));
+        assertEquals(0, handoff.queued());
         CountDownLatch second = new CountDownLatch(1);
         handoff.execute(second::countDown);
         assertEquals(false, second.await(200, TimeUnit.MILLISECONDS), "a drain ran just now: this one waits a minute");
@@ -91,10 +89,20 @@ class BatchedHandoffTest {
     void drainsAreAtMostOnePerWindowUnderLoad() throws Exception {
         BatchedHandoff handoff = new BatchedHandoff(owner, 50);
         CountDownLatch all = new CountDownLatch(200);
+        CountDownLatch produced = new CountDownLatch(200);
+        ScheduledThreadPoolExecutor producer = new ScheduledThreadPoolExecutor(1);
         long start = System.nanoTime();
-        for (int i = 0; i < 200; i++) {
-            handoff.execute(all::countDown);
-            Thread.sleep(1); // ~200 ms of tasks a millisecond apart
+        try {
+            // ~200 ms of tasks a millisecond apart
+            producer.scheduleAtFixedRate(() -> {
+                if (produced.getCount() > 0) {
+                    handoff.execute(all::countDown);
+                    produced.countDown();
+                }
+            }, 0, 1, TimeUnit.MILLISECONDS);
+            assertTrue(produced.await(5, TimeUnit.SECONDS));
+        } finally {
+            producer.shutdownNow();
         }
         assertTrue(all.await(5, TimeUnit.SECONDS));
         long windows = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) / 50 + 2;
