@@ -92,6 +92,14 @@ class ReplayBackpressureE2ETest {
                 assertEquals(202, node.post("/api/realtime/internal/notify", "{\"userIds\":[\"late\"],\"payload\":{\"i\":"
                         + i + ",\"b\":\"" + BLOB + "\"}}").status());
             }
+            // This replays what is in the inbox: 202 means queued for it, so wait until all are stored
+            // (one still queued when the user connects goes out live, ahead of the replay of older ones).
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            String stored = "realtime_notifications_total{outcome=\"stored\"}";
+            while (node.metric(stored) < COUNT && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // each check is an HTTP request
+            }
+            assertEquals(COUNT, (int) node.metric(stored), "every notification in the inbox before the connect");
             try (RawWs raw = RawWs.connect(node.port(), "/ws?token=" + TestNode.token("late"), 4096)) {
                 Thread.sleep(1500); // not reading while the inbox is replayed
                 assertEquals("connected", next(raw).get("op").asText());
