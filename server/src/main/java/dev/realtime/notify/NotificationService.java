@@ -12,6 +12,7 @@ import dev.realtime.protocol.Payload;
 import dev.realtime.protocol.ServerMessage;
 import dev.realtime.room.RoomPolicy;
 import dev.realtime.room.RoomService;
+import dev.realtime.room.Subscriber;
 import dev.realtime.server.Json;
 import dev.realtime.session.Session;
 import dev.realtime.session.SessionListener;
@@ -35,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * once (one node claims it cluster-wide before producing; a produce that fails is not retried) if
  * nobody acked it within {@code NOTIFY_ACK_TIMEOUT_MS}.
  *
- * <p>Delivery is at least once: a notification stored while the user connects can arrive live and
- * again in the replay; clients de-duplicate by {@code notificationId}. Object payloads get a
+ * <p>Delivery is at least once, and once in order on one node: a notification stored while a
+ * device connects is not sent twice to it (see {@link #connected}), but one stored on another node
+ * during that device's inbox read can arrive live and again in the replay; clients de-duplicate by
+ * {@code notificationId}. Object payloads get a
  * {@code notificationId} field; other payloads are delivered live only (nothing to put an id on).
  * When the inbox store is unreachable the notification is still delivered live, without an id.
  *
@@ -308,7 +311,16 @@ public final class NotificationService implements SessionListener, AutoCloseable
         return copy;
     }
 
-    /** On connect: the user's unread notifications, oldest first, to this connection only. */
+    /**
+     * On connect: the user's unread notifications, oldest first, to this connection only, before
+     * anything else it is sent after {@code connected}. The connection already receives its user
+     * room, so a notification stored while the inbox is read arrives live too: the connection's
+     * output is held until the replay is read ({@link Session#awaitReplay}, at most {@link
+     * #REPLAY_WAIT_MS}), the replay reaches it through the user room's shard (behind every live
+     * copy published before the read) and goes out first, and held live copies of replayed
+     * notifications are dropped. On one node each notification arrives once, in order; a
+     * notification stored on another node during the read may still arrive twice.
+     */
     @Override
     public void connected(Session session) {
         if (session.principal().anonymous()) {
@@ -321,44 +333,66 @@ public final class NotificationService implements SessionListener, AutoCloseable
             // user room already.
             return;
         }
+        Subscriber subscriber = session.subscriber();
         boolean queued = tryQueue(() -> {
             if (!session.isOpen()) {
                 return; // gone before its turn: nothing to read for it
             }
-            List<InboxStore.Notification> unread;
-            try {
-                unread = inbox.unread(userId, inbox.capacity());
-            } catch (RuntimeException e) {
-                metrics.storeErrors.labels("inbox").inc();
-                return;
-            }
-            if (unread.isEmpty()) {
-                return;
-            }
-            // Oldest first, up to the replay budget (at least one): the rest stays unread for a later connect.
-            List<ServerMessage.Event> events = new java.util.ArrayList<>();
-            long bytes = 0;
-            int skipped = 0;
-            for (InboxStore.Notification n : unread) {
-                bytes += n.payload().length;
-                if (bytes > limits.replayMaxBytes() && !events.isEmpty()) {
-                    skipped = unread.size() - events.size();
-                    break;
+            List<ServerMessage.Event> events = readReplay(userId);
+            rooms.afterPublished(RoomPolicy.userRoom(userId), subscriber, () -> {
+                int repeats = session.replayAwaited(events);
+                if (repeats > 0) {
+                    metrics.notifications.labels("live_repeat_dropped").inc(repeats);
                 }
-                ServerMessage.Event e = replayEvent(n);
-                if (e != null) {
-                    events.add(e);
-                }
-            }
-            metrics.notifications.labels("replayed").inc(events.size());
-            if (skipped > 0) {
-                metrics.notifications.labels("replay_deferred").inc(skipped);
-            }
-            session.loop().execute(() -> session.replay(events));
+            });
         }, 0, 0);
         if (!queued) {
             metrics.notifications.labels("replay_skipped").inc(); // counted; the next connect replays them
+            return;
         }
+        session.awaitReplay();
+        session.loop().schedule(() -> {
+            if (session.awaitingReplay()) {
+                // The inbox thread is that far behind (or the store that slow): let the connection
+                // talk; the replay still comes when it is read, behind what was sent meanwhile.
+                metrics.notifications.labels("replay_wait_expired").inc();
+                session.replayAwaited(List.of());
+            }
+        }, REPLAY_WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Longest a connecting device's output waits for its unread notifications to be read. */
+    static final long REPLAY_WAIT_MS = 1_000;
+
+    /** On this service's thread: the user's unread notifications, oldest first, up to the replay budget. */
+    private List<ServerMessage.Event> readReplay(String userId) {
+        List<InboxStore.Notification> unread;
+        try {
+            unread = inbox.unread(userId, inbox.capacity());
+        } catch (RuntimeException e) {
+            metrics.storeErrors.labels("inbox").inc();
+            return List.of();
+        }
+        // Oldest first, up to the replay budget (at least one): the rest stays unread for a later connect.
+        List<ServerMessage.Event> events = new java.util.ArrayList<>();
+        long bytes = 0;
+        int skipped = 0;
+        for (InboxStore.Notification n : unread) {
+            bytes += n.payload().length;
+            if (bytes > limits.replayMaxBytes() && !events.isEmpty()) {
+                skipped = unread.size() - events.size();
+                break;
+            }
+            ServerMessage.Event e = replayEvent(n);
+            if (e != null) {
+                events.add(e);
+            }
+        }
+        metrics.notifications.labels("replayed").inc(events.size());
+        if (skipped > 0) {
+            metrics.notifications.labels("replay_deferred").inc(skipped);
+        }
+        return events;
     }
 
     private static ServerMessage.Event replayEvent(InboxStore.Notification n) {

@@ -125,6 +125,14 @@ public final class RoomService {
         throw new IllegalArgumentException("encoder not registered with this room service");
     }
 
+    /**
+     * {@code event} as a room would send it to a connection of {@code encoding}: the same bytes as
+     * the frame of a live delivery of that event. The caller owns the buffer.
+     */
+    public ByteBuf encode(int encoding, ServerMessage.Event event) {
+        return encoders[encoding].encode(event, alloc);
+    }
+
     /** Number of rooms that currently have members. */
     public int roomCount() {
         return roomCount.get();
@@ -605,6 +613,17 @@ public final class RoomService {
         if (b != null) {
             b.release();
         }
+    }
+
+    /**
+     * Runs {@code task} on {@code s}'s loop once every event published to {@code room} on this node
+     * before this call has been handed to {@code s} (written, or held behind a replay): the task
+     * travels the same path as those events, through the room's shard. For an answer that must
+     * follow them, e.g. a reconnect's unread notifications, read after their live copies were
+     * published to the user room. Safe from any thread; {@code task} is dropped with the loop.
+     */
+    public void afterPublished(String room, Subscriber s, Runnable task) {
+        shard(room).execute(() -> s.outbox().runOrSubmit(o -> task.run()));
     }
 
     private static void answer(Subscriber s, Consumer<ErrorCode> done, ErrorCode result) {

@@ -63,6 +63,36 @@ public final class Subscriber {
         }
     }
 
+    /**
+     * Starts holding every outbound frame until {@link #placeReplay} brings the replay they must
+     * follow (a reconnect's unread notifications, still being read). Loop only; no-op while a
+     * replay already holds frames (that one's order stands).
+     */
+    public void awaitReplay(long liveBudget) {
+        if (held == null) {
+            held = new HeldFrames(liveBudget, true);
+        }
+    }
+
+    /** Whether frames are held for a replay that {@link #placeReplay} has not brought yet. Loop only. */
+    public boolean awaitingReplay() {
+        return held != null && held.awaitingReplay();
+    }
+
+    /**
+     * Ends {@link #awaitReplay}: {@code replay} (pre-encoded in this subscriber's encoding, taken
+     * over) goes out first, then what was held, minus held live frames that repeat a replay frame
+     * byte for byte. Without a hold (it was given up) the replay queues like any other, with
+     * {@code liveBudget} for what follows. Returns how many were dropped as repeats. Loop only; call
+     * {@link #drainHeld} after.
+     */
+    public int placeReplay(java.util.List<ByteBuf> replay, long liveBudget) {
+        if (held == null) {
+            held = new HeldFrames(liveBudget);
+        }
+        return held.placeReplay(replay);
+    }
+
     /** Whether frames are being held behind a replay. Loop only. */
     public boolean holding() {
         return held != null;
@@ -87,12 +117,20 @@ public final class Subscriber {
      * empty. Called after a replay was queued and whenever the channel turns writable. Loop only.
      */
     public void drainHeld() {
+        drainHeld(false);
+    }
+
+    /**
+     * {@link #drainHeld()}; with {@code all}, writes everything held whatever the writability (for a
+     * sink that does not report becoming writable again: what is held is bounded already).
+     */
+    public void drainHeld(boolean all) {
         HeldFrames h = held;
-        if (h == null) {
+        if (h == null || h.awaitingReplay()) {
             return;
         }
         boolean wrote = false;
-        while (!h.isEmpty() && sink.isActive() && sink.isWritable()) {
+        while (!h.isEmpty() && sink.isActive() && (all || sink.isWritable())) {
             sink.write(h.poll());
             wrote = true;
         }

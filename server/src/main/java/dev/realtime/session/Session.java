@@ -255,6 +255,44 @@ public final class Session {
         subscriber.drainHeld();
     }
 
+    /**
+     * Holds everything this connection is sent (room events, replies) until {@link #replayAwaited}
+     * brings the replay it must follow: the unread notifications, read from the inbox on connect
+     * while live ones may already arrive through the user room. Loop only.
+     */
+    public void awaitReplay() {
+        if (subscriber != null && !closing) {
+            subscriber.awaitReplay(ctx.config().writeBufferHighBytes());
+        }
+    }
+
+    /** Whether {@link #awaitReplay} still holds this connection's output. Loop only. */
+    public boolean awaitingReplay() {
+        return subscriber != null && subscriber.awaitingReplay();
+    }
+
+    /**
+     * Ends {@link #awaitReplay}: {@code events} go out first, encoded as a room would send them, then
+     * what was held, minus held live events that are byte for byte one of them (a notification
+     * stored while it was read arrives once). Without a hold (given up) they queue like {@link
+     * #replay}. Returns how many held repeats were dropped. Loop only.
+     */
+    public int replayAwaited(List<ServerMessage.Event> events) {
+        if (subscriber == null || closing) {
+            return 0; // closed: the hold was released with the connection
+        }
+        List<io.netty.buffer.ByteBuf> frames = new ArrayList<>(events.size());
+        for (ServerMessage.Event e : events) {
+            ctx.metrics().messagesOut(e.op()).inc();
+            frames.add(ctx.rooms().encode(subscriber.encoding(), e));
+        }
+        int repeats = subscriber.placeReplay(frames, ctx.config().writeBufferHighBytes());
+        // Another transport (Socket.IO) does not report writability back here: what is held is
+        // bounded already (NOTIFY_REPLAY_MAX_BYTES, WS_WRITE_BUFFER_HIGH), so it all goes now.
+        subscriber.drainHeld(codec == null);
+        return repeats;
+    }
+
     /** The channel turned writable: continue a held replay. */
     void drainHeld() {
         if (subscriber != null) {

@@ -11,6 +11,9 @@ final class SlowInbox implements InboxStore {
     volatile long addDelayMs;
     volatile long unreadDelayMs;
     volatile long markReadDelayMs;
+    /** When set, {@link #add} waits for it to open (a store stuck mid-call); {@link #addsWaiting} counts the waiters. */
+    volatile java.util.concurrent.CountDownLatch addGate;
+    final java.util.concurrent.atomic.AtomicInteger addsWaiting = new java.util.concurrent.atomic.AtomicInteger();
 
     private static void pause(long ms) {
         if (ms > 0) {
@@ -24,6 +27,17 @@ final class SlowInbox implements InboxStore {
 
     @Override
     public Notification add(String userId, byte[] payload) {
+        java.util.concurrent.CountDownLatch gate = addGate;
+        if (gate != null) {
+            addsWaiting.incrementAndGet();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                addsWaiting.decrementAndGet();
+            }
+        }
         pause(addDelayMs);
         return real.add(userId, payload);
     }

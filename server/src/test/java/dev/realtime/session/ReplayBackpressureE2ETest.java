@@ -93,7 +93,7 @@ class ReplayBackpressureE2ETest {
                         + i + ",\"b\":\"" + BLOB + "\"}}").status());
             }
             // This replays what is in the inbox: 202 means queued for it, so wait until all are stored
-            // (one still queued when the user connects goes out live, ahead of the replay of older ones).
+            // (what is stored during the connect is NotificationReplayOrderE2ETest's case).
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
             String stored = "realtime_notifications_total{outcome=\"stored\"}";
             while (node.metric(stored) < COUNT && System.nanoTime() < deadline) {
