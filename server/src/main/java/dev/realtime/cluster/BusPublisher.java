@@ -149,9 +149,9 @@ final class BusPublisher {
         return up;
     }
 
-    /** Nodes the publisher cannot reach now. */
-    int failingNodes() {
-        return connections.failingCount();
+    /** Nodes the publisher failed to reach a moment ago (in their backoff). Any thread. */
+    java.util.Set<HostAndPort> failingNodes() {
+        return connections.failingNodes();
     }
 
     /** Bytes held (queued, waiting or being replayed). */

@@ -13,7 +13,7 @@ import redis.clients.jedis.JedisClientConfig;
  * tried again for a backoff (0.1 s doubling to 1 s), and {@link #reachableSince} tells how long a
  * node has answered (a replay of messages whose receivers are unknown waits until it settled).
  *
- * <p>Threading: the publisher thread only, except {@link #failingCount} (volatile, for health).
+ * <p>Threading: the publisher thread only, except {@link #failingNodes} (a volatile snapshot, for health).
  */
 final class PublishConnections {
     private static final long FIRST_BACKOFF = TimeUnit.MILLISECONDS.toNanos(100);
@@ -24,7 +24,8 @@ final class PublishConnections {
     /** Node -> {retry at, backoff}. */
     private final Map<HostAndPort, long[]> failing = new HashMap<>();
     private final Map<HostAndPort, Long> reachableSince = new HashMap<>();
-    private volatile int failingCount;
+    /** The nodes in {@link #failing}, as an immutable copy other threads may read. */
+    private volatile java.util.Set<HostAndPort> failingNodes = java.util.Set.of();
 
     PublishConnections(JedisClientConfig config) {
         this.config = config;
@@ -50,7 +51,7 @@ final class PublishConnections {
         }
         connections.put(node, c);
         failing.remove(node);
-        failingCount = failing.size();
+        failingNodes = java.util.Set.copyOf(failing.keySet());
         reachableSince.putIfAbsent(node, now);
         return c;
     }
@@ -62,7 +63,7 @@ final class PublishConnections {
         long[] f = failing.get(node);
         long backoff = f == null ? FIRST_BACKOFF : Math.min(f[1] * 2, MAX_BACKOFF);
         failing.put(node, new long[] {now + backoff, backoff});
-        failingCount = failing.size();
+        failingNodes = java.util.Set.copyOf(failing.keySet());
         return f == null;
     }
 
@@ -82,15 +83,15 @@ final class PublishConnections {
         });
         failing.keySet().retainAll(primaries);
         reachableSince.keySet().retainAll(primaries);
-        failingCount = failing.size();
+        failingNodes = java.util.Set.copyOf(failing.keySet());
     }
 
     boolean anyFailing() {
         return !failing.isEmpty();
     }
 
-    int failingCount() {
-        return failingCount;
+    java.util.Set<HostAndPort> failingNodes() {
+        return failingNodes;
     }
 
     void closeAll() {

@@ -230,13 +230,14 @@ public final class RedisBus implements Bus {
     /** Primaries whose subscriber link is up and that the publisher reaches. */
     public int reachablePrimaries() {
         int n = 0;
-        Set<HostAndPort> primaries = topology.snapshot().primaries();
-        for (HostAndPort p : primaries) {
-            if (linkUp.getOrDefault(p, false)) {
+        Set<HostAndPort> failing = publisher.failingNodes();
+        for (HostAndPort p : topology.snapshot().primaries()) {
+            // Per primary: one dead primary is one down, whether the subscriber, the publisher or both noticed.
+            if (linkUp.getOrDefault(p, false) && !failing.contains(p)) {
                 n++;
             }
         }
-        return Math.max(0, n - publisher.failingNodes());
+        return n;
     }
 
     /** What {@code /health/ready} shows about Redis. */

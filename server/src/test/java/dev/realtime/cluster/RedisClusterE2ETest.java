@@ -147,7 +147,17 @@ class RedisClusterE2ETest {
             RedisCluster.Node victim = c.primaryOf(RedisCluster.slot(prefix + "room:k1"));
             RedisCluster.Node replica = c.replicaOf(victim);
             victim.kill();
+            // One primary down is one down: the publisher stuck on it and the subscriber's lost link
+            // were once subtracted twice (reachable_primaries 1 of 3 on the publishing node).
+            int fewest = 3;
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!replica.isPrimary() && System.nanoTime() < until) {
+                int reachable = a.get("/health/ready").json().path("redis").path("reachable_primaries").asInt(3);
+                fewest = Math.min(fewest, reachable);
+                Thread.sleep(100);
+            }
             RedisCluster.await(replica::isPrimary, 30, "the replica to be promoted");
+            assertTrue(fewest >= 2, "reachable_primaries fell to " + fewest + " with one primary down");
             Thread.sleep(2_500);
             traffic.stopPublishing();
             traffic.assertExactlyOnceInOrder(40);
