@@ -84,7 +84,14 @@ public final class TokenVerifier {
             throw new AuthException("expired", "token expired");
         } catch (SignatureVerificationException | AlgorithmMismatchException e) {
             throw new AuthException("signature", "invalid token signature");
-        } catch (IncorrectClaimException | MissingClaimException e) {
+        } catch (IncorrectClaimException e) {
+            String claim = e.getClaimName();
+            if ("nbf".equals(claim) || "iat".equals(claim)) {
+                throw new AuthException("not_yet_valid", "token not valid yet (" + claim + " is in the future)");
+            }
+            throw new AuthException("claims", "token " + ("iss".equals(claim) ? "issuer" : "aud".equals(claim)
+                    ? "audience" : "claim " + claim) + " not accepted");
+        } catch (MissingClaimException e) {
             throw new AuthException("claims", "token issuer or audience not accepted");
         } catch (JWTVerificationException e) {
             throw new AuthException("invalid", "invalid token");

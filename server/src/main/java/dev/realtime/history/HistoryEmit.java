@@ -55,7 +55,7 @@ public final class HistoryEmit {
         JsonNode limitNode = data.get("limit");
         int limit = DEFAULT_LIMIT;
         if (limitNode != null && !limitNode.isNull()) {
-            if (!limitNode.canConvertToInt() || limitNode.asInt() < 1) {
+            if (!limitNode.isIntegralNumber() || !limitNode.canConvertToInt() || limitNode.asInt() < 1) { // 1.5 is not a count
                 ctx.fail(ErrorCode.INVALID_MESSAGE, "data.limit must be a positive integer");
                 return;
             }
@@ -65,7 +65,8 @@ public final class HistoryEmit {
         String epoch = null;
         long offset = 0;
         if (since != null && !since.isNull()) {
-            if (!since.path("epoch").isTextual() || !since.path("offset").canConvertToLong() || since.path("offset").asLong() < 0) {
+            if (!since.path("epoch").isTextual() || !since.path("offset").isIntegralNumber()
+                    || !since.path("offset").canConvertToLong() || since.path("offset").asLong() < 0) {
                 ctx.fail(ErrorCode.INVALID_MESSAGE, "data.since needs a string epoch and a non-negative offset");
                 return;
             }

@@ -209,7 +209,7 @@ public final class ApiRoutes {
     /** The JSON object body, or null after answering 400. */
     private static JsonNode body(ChannelHandlerContext chc, FullHttpRequest req) {
         try {
-            JsonNode node = Json.MAPPER.readTree(new io.netty.buffer.ByteBufInputStream(req.content().duplicate()));
+            JsonNode node = Json.BODY.readTree((java.io.InputStream) new io.netty.buffer.ByteBufInputStream(req.content().duplicate()));
             if (node != null && node.isObject()) {
                 return node;
             }

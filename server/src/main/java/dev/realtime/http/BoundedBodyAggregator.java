@@ -21,12 +21,31 @@ public final class BoundedBodyAggregator extends HttpObjectAggregator {
     private final int maxBytes;
 
     public BoundedBodyAggregator(int maxBytes) {
-        super(maxBytes);
+        super(maxBytes, true); // an expectation refused (413 before the body) closes the connection
         this.maxBytes = maxBytes;
     }
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * A request with {@code Expect: 100-continue} (curl sends it for bodies over 1 KB) whose declared
+     * length is over the limit is refused before its body is sent: with the same JSON 413, not
+     * Netty's empty one. The body that may follow is ignored and the connection closed after it.
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, io.netty.channel.ChannelPipeline pipeline) {
+        Object answer = super.newContinueResponse(start, maxContentLength, pipeline);
+        if (answer instanceof FullHttpResponse r && r.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+            r.release();
+            return tooLarge();
+        }
+        return answer;
+    }
+
+    private FullHttpResponse tooLarge() {
         byte[] body = ("{\"statusCode\":413,\"message\":\"request body larger than " + maxBytes
                 + " bytes\",\"error\":\"Payload Too Large\"}").getBytes(StandardCharsets.UTF_8);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
@@ -34,6 +53,6 @@ public final class BoundedBodyAggregator extends HttpObjectAggregator {
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         res.headers().set(HttpHeaderNames.CONNECTION, "close");
-        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        return res;
     }
 }

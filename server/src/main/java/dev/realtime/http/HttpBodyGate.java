@@ -55,7 +55,11 @@ public final class HttpBodyGate extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpRequest req && req.decoderResult().isSuccess() && hasBody(req)) {
-            String path = new QueryStringDecoder(req.uri()).path();
+            String path = HttpEndpoint.decodedPath(new QueryStringDecoder(req.uri()));
+            if (path == null) {
+                refuse(ctx, msg, "invalid", HttpResponseStatus.BAD_REQUEST, "malformed request path (a bad %-escape)");
+                return;
+            }
             if (transportPaths.test(path)) {
                 ctx.fireChannelRead(msg);
                 return;

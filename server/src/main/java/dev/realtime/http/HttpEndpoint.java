@@ -39,6 +39,18 @@ public enum HttpEndpoint {
         this.body = body;
     }
 
+    /**
+     * The decoded path of a request's {@code uri}, or null when it cannot be decoded (a bad
+     * percent-escape such as {@code /health%zz}): the caller answers 400, as for any malformed request.
+     */
+    public static String decodedPath(io.netty.handler.codec.http.QueryStringDecoder uri) {
+        try {
+            return uri.path();
+        } catch (IllegalArgumentException malformed) {
+            return null;
+        }
+    }
+
     /** The endpoint serving {@code path}, or null (404). {@code wsPath} is the configured {@code WS_PATH}. */
     public static HttpEndpoint match(String path, String wsPath) {
         if (path.equals(wsPath)) {

@@ -62,7 +62,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
-        String path = query.path();
+        String path = HttpEndpoint.decodedPath(query);
+        if (path == null) {
+            count("invalid", 400);
+            HttpResponses.error(chc, null, HttpResponseStatus.BAD_REQUEST, "malformed request path (a bad %-escape)");
+            return;
+        }
         if (socketIo != null && socketIo.matches(path)) {
             socketIo.handle(chc, req, query); // its own transport (Engine.IO): polling and the WebSocket upgrade
             return;

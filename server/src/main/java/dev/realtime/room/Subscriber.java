@@ -10,7 +10,7 @@ import io.netty.channel.Channel;
  * {@link #JSON}, {@link #BINARY}, or one registered by another endpoint) and writes through a
  * {@link DeliverySink}: its WebSocket channel, or a transport's own.
  *
- * <p>Threading: the final fields are safe to read from any thread (shards read them); the mutable
+ * <p>Threading: the final fields and the volatile user id are safe to read from any thread (shards read them); the mutable
  * fields are owned by the subscriber's event loop and touched only by {@link LoopOutbox} there.
  */
 public final class Subscriber {
@@ -20,7 +20,8 @@ public final class Subscriber {
     public static final int BINARY = 1;
 
     private final String sid;
-    private final String userId;
+    /** Set at connect, or when an anonymous connection authenticates ({@link #identify}); read by shards. */
+    private volatile String userId;
     private final int encoding;
     private final LoopOutbox outbox;
     private final DeliverySink sink;
@@ -153,9 +154,17 @@ public final class Subscriber {
         return sid;
     }
 
-    /** The user id at connect time; {@code null} for anonymous connections. */
+    /** The connection's user; {@code null} while it is anonymous. Safe from any thread. */
     public String userId() {
         return userId;
+    }
+
+    /**
+     * An anonymous connection authenticated as {@code userId} (its loop): what leaves out "the user
+     * who joined" from their own presence events sees it from now on.
+     */
+    public void identify(String userId) {
+        this.userId = userId;
     }
 
     /** The WebSocket channel of a native connection; {@code null} for one with its own sink. */

@@ -15,6 +15,9 @@ public final class Json {
     public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build());
+    /** For request bodies: one JSON value and nothing after it ({@code {..} x} is refused, not half read). */
+    public static final com.fasterxml.jackson.databind.ObjectReader BODY = MAPPER.reader()
+            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** JavaScript's {@code toISOString()}: UTC, always three fraction digits ({@code 2024-01-01T00:00:00.000Z}). */
     private static final java.time.format.DateTimeFormatter ISO_MILLIS =

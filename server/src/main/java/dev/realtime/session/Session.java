@@ -445,6 +445,9 @@ public final class Session {
         }
         principal = who;
         expiryWarned = false;
+        if (subscriber != null) {
+            subscriber.identify(who.userId()); // before the joins below are reported: not told of itself
+        }
         // Now, in the same loop task as the identity change: a close right after this (before the
         // user room's join completes) must already see the rooms reported under the user, or its
         // leaves would be unbalanced. Rooms joined while anonymous are the user's now.
@@ -616,7 +619,17 @@ public final class Session {
         @Override
         public void close(int code, String reason) {
             if (channel.isActive()) {
-                channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+                // Half-close once the close frame is out, and keep reading (and discarding) until the
+                // client closes too: closing a socket with unread client frames in it (a flood, frames
+                // pipelined behind a bad auth) sends a reset, and the client's stack may drop our error
+                // and close frame with it (it then sees 1006, not the code).
+                channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> {
+                    if (f.isSuccess() && channel instanceof io.netty.channel.socket.DuplexChannel duplex) {
+                        duplex.shutdownOutput();
+                    } else {
+                        channel.close();
+                    }
+                });
                 // A peer that stopped reading never lets the close frame out: do not wait for it forever.
                 channel.eventLoop().schedule(() -> {
                     channel.close();

@@ -89,8 +89,8 @@ public final class SocketIoEndpoint {
             return;
         }
         boolean upgrade = req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
-        if ("websocket".equals(transport) != upgrade) {
-            http.error(HttpResponseStatus.BAD_REQUEST, 3, "Bad request");
+        if ("websocket".equals(transport) != upgrade || upgrade && WebSocketUpgrade.malformed(req) != null) {
+            http.error(HttpResponseStatus.BAD_REQUEST, 3, "Bad request"); // checked before a slot is taken
             return;
         }
         String sid = param(query, "sid");
@@ -171,7 +171,12 @@ public final class SocketIoEndpoint {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(chc.channel());
             return null;
         }
-        handshaker.handshake(chc.channel(), req);
+        try {
+            handshaker.handshake(chc.channel(), req);
+        } catch (RuntimeException refused) { // a draft's own rule WebSocketUpgrade.malformed does not know
+            http.error(HttpResponseStatus.BAD_REQUEST, 3, "Bad request");
+            return null;
+        }
         return chc.channel();
     }
 

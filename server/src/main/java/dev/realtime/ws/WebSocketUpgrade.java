@@ -19,6 +19,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
@@ -76,8 +78,9 @@ public final class WebSocketUpgrade {
             refuse(chc, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "draining", "server is shutting down");
             return;
         }
-        if (!req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
-            refuse(chc, req, HttpResponseStatus.BAD_REQUEST, "not_websocket", "expected a WebSocket upgrade request");
+        String malformed = malformed(req);
+        if (malformed != null) {
+            refuse(chc, req, HttpResponseStatus.BAD_REQUEST, "not_websocket", malformed);
             return;
         }
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
@@ -140,7 +143,15 @@ public final class WebSocketUpgrade {
             upgradeDirectly(chc, direct, session, principal);
             return;
         }
-        ChannelFuture done = handshaker.handshake(ch, req);
+        ChannelFuture done;
+        try {
+            done = handshaker.handshake(ch, req);
+        } catch (RuntimeException refused) { // a draft's own rule the checks above do not know
+            ch.closeFuture().addListener(f -> session.onClosed()); // gives the admission and user slot back
+            ctx.metrics().handshakes.labels("failed").inc();
+            HttpResponses.error(chc, null, HttpResponseStatus.BAD_REQUEST, "not a valid WebSocket upgrade request");
+            return;
+        }
         Session live = session;
         installPipeline(chc, live);
         Principal authenticated = principal;
@@ -155,6 +166,33 @@ public final class WebSocketUpgrade {
             }
             opened(live, authenticated);
         });
+    }
+
+    /**
+     * Why {@code req} is not a WebSocket upgrade a handshaker can answer (RFC 6455 section 4.2.1), or
+     * null when it is one. Checked before anything is counted for the connection: Netty's handshaker
+     * throws on these after the admission and the user's slot were taken, and they were never given
+     * back (a request without its key held a connection slot until restart).
+     */
+    public static String malformed(FullHttpRequest req) {
+        HttpHeaders h = req.headers();
+        if (!HttpMethod.GET.equals(req.method())) {
+            return "a WebSocket upgrade must be a GET request";
+        }
+        if (!h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            return "expected a WebSocket upgrade request";
+        }
+        if (!h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+            return "a WebSocket upgrade needs the header Connection: Upgrade";
+        }
+        String key = h.get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        if (key == null || key.isBlank()) {
+            return "a WebSocket upgrade needs a Sec-WebSocket-Key header";
+        }
+        if (!h.contains(HttpHeaderNames.SEC_WEBSOCKET_VERSION)) {
+            return "a WebSocket upgrade needs a Sec-WebSocket-Version header (13)";
+        }
+        return null;
     }
 
     /**

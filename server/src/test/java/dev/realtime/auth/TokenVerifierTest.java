@@ -91,6 +91,21 @@ class TokenVerifierTest {
                 .withExpiresAt(inAnHour()).sign(Algorithm.HMAC256(SECRET))));
     }
 
+    /** A token used too early says so (it was reported as "issuer or audience not accepted"). */
+    @Test
+    void aTokenNotValidYetSaysWhy() throws Exception {
+        TokenVerifier v = verifier(Map.of());
+        java.time.Instant later = java.time.Instant.now().plusSeconds(600);
+        for (String claim : new String[] {"nbf", "iat"}) {
+            com.auth0.jwt.JWTCreator.Builder b = JWT.create().withSubject("u").withExpiresAt(inAnHour());
+            b = claim.equals("nbf") ? b.withNotBefore(later) : b.withIssuedAt(later);
+            String token = b.sign(Algorithm.HMAC256(SECRET));
+            assertEquals("not_yet_valid", reason(v, token), claim);
+            AuthException e = assertThrows(AuthException.class, () -> v.verify(token));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(claim + " is in the future"), e.getMessage());
+        }
+    }
+
     @Test
     void rs256AndEs256WithPublicKeyPem() throws Exception {
         KeyPairGenerator rsaGen = KeyPairGenerator.getInstance("RSA");

@@ -107,6 +107,10 @@ class HistoryE2ETest {
                 .get("error").get("code").asText());
         assertEquals("invalid_message", bob.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"lobby-h\",\"limit\":-3}")
                 .get("error").get("code").asText());
+        assertEquals("invalid_message", bob.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"lobby-h\",\"limit\":1.5}")
+                .get("error").get("code").asText(), "a count is a whole number");
+        assertEquals("invalid_message", bob.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"lobby-h\","
+                + "\"since\":{\"epoch\":\"e\",\"offset\":2.5}}").get("error").get("code").asText());
         assertEquals("invalid_room", bob.request("emit", "\"event\":\"history\",\"data\":{\"room\":\"global\"}")
                 .get("error").get("code").asText());
     }

@@ -71,6 +71,18 @@ class HttpApiE2ETest {
             assertEquals(413, r.status());
             assertEquals(413, r.json().get("statusCode").asInt());
             assertEquals(200, small.get("/health").status(), "the node is fine afterwards");
+            // curl's way with a big body: Expect: 100-continue, refused before the body is sent, same JSON.
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", small.port())) {
+                s.setSoTimeout(5_000);
+                s.getOutputStream().write(("POST /api/broadcast/global HTTP/1.1\r\nHost: x\r\ninternal-api-key: "
+                        + TestNode.API_KEY + "\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n"
+                        + "Expect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+                assertTrue(answer.contains("\"statusCode\":413") && answer.contains("Payload Too Large"), answer);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 
@@ -118,6 +130,9 @@ class HttpApiE2ETest {
         HttpResult notJson = node.post("/api/realtime/internal/notify", "{oops");
         assertEquals(400, notJson.status());
         assertEquals("[\"body is not valid JSON\"]", notJson.json().get("message").toString());
+        HttpResult trailing = node.post("/api/realtime/internal/notify", "{\"userIds\":[\"u1\"],\"payload\":{}}  x");
+        assertEquals(400, trailing.status(), "one JSON value and nothing after it");
+        assertEquals("[\"body is not valid JSON\"]", trailing.json().get("message").toString());
         HttpResult deep = node.post("/api/realtime/internal/notify", "{\"userIds\":[\"u\"],\"payload\":{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}}");
         assertEquals(400, deep.status());
     }

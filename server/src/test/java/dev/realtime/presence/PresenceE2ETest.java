@@ -85,6 +85,23 @@ class PresenceE2ETest {
         }
     }
 
+    /** room:user_joined goes to everyone but the user who joined, also when they joined while anonymous. */
+    @Test
+    void aConnectionThatLogsInIsNotToldOfItsOwnArrival() {
+        try (TestNode node = TestNode.start(Map.of("ALLOW_ANONYMOUS", "true", "PUBLIC_ROOMS", "lobby-b"));
+             WsClient watcher = node.connect("watcher");
+             WsClient laptop = WsClient.connect(node.ws())) {
+            watcher.join("lobby-b");
+            assertTrue(laptop.expectOp("connected").get("anonymous").asBoolean());
+            assertTrue(laptop.join("lobby-b").get("ok").asBoolean());
+            JsonNode auth = laptop.request("auth", "\"token\":" + WsClient.quote(TestNode.token("v")));
+            assertTrue(auth.get("ok").asBoolean(), auth.toString());
+            watcher.expectEvent("room:user_joined", "userId", "v");
+            laptop.expectNone(m -> "room:user_joined".equals(m.path("event").asText())
+                    && "v".equals(m.path("data").path("userId").asText()), java.time.Duration.ofMillis(500));
+        }
+    }
+
     private static String code(JsonNode reply) {
         return reply.get("error").get("code").asText();
     }

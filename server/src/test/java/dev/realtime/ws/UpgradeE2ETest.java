@@ -161,4 +161,77 @@ class UpgradeE2ETest {
             assertTrue(readText(a.in()).contains("\"connected\""));
         }
     }
+
+    /**
+     * Upgrades a handshaker cannot answer (no key, no version, no {@code Connection: Upgrade}, a
+     * blank key) get a 400 JSON answer and hold nothing: before, each got no answer and kept a node
+     * connection slot and, with a valid token, one of the user's five slots, until restart.
+     */
+    @Test
+    void malformedUpgradesAreAnswered400AndHoldNoSlot() throws Exception {
+        try (TestNode fresh = TestNode.start(Map.of("WS_MAX_CONNECTIONS", "3"))) {
+            String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+            String[] broken = {
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n",
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n" + key,
+                "Upgrade: websocket\r\n" + key + "Sec-WebSocket-Version: 13\r\n",
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key:  \r\nSec-WebSocket-Version: 13\r\n",
+            };
+            for (int round = 0; round < 2; round++) {
+                for (String headers : broken) {
+                    for (String path : new String[] {"/ws?token=" + TestNode.token("victim"),
+                        "/socket.io/?EIO=4&transport=websocket&token=" + TestNode.token("victim")}) {
+                        String answer = exchange(fresh, "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
+                        assertTrue(answer.startsWith("HTTP/1.1 400"), headers + " -> " + answer);
+                        assertTrue(answer.contains("\"message\""), "a JSON answer: " + answer);
+                    }
+                }
+            }
+            com.fasterxml.jackson.databind.JsonNode stats = fresh.getWithKey("/api/stats").json();
+            assertEquals(0, stats.get("totalConnections").asInt(), stats.toString());
+            assertEquals(0, stats.get("userConnections").size(), stats.toString());
+            for (int i = 0; i < 3; i++) { // the node's three slots and the user's are all still there
+                Answer a = send(upgrade("victim", "13", ""), new byte[0]);
+                assertEquals(101, a.status());
+                a.socket().close();
+            }
+        }
+    }
+
+    @Test
+    void aPathWithABadPercentEscapeIs400Json() throws Exception {
+        for (String path : new String[] {"/%zz", "/health%zz", "/ws%zz"}) {
+            String answer = exchange(node, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("\"statusCode\":400"), path + " -> " + answer);
+        }
+    }
+
+    /** Sends {@code request} and reads until the node closes or 2 s pass; returns what came back. */
+    private static String exchange(TestNode to, String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", to.port())) {
+            s.setSoTimeout(2_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            try {
+                int n;
+                while ((n = s.getInputStream().read(buf)) > 0) {
+                    got.write(buf, 0, n);
+                    String text = got.toString(StandardCharsets.UTF_8);
+                    int head = text.indexOf("\r\n\r\n");
+                    int length = text.toLowerCase(Locale.ROOT).indexOf("content-length: ");
+                    if (head > 0 && length > 0) {
+                        int end = text.indexOf("\r\n", length);
+                        int bodyLength = Integer.parseInt(text.substring(length + 16, end).trim());
+                        if (got.size() >= head + 4 + bodyLength) {
+                            break; // a keep-alive answer is complete
+                        }
+                    }
+                }
+            } catch (java.net.SocketTimeoutException quiet) {
+                // whatever came is the answer
+            }
+            return got.toString(StandardCharsets.UTF_8);
+        }
+    }
 }
