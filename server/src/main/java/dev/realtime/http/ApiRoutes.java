@@ -128,20 +128,21 @@ public final class ApiRoutes {
         }
         // What the request makes the node hold and store: the payload once per user. Refused whole
         // beyond the cap (a 10,000-user request with a 1 MiB payload would be 10 GB of inbox).
+        // A user named twice gets one notification (a set of recipients, not a list of sends).
+        java.util.LinkedHashSet<String> users = new java.util.LinkedHashSet<>(userIds.size() * 2);
+        userIds.forEach(id -> users.add(id.asText()));
         long payloadBytes = Json.bytes(payload).length;
-        long fanoutBytes = payloadBytes * userIds.size();
+        long fanoutBytes = payloadBytes * users.size();
         if (fanoutBytes > ctx.config().notifyMaxFanoutBytes()) {
             ctx.metrics().notifications.labels("fanout_too_large").inc();
             HttpResponses.error(chc, req, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "userIds x payload bytes ("
-                    + userIds.size() + " x " + payloadBytes + " = " + fanoutBytes + ") exceeds NOTIFY_MAX_FANOUT_BYTES ("
+                    + users.size() + " x " + payloadBytes + " = " + fanoutBytes + ") exceeds NOTIFY_MAX_FANOUT_BYTES ("
                     + ctx.config().notifyMaxFanoutBytes() + "): send fewer users per request or a smaller payload");
             return;
         }
         // Each user's copy goes through their inbox (id, kept while offline, acked by notifications:read);
         // one queued task for the request, the payload serialised once.
-        List<String> users = new ArrayList<>(userIds.size());
-        userIds.forEach(id -> users.add(id.asText()));
-        ctx.notifications().notifyUsers(users, "notification:new", payload);
+        ctx.notifications().notifyUsers(List.copyOf(users), "notification:new", payload);
         HttpResponses.json(chc, req, HttpResponseStatus.ACCEPTED, Map.of("status", "queued"));
     }
 

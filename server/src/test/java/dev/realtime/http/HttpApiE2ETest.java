@@ -113,6 +113,13 @@ class HttpApiE2ETest {
                 assertFalse(ev.has("room"));
             }
             bystander.expectNone(m -> "notification:new".equals(m.path("event").asText()), Duration.ofMillis(300));
+            // A user named twice gets it once: the next notification:new the phone sees is the second request's.
+            assertEquals(202, node.post("/api/realtime/internal/notify",
+                    "{\"userIds\":[\"user123\",\"user123\"],\"payload\":{\"n\":1}}").status());
+            assertEquals(202, node.post("/api/realtime/internal/notify",
+                    "{\"userIds\":[\"user123\"],\"payload\":{\"n\":2}}").status());
+            assertEquals(1, phone.expectEvent("notification:new").get("data").get("n").asInt());
+            assertEquals(2, phone.expectEvent("notification:new").get("data").get("n").asInt(), "no second copy of n=1");
         }
     }
 
