@@ -14,8 +14,6 @@ import dev.realtime.server.GatewayContext;
 import dev.realtime.server.Json;
 import dev.realtime.ws.WsFrames;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -619,21 +617,7 @@ public final class Session {
         @Override
         public void close(int code, String reason) {
             if (channel.isActive()) {
-                // Half-close once the close frame is out, and keep reading (and discarding) until the
-                // client closes too: closing a socket with unread client frames in it (a flood, frames
-                // pipelined behind a bad auth) sends a reset, and the client's stack may drop our error
-                // and close frame with it (it then sees 1006, not the code).
-                channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> {
-                    if (f.isSuccess() && channel instanceof io.netty.channel.socket.DuplexChannel duplex) {
-                        duplex.shutdownOutput();
-                    } else {
-                        channel.close();
-                    }
-                });
-                // A peer that stopped reading never lets the close frame out: do not wait for it forever.
-                channel.eventLoop().schedule(() -> {
-                    channel.close();
-                }, CLOSE_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                dev.realtime.ws.WsClose.send(channel, code, reason, CLOSE_WRITE_TIMEOUT_MS);
             } else {
                 channel.close();
             }

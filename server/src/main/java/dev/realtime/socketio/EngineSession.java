@@ -207,10 +207,7 @@ final class EngineSession implements SessionWire, DeliverySink {
         if (ws != null) {
             flush();
             Channel ch = ws;
-            ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
-            ch.eventLoop().schedule(() -> {
-                ch.close();
-            }, 2, TimeUnit.SECONDS);
+            dev.realtime.ws.WsClose.send(ch, code, reason, TimeUnit.SECONDS.toMillis(2));
             terminate(reason);
         } else {
             out(SioFrames.engine(alloc(), "1"));

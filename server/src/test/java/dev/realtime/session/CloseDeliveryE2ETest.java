@@ -21,17 +21,21 @@ import org.junit.jupiter.api.Test;
  */
 class CloseDeliveryE2ETest {
 
-    /** Sends pings, 50 frames per write, as fast as the socket takes them until told to stop or the node hangs up. */
-    private static Thread keepSending(RawWs ws, AtomicBoolean stop) {
-        byte[] ping = "{\"op\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
+    /**
+     * Sends {@code message} as text frames, 50 per write, as fast as the socket takes them for 300 ms
+     * (or until the node hangs up), reading nothing meanwhile.
+     */
+    private static void floodWithoutReading(RawWs ws, String message) throws InterruptedException {
+        byte[] payload = message.getBytes(StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
         for (int i = 0; i < 50; i++) {
             batch.write(0x81);
-            batch.write(0x80 | ping.length);
+            batch.write(0x80 | payload.length);
             batch.writeBytes(new byte[4]); // a zero mask: the payload goes as it is
-            batch.writeBytes(ping);
+            batch.writeBytes(payload);
         }
         byte[] bytes = batch.toByteArray();
+        AtomicBoolean stop = new AtomicBoolean();
         Thread t = new Thread(() -> {
             try {
                 java.io.OutputStream out = ws.socket().getOutputStream();
@@ -44,7 +48,20 @@ class CloseDeliveryE2ETest {
         }, "close-test-sender");
         t.setDaemon(true);
         t.start();
-        return t;
+        Thread.sleep(300); // the node has closed by now, with our frames still coming
+        stop.set(true);
+        t.join(5_000);
+    }
+
+    /** Reads to the close frame: more than 1,000 answers starting with {@code answer} first, then code 4429. */
+    private static void assertAnswersThenClose4429(RawWs ws, String answer) throws IOException {
+        int answers = 0;
+        RawWs.Frame f;
+        while ((f = ws.read()).opcode() != 0x8) {
+            answers += f.text().startsWith(answer) ? 1 : 0;
+        }
+        assertTrue(answers > 1_000, "the answers queued before the close arrive: " + answers);
+        assertEquals(CloseCodes.TOO_MANY_REQUESTS, f.closeCode());
     }
 
     /**
@@ -58,19 +75,25 @@ class CloseDeliveryE2ETest {
             for (int round = 0; round < 3; round++) {
                 try (RawWs ws = RawWs.connect(node.port(), "/ws?token=" + TestNode.token("flooder" + round), 4096)) {
                     ws.socket().setSoTimeout(5_000);
-                    AtomicBoolean stop = new AtomicBoolean();
-                    Thread sender = keepSending(ws, stop);
-                    Thread.sleep(300);
-                    stop.set(true);
-                    sender.join(5_000);
-                    int pongs = 0;
-                    RawWs.Frame f;
-                    while ((f = ws.read()).opcode() != 0x8) {
-                        pongs += f.text().contains("pong") ? 1 : 0;
-                    }
-                    assertTrue(pongs > 1_000, "the pongs queued before the close arrive: " + pongs);
-                    assertEquals(CloseCodes.TOO_MANY_REQUESTS, f.closeCode(), "round " + round);
+                    floodWithoutReading(ws, "{\"op\":\"ping\"}");
+                    assertAnswersThenClose4429(ws, "{\"op\":\"pong\"");
                 }
+            }
+        }
+    }
+
+    /** The same over the Socket.IO endpoint's WebSocket: acked calls answered, then the close, no reset. */
+    @Test
+    void aSocketIoFloodThatDoesNotReadStillGetsItsAcksAndTheClose() throws Exception {
+        try (TestNode node = TestNode.start(Map.of("RATE_LIMIT_MAX_MESSAGES", "3000", "RATE_LIMIT_STRIKES", "1"))) {
+            try (RawWs ws = RawWs.connect(node.port(),
+                    "/socket.io/?EIO=4&transport=websocket&token=" + TestNode.token("sio-flooder"), 4096)) {
+                ws.socket().setSoTimeout(5_000);
+                assertTrue(ws.read().text().startsWith("0{"));
+                ws.sendText("40".getBytes(StandardCharsets.UTF_8));
+                assertTrue(ws.read().text().startsWith("40{"), "connected to the namespace before the flood");
+                floodWithoutReading(ws, "421[\"get_rooms\"]");
+                assertAnswersThenClose4429(ws, "431");
             }
         }
     }

@@ -1,0 +1,35 @@
+package dev.realtime.ws;
+
+import io.netty.channel.Channel;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's side of a WebSocket close without a reset. After its close frame the node
+ * half-closes (FIN) and reads on, discarding, until the client closes too, or {@code timeoutMs}
+ * passes. Closing the socket at once while the client is still sending (a flood answered 4429,
+ * frames pipelined behind a bad {@code auth}) leaves unread input in it, the kernel answers with a
+ * reset, and the reset discards what the client had not read yet: the queued frames and the close
+ * frame with its code (the client sees 1006).
+ */
+public final class WsClose {
+    private WsClose() {
+    }
+
+    /** Sends {@code code}/{@code reason}, then half-closes; the channel is closed after {@code timeoutMs} at the latest. Its loop. */
+    public static void send(Channel ch, int code, String reason, long timeoutMs) {
+        ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> {
+            if (f.isSuccess() && ch instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+            } else {
+                ch.close();
+            }
+        });
+        // A peer that stops reading never lets the close frame out, one that never closes keeps the
+        // socket: neither for longer than this.
+        ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, timeoutMs, TimeUnit.MILLISECONDS);
+    }
+}
