@@ -110,11 +110,24 @@ public final class RoomPolicy {
         return null;
     }
 
+    /**
+     * Names socket.io-client keeps for itself: an event named so makes it drop the connection ("parse
+     * error"), so no event of any source may carry one (a room member could otherwise disconnect
+     * every Socket.IO client of the room, again on each recovery of the event from history).
+     */
+    public static final java.util.Set<String> SOCKET_IO_RESERVED_EVENTS = java.util.Set.of("connect",
+            "connect_error", "disconnect", "disconnecting", "newListener", "removeListener");
+
     /** {@code null} if valid, else why not. */
     public static ErrorInfo validateEventName(String event) {
         if (event == null || event.isEmpty() || event.length() > MAX_EVENT_CHARS || !plain(event)) {
             return ErrorInfo.of(ErrorCode.INVALID_EVENT,
                     "event name must be 1.." + MAX_EVENT_CHARS + " characters without whitespace");
+        }
+        if (SOCKET_IO_RESERVED_EVENTS.contains(event)) {
+            return ErrorInfo.of(ErrorCode.INVALID_EVENT, "event name '" + event
+                    + "' is reserved by Socket.IO clients (connect, connect_error, disconnect, disconnecting,"
+                    + " newListener, removeListener)");
         }
         return null;
     }

@@ -32,8 +32,7 @@ record SioPacket(int type, String nsp, Long ackId, int attachments, JsonNode pay
     /** More attachments than this in one packet is refused (socket.io sets no limit; we do). */
     static final int MAX_ATTACHMENTS = 16;
     /** Event names a client may not use (socket.io's own, {@code isPayloadValid}). */
-    static final Set<String> RESERVED = Set.of("connect", "connect_error", "disconnect", "disconnecting",
-            "newListener", "removeListener");
+    static final Set<String> RESERVED = dev.realtime.room.RoomPolicy.SOCKET_IO_RESERVED_EVENTS;
 
     /** A packet that breaks the protocol: the connection is closed (socket.io does the same). */
     static final class Malformed extends Exception {

@@ -165,6 +165,12 @@ class HttpApiE2ETest {
         assertEquals(2, bad.get("message").size(), bad.toString());
         assertEquals(400, node.post("/api/broadcast/user", "{\"event\":\"x\"}").status());
         assertEquals(400, node.post("/api/broadcast/global", "[1]").status());
+        // socket.io-client's own names would make every Socket.IO client of the room drop its connection.
+        for (String name : new String[] {"connect", "disconnect", "connect_error", "newListener"}) {
+            HttpResult reserved = node.post("/api/broadcast/room", "{\"room\":\"lobby\",\"event\":\"" + name + "\"}");
+            assertEquals(400, reserved.status(), name);
+            assertTrue(reserved.json().get("message").get(0).asText().contains("reserved by Socket.IO clients"), reserved.body());
+        }
     }
 
     @Test

@@ -57,6 +57,10 @@ class RoomPolicyTest {
             assertTrue(RoomPolicy.isReservedEvent(e), e);
             assertEquals("forbidden", policy.checkPublish(alice, "chat", e).code());
         }
+        for (String e : RoomPolicy.SOCKET_IO_RESERVED_EVENTS) {
+            assertEquals("invalid_event", RoomPolicy.validateEventName(e).code(), e);
+        }
+        assertNull(RoomPolicy.validateEventName("connected"), "only the exact names");
         assertFalse(RoomPolicy.isReservedEvent("chat:message"));
         assertNull(policy.checkPublish(alice, "chat", "chat:message"));
         assertEquals("forbidden", policy.checkPublish(alice, "global", "chat:message").code());

@@ -144,6 +144,9 @@ class RoomsE2ETest {
         }
         assertEquals("forbidden", a.publish("global", "chat:message", "{}").get("error").get("code").asText());
         assertEquals("invalid_event", a.publish("chat", "bad event", "{}").get("error").get("code").asText());
+        for (String socketIos : List.of("connect", "disconnect", "connect_error", "removeListener")) {
+            assertEquals("invalid_event", a.publish("chat", socketIos, "{}").get("error").get("code").asText(), socketIos);
+        }
 
         WsClient admin = WsClient.connect(node.ws(), Map.of("Authorization", "Bearer " + TestNode.token("root", "admin")), null);
         clients.add(admin);
