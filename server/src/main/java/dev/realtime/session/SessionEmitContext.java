@@ -23,9 +23,18 @@ final class SessionEmitContext implements EmitContext {
     /** The handler joined or left a room for the connection: its answer waits only on a room shard (loop-owned). */
     private boolean roomOperation;
 
+    /** Run once when the handler accepts the emit (answers ok), e.g. its Kafka forwarding; may be null. */
+    private final Runnable onAccepted;
+
     SessionEmitContext(Session session, ClientMessage.Emit emit) {
+        this(session, emit, null);
+    }
+
+    /** @param onAccepted run on the loop when the handler answers ok, never when it fails (may be null) */
+    SessionEmitContext(Session session, ClientMessage.Emit emit, Runnable onAccepted) {
         this.session = session;
         this.emit = emit;
+        this.onAccepted = onAccepted;
         this.principal = session.principal();
         this.rooms = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(session.rooms()));
     }
@@ -61,6 +70,9 @@ final class SessionEmitContext implements EmitContext {
             if (!answered) {
                 answered = true;
                 session.reply(emit.id(), data);
+                if (onAccepted != null) {
+                    onAccepted.run();
+                }
             }
         });
     }

@@ -234,16 +234,19 @@ public class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         EmitHandler handler = ctx().emits().find(e.event());
-        boolean forwarded = ctx().forwarding() != null && ctx().forwarding().forwardEmit(session, e.event(), e.data());
+        dev.realtime.ingest.EventForwarding forwarding = ctx().forwarding();
         if (handler == null) {
-            if (forwarded) {
+            if (forwarding != null && forwarding.forwardEmit(session, e.event(), e.data())) {
                 session.reply(e.id(), null); // queued for Kafka: the route table's consumers handle it
             } else {
                 session.fail(e.id(), ErrorCode.UNKNOWN_EVENT, "no handler for event '" + e.event() + "'");
             }
             return;
         }
-        SessionEmitContext context = new SessionEmitContext(session, e);
+        // With a handler, only what it accepts goes to Kafka: a chat message refused (not_in_room,
+        // too_large, content_blocked...) must not reach consumers no client saw it reach.
+        SessionEmitContext context = new SessionEmitContext(session, e,
+                forwarding == null ? null : () -> forwarding.forwardEmit(session, e.event(), e.data()));
         handler.handle(context);
         if (e.id() != null && !context.answeredOrOnRooms()) {
             // The handler answers later, after a store or another service (history, presence, the inbox,

@@ -67,6 +67,7 @@ class IngestE2ETest {
         ObjectNode routes = (ObjectNode) MAPPER.readTree(RouteTable.bundledDefaultText());
         ArrayNode forward = (ArrayNode) routes.get("forward");
         forward.addObject().put("id", "reports").put("emit", "chat:report").put("topic", "test.emits").put("key", "user");
+        forward.addObject().put("id", "chats").put("emit", "chat:message").put("topic", "test.emits").put("key", "user");
         forward.addObject().put("id", "rooms").put("topic", "test.rooms").put("key", "room").putArray("lifecycle")
                 .add("join").add("leave");
         Path file = dir.resolve("routes.json");
@@ -457,6 +458,12 @@ class IngestE2ETest {
         WsClient reporter = connect(a, "reporter-1", null);
         JsonNode reply = reporter.request("emit", "\"event\":\"chat:report\",\"data\":{\"messageId\":\"m-1\"}");
         assertTrue(reply.get("ok").asBoolean(), "a forwarded emit without a handler is accepted: " + reply);
+        // A handled emit goes to Kafka only once its handler accepted it.
+        JsonNode refused = reporter.request("emit", "\"event\":\"chat:message\",\"data\":{\"videoId\":\"v-fwd\",\"message\":\"refused\"}");
+        assertEquals("not_in_room", refused.get("error").get("code").asText(), refused.toString());
+        assertTrue(reporter.request("emit", "\"event\":\"chat:join\",\"data\":{\"videoId\":\"v-fwd\"}").get("ok").asBoolean());
+        JsonNode accepted = reporter.request("emit", "\"event\":\"chat:message\",\"data\":{\"videoId\":\"v-fwd\",\"message\":\"accepted\"}");
+        assertTrue(accepted.get("ok").asBoolean(), accepted.toString());
         reporter.join("lobby-fwd");
         reporter.request("leave", "\"room\":\"lobby-fwd\"");
 
@@ -465,6 +472,10 @@ class IngestE2ETest {
         assertEquals("chat:report", emit.get("event").asText());
         assertEquals("m-1", emit.get("data").get("messageId").asText());
         assertEquals("node-a", emit.get("nodeId").asText());
+        List<JsonNode> chats = kafka.read("test.emits", 2).stream().map(IngestE2ETest::json)
+                .filter(j -> "chat:message".equals(j.path("event").asText())).collect(Collectors.toList());
+        assertEquals(1, chats.size(), "the report, then the accepted message only: " + chats);
+        assertEquals("accepted", chats.get(0).get("data").get("message").asText());
 
         List<ConsumerRecord<byte[], byte[]>> rooms = kafka.read("test.rooms", 2);
         List<String> kinds = rooms.stream().filter(r -> "lobby-fwd".equals(key(r)))

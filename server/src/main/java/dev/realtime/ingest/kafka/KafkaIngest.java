@@ -154,7 +154,7 @@ public final class KafkaIngest implements AutoCloseable {
         metrics.kafkaConsumed.labels(r.topic()).inc();
         byte[] value = r.value();
         String reason;
-        if (value == null) {
+        if (value == null || value.length == 0) { // a tombstone or a zero-byte value: both empty
             reason = "empty";
         } else if (value.length > settings.maxRecordBytes()) {
             reason = "too_large";
