@@ -53,6 +53,13 @@ final class EngineSession implements SessionWire, DeliverySink {
     private boolean pongDue;
     /** Written on the loop; volatile because {@link #isActive} is also read elsewhere as a hint. */
     private volatile boolean closed;
+    /**
+     * Closed while polling with no GET waiting: the packets it ended with (a CONNECT refusal, the
+     * DISCONNECT, the close), kept for the client's next GET for {@link #LAST_WORDS_MS}; else null.
+     */
+    private byte[] lastWords; // a copy, not a pooled buffer: a loop that shuts down first drops it with nothing to release
+    /** How long a polling session that closed keeps its last packets for the client's next GET. */
+    static final long LAST_WORDS_MS = 10_000;
 
     EngineSession(SocketIoServer server, String sid, EventLoop loop, String ip, String handshakeToken) {
         this.server = server;
@@ -267,6 +274,13 @@ final class EngineSession implements SessionWire, DeliverySink {
     /** A polling GET; answered now if packets wait, else held until some do. */
     void onPoll(EngineHttp http) {
         if (closed) {
+            byte[] last = lastWords;
+            if (last != null) { // the client learns why (44 too_many_connections, 41, then 1), not "unknown"
+                lastWords = null;
+                server.sessions().remove(sid, this);
+                http.payload(io.netty.buffer.Unpooled.wrappedBuffer(last));
+                return;
+            }
             http.error(HttpResponseStatus.BAD_REQUEST, 1, "Session ID unknown");
             return;
         }
@@ -472,8 +486,22 @@ final class EngineSession implements SessionWire, DeliverySink {
         }
         socket.closed(tracker);
         closed = true;
-        server.sessions().remove(sid, this);
         server.ctx().sweepers().get(loop).remove(session);
+        if (ws == null && poll == null && !queue.isEmpty()) {
+            // Polling, no GET waiting: what the session ended with waits for the next one, briefly.
+            ByteBuf drained = queue.drain(alloc());
+            try {
+                lastWords = io.netty.buffer.ByteBufUtil.getBytes(drained);
+            } finally {
+                drained.release();
+            }
+            loop.schedule(() -> {
+                lastWords = null;
+                server.sessions().remove(sid, this);
+            }, LAST_WORDS_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } else {
+            server.sessions().remove(sid, this);
+        }
         queue.clear();
         if (poll != null) {
             poll.text("1");

@@ -82,7 +82,7 @@ public final class SocketIoServer implements AutoCloseable {
         return sessions;
     }
 
-    /** Open Engine.IO sessions on this node. */
+    /** Engine.IO sessions on this node (a polling one that closed keeps its id up to 10 s, for its last packets). */
     public int sessionCount() {
         return sessions.size();
     }

@@ -95,6 +95,30 @@ class SocketIoBadInputE2ETest {
         }
     }
 
+    /**
+     * A CONNECT the node refuses over polling (here: the user's five connections are taken): the
+     * refusal waits for the client's next GET. Before, the session was gone by then and the GET got
+     * 400 "Session ID unknown", which socket.io-client reports as "xhr poll error" and retries.
+     */
+    @Test
+    void aRefusedConnectOverPollingIsReadByTheNextGet() {
+        java.util.List<dev.realtime.testing.WsClient> five = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                five.add(node.connect("crowded"));
+            }
+            HttpResult open = get("EIO=4&transport=polling");
+            String sid = open.body().substring(9, open.body().indexOf('"', 9));
+            assertEquals("ok", post("EIO=4&transport=polling&sid=" + sid, "40{\"token\":\"" + TestNode.token("crowded") + "\"}").body());
+            HttpResult refusal = get("EIO=4&transport=polling&sid=" + sid);
+            assertEquals(200, refusal.status(), refusal.body());
+            assertTrue(refusal.body().startsWith("44{") && refusal.body().contains("too_many_connections"), refusal.body());
+            assertEquals(400, get("EIO=4&transport=polling&sid=" + sid).status(), "then the session is gone");
+        } finally {
+            five.forEach(dev.realtime.testing.WsClient::close);
+        }
+    }
+
     @Test
     void eventsBeforeConnectCloseTheSession() {
         HttpResult open = get("EIO=4&transport=polling");
