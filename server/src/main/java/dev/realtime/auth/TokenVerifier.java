@@ -42,7 +42,9 @@ public final class TokenVerifier {
     }
 
     private static JWTVerifier build(Algorithm algorithm, GatewayConfig config) {
-        Verification v = JWT.require(algorithm).acceptLeeway(config.jwtLeewaySeconds());
+        // Leeway for clock skew on nbf/iat only: a token past its exp would be accepted and then closed
+        // 4401 at the first expiry check (a reconnect loop for clients), so it is refused at once.
+        Verification v = JWT.require(algorithm).acceptLeeway(config.jwtLeewaySeconds()).acceptExpiresAt(0);
         if (config.jwtIssuer() != null) {
             v = v.withIssuer(config.jwtIssuer());
         }

@@ -91,6 +91,19 @@ class TokenVerifierTest {
                 .withExpiresAt(inAnHour()).sign(Algorithm.HMAC256(SECRET))));
     }
 
+    /** The leeway covers nbf/iat skew, not exp: an expired token would only connect to be closed 4401 at once. */
+    @Test
+    void aTokenPastItsExpIsRefusedEvenWithinTheLeeway() {
+        TokenVerifier v = verifier(Map.of("JWT_LEEWAY_SECONDS", "30"));
+        String justExpired = JWT.create().withSubject("u").withExpiresAt(java.time.Instant.now().minusSeconds(2))
+                .sign(Algorithm.HMAC256(SECRET));
+        assertEquals("expired", reason(v, justExpired));
+        String skewed = JWT.create().withSubject("u").withExpiresAt(inAnHour())
+                .withNotBefore(java.time.Instant.now().plusSeconds(10)).sign(Algorithm.HMAC256(SECRET));
+        assertEquals("u", org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> v.verify(skewed)).userId(),
+                "nbf 10 s ahead is within 30 s of leeway");
+    }
+
     /** A token used too early says so (it was reported as "issuer or audience not accepted"). */
     @Test
     void aTokenNotValidYetSaysWhy() throws Exception {
