@@ -20,6 +20,9 @@ public enum HttpEndpoint {
     BROADCAST_ROOM("POST", "/api/broadcast/room", "broadcast", true, true),
     BROADCAST_USER("POST", "/api/broadcast/user", "broadcast", true, true),
     BROADCAST_GLOBAL("POST", "/api/broadcast/global", "broadcast", true, true),
+    /** Seed 003's own routes: its HTTP event sources {@code survey-response} and {@code location} under their old names. */
+    BROADCAST_SURVEY_RESPONSE("POST", "/api/broadcast/survey-response", "events", true, true),
+    BROADCAST_LOCATION("POST", "/api/broadcast/location", "events", true, true),
     /** {@code POST /api/events/{source}}: matched by prefix. */
     EVENTS("POST", EventRoutes.PREFIX + "{source}", "events", true, true),
     /** The WebSocket upgrade; its path is {@code WS_PATH}. */

@@ -89,6 +89,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         Runnable action = switch (endpoint) {
             case WEBSOCKET -> () -> upgrade.handle(chc, req, query);
             case EVENTS -> () -> events.ingest(chc, req, path);
+            case BROADCAST_SURVEY_RESPONSE -> () -> events.ingest(chc, req, EventRoutes.PREFIX + "survey-response");
+            case BROADCAST_LOCATION -> () -> events.ingest(chc, req, EventRoutes.PREFIX + "location");
             case ROOT -> () -> health.root(chc, req);
             case HEALTH -> () -> health.health(chc, req);
             case LIVE -> () -> health.live(chc, req);

@@ -396,6 +396,18 @@ class IngestE2ETest {
                 "{\"surveyId\":\"s8\"}", Map.of("Content-Type", "application/json"));
         assertEquals(401, noKey.status());
         fan.expectNone(m -> "response.new".equals(m.path("event").asText()), Duration.ofMillis(200));
+
+        // Seed 003's own routes for the same two sources.
+        HttpResult alias = a.post("/api/broadcast/survey-response",
+                "{\"surveyId\":\"s8\",\"responseId\":\"r-9\",\"response\":{\"q1\":\"yes\"}}");
+        assertEquals(202, alias.status(), alias.body());
+        assertEquals("r-9", data(fan, "response.new").get("responseId").asText());
+        HttpResult location = a.post("/api/broadcast/location", "{\"surveyorId\":\"sv-1\",\"surveyId\":\"s8\","
+                + "\"location\":{\"coordinates\":{\"latitude\":25.2,\"longitude\":55.27}}}");
+        assertEquals(202, location.status(), location.body());
+        assertEquals("sv-1", data(fan, "surveyor.location").get("surveyorId").asText());
+        assertEquals(401, dev.realtime.testing.Http.send(a.http("/api/broadcast/location"), "POST", "{}",
+                Map.of("Content-Type", "application/json")).status(), "the API key, as on every internal route");
     }
 
     @Test
