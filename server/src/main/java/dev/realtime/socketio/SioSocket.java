@@ -44,6 +44,8 @@ final class SioSocket {
     private enum State { WAITING, CONNECTING, CONNECTED, GONE }
 
     private State state = State.WAITING;
+    /** A CONNECT was refused (connect_error sent): later pre-connect errors (the auth timeout) add no second one. */
+    private boolean connectRefused;
     private long nextId = 1;
     private final Map<Long, Pending> pending = new HashMap<>();
     /** A binary packet waiting for its attachments, and those received so far. */
@@ -162,6 +164,7 @@ final class SioSocket {
             }
         }
         state = State.CONNECTING;
+        connectRefused = false; // this CONNECT gets its own answer
         String oldPid = auth.path("pid").isTextual() ? auth.get("pid").asText() : null;
         RecoveryOffset offset = RecoveryOffset.parse(auth.path("offset").isTextual() ? auth.get("offset").asText() : null);
         if (server.recovery() != null && oldPid != null && !who.anonymous()) {
@@ -223,6 +226,7 @@ final class SioSocket {
     }
 
     private void refuse(String message, ErrorCode code, String reason) {
+        connectRefused = true;
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("code", code.code());
         data.put("reason", reason);
@@ -431,7 +435,12 @@ final class SioSocket {
 
     private void error(ErrorInfo error) {
         if (state != State.CONNECTED) {
-            // Before CONNECT was answered, a refusal is a connect_error (e.g. too many connections).
+            // Before CONNECT was answered, a refusal is a connect_error (e.g. too many connections),
+            // one per refused CONNECT: the auth timeout that follows a refused one closes quietly.
+            if (connectRefused) {
+                return;
+            }
+            connectRefused = true;
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("code", error.code());
             data.put("reason", error.message());

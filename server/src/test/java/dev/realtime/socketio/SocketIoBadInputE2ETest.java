@@ -119,6 +119,29 @@ class SocketIoBadInputE2ETest {
         }
     }
 
+    /** One connect_error per refused CONNECT: the auth timeout after it closes without a second 44. */
+    @Test
+    void aRefusedConnectGetsOneConnectErrorThenTheClose() throws Exception {
+        try (TestNode quick = TestNode.start(Map.of("AUTH_TIMEOUT_MS", "1000"));
+             dev.realtime.testing.RawWs ws = dev.realtime.testing.RawWs.connect(quick.port(),
+                     "/socket.io/?EIO=4&transport=websocket", 0)) {
+            ws.socket().setSoTimeout(5_000);
+            assertTrue(ws.read().text().startsWith("0{"));
+            ws.sendText("40{\"token\":\"not-a-token\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.util.List<String> packets = new java.util.ArrayList<>();
+            dev.realtime.testing.RawWs.Frame f;
+            while ((f = ws.read()).opcode() != 0x8) {
+                if (f.text().equals("2")) {
+                    ws.sendText("3".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } else {
+                    packets.add(f.text());
+                }
+            }
+            assertEquals(1, packets.stream().filter(p -> p.startsWith("44")).count(), packets.toString());
+            assertTrue(packets.get(0).contains("Authentication failed"), packets.toString());
+        }
+    }
+
     @Test
     void eventsBeforeConnectCloseTheSession() {
         HttpResult open = get("EIO=4&transport=polling");
