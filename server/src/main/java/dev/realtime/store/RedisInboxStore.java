@@ -16,7 +16,7 @@ import redis.clients.jedis.UnifiedJedis;
  * {@link InboxStore} in Redis. Keys ({@code P} is the prefix, default {@code rt:}; {@code {user}} is
  * the user's hash tag, {@link RedisKeys#tag}, so a user's two keys share one cluster slot):
  * <pre>
- *   P inbox:seq             string  the id counter (INCR), shared by all users
+ *   P inbox:seq             string  the id counter (INCR, never below the time in ms x 1000), shared by all users
  *   P inbox:{user}:items    hash    id -> "{createdAtMillis}:" + payload bytes
  *   P inbox:{user}:order    zset    id scored by id (the user's notifications in order)
  *   P inbox:pending         zset    "{id} {user}" scored by createdAtMillis: unread, not forwarded
@@ -49,6 +49,14 @@ public final class RedisInboxStore implements InboxStore {
             + "  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, extra - 1) end "
             + "redis.call('PEXPIRE', KEYS[1], ARGV[5]) redis.call('PEXPIRE', KEYS[2], ARGV[5]) "
             + "return dropped");
+    /**
+     * KEYS seq; ARGV floor. The next id, never below {@code floor} (the time in ms x 1000): a Redis
+     * that restarts empty loses the counter, and ids starting again at 1 would repeat old ones (a
+     * late ack would delete a new notification, a client de-duplicating by id would drop it).
+     */
+    private static final RedisSupport.Script NEXT_ID = new RedisSupport.Script(
+            "local v = redis.call('INCR', KEYS[1]) local floor = tonumber(ARGV[1]) "
+            + "if v < floor then redis.call('SET', KEYS[1], ARGV[1]) v = floor end return v");
     /** KEYS pending; ARGV created, member, expiry cutoff, dropped members... */
     private static final RedisSupport.Script PENDING_ADD = new RedisSupport.Script(
             "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) "
@@ -122,7 +130,8 @@ public final class RedisInboxStore implements InboxStore {
     @Override
     public Notification add(String userId, byte[] payload) {
         long now = clock.getAsLong();
-        String id = Long.toString(RedisSupport.call("inbox id", () -> redis.incr(bytes(p + "seq"))));
+        String id = Long.toString((Long) NEXT_ID.run(redis, "inbox id", List.of(bytes(p + "seq")),
+                List.of(bytes(Long.toString(now * 1000)))));
         List<?> dropped = (List<?>) ADD.run(redis, "inbox add", userKeys(userId),
                 List.of(bytes(id), payload, bytes(Long.toString(now)), bytes(Integer.toString(capacity)),
                         bytes(Long.toString(ttlMillis))));
