@@ -81,6 +81,10 @@ public final class RedisBus implements Bus {
     private final Map<HostAndPort, Boolean> linkUp = new ConcurrentHashMap<>();
     private volatile Handler handler;
     private volatile boolean linksUp;
+    /** Whether the subscriber has reached Redis at all since start (before that, joins wait as usual). */
+    private volatile boolean everUp;
+    /** Whether any primary's subscriber link is up now (false in a whole outage). */
+    private volatile boolean anyLinkUp;
     private volatile boolean closed;
     // Control thread only.
     private final ChannelPlacement placement;
@@ -184,7 +188,13 @@ public final class RedisBus implements Bus {
     @Override
     public CompletableFuture<Void> subscribed(String room) {
         CompletableFuture<Void> pending = confirmations.get(room);
-        return pending != null ? pending : CompletableFuture.completedFuture(null);
+        if (pending == null || everUp && !anyLinkUp) {
+            // In an outage (Redis reached before, no link up now) nothing from other nodes can arrive:
+            // a join (every connect's user room) need not wait 2 s for a confirmation that cannot
+            // come. At start-up, or with only some primaries down, it waits as usual.
+            return CompletableFuture.completedFuture(null);
+        }
+        return pending;
     }
 
     private void confirmed(String room) {
@@ -293,6 +303,12 @@ public final class RedisBus implements Bus {
         }
         linkUp.keySet().retainAll(primaries);
         linksUp = placement.allUp(primaries);
+        boolean any = false;
+        for (HostAndPort p : primaries) {
+            any |= placement.up(p);
+        }
+        anyLinkUp = any;
+        everUp |= linksUp;
     }
 
     /** Topology listener (control thread, inside refresh): move what the new map puts elsewhere. */
