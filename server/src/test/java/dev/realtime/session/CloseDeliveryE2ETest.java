@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 class CloseDeliveryE2ETest {
 
     /**
-     * Sends {@code message} as text frames, 50 per write, as fast as the socket takes them for 300 ms
-     * (or until the node hangs up), reading nothing meanwhile; the sender stops on its own after.
+     * Sends {@code message} as text frames, 50 per write, as fast as the socket takes them until the
+     * node has closed the connection (4429), reading nothing meanwhile; the sender stops on its own after.
      */
-    private static void floodWithoutReading(RawWs ws, String message) throws InterruptedException {
+    private static void floodWithoutReading(TestNode node, RawWs ws, String message) throws InterruptedException {
         byte[] payload = message.getBytes(StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
         for (int i = 0; i < 50; i++) {
@@ -48,11 +48,18 @@ class CloseDeliveryE2ETest {
         }, "close-test-sender");
         t.setDaemon(true);
         t.start();
-        // The node closes after the first few thousand (the rate limit); flooding a little longer
-        // leaves our frames unread in its socket. Then read at once: the node waits at most 2 s for
-        // us to take what it queued (a busy CI machine must not eat that margin here).
-        Thread.sleep(300);
+        // The node closes after the first few thousand (the rate limit); we flood on until it has
+        // counted that close, so our frames keep arriving in its socket after it. Then read at once:
+        // the node waits at most 2 s for us to take what it queued (a busy CI machine must not eat
+        // that margin here).
+        String closes = "realtime_closes_total{code=\"4429\"}";
+        double before = node.metric(closes);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (node.metric(closes) <= before && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // each check is an HTTP request
+        }
         stop.set(true);
+        assertTrue(node.metric(closes) > before, "the node closed the flooder");
     }
 
     /** Reads to the close frame: more than 1,000 answers starting with {@code answer} first, then code 4429. */
@@ -77,7 +84,7 @@ class CloseDeliveryE2ETest {
             for (int round = 0; round < 3; round++) {
                 try (RawWs ws = RawWs.connect(node.port(), "/ws?token=" + TestNode.token("flooder" + round), 4096)) {
                     ws.socket().setSoTimeout(5_000);
-                    floodWithoutReading(ws, "{\"op\":\"ping\"}");
+                    floodWithoutReading(node, ws, "{\"op\":\"ping\"}");
                     assertAnswersThenClose4429(ws, "{\"op\":\"pong\"");
                 }
             }
@@ -94,7 +101,7 @@ class CloseDeliveryE2ETest {
                 assertTrue(ws.read().text().startsWith("0{"));
                 ws.sendText("40".getBytes(StandardCharsets.UTF_8));
                 assertTrue(ws.read().text().startsWith("40{"), "connected to the namespace before the flood");
-                floodWithoutReading(ws, "421[\"get_rooms\"]");
+                floodWithoutReading(node, ws, "421[\"get_rooms\"]");
                 assertAnswersThenClose4429(ws, "431");
             }
         }
