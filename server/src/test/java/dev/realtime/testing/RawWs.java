@@ -53,17 +53,24 @@ public final class RawWs implements AutoCloseable {
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
                 + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
         s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
-        InputStream is = s.getInputStream();
+        String statusLine = readHead(s.getInputStream()).split("\r\n")[0];
+        return new RawWs(s, Integer.parseInt(statusLine.split(" ")[1]));
+    }
+
+    /**
+     * Reads an HTTP response head byte by byte (nothing past its blank line, so the stream is left at
+     * the first WebSocket frame) and returns it, blank line included.
+     */
+    public static String readHead(InputStream is) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
             int b = is.read();
             if (b < 0) {
-                throw new IOException("closed during handshake: " + head);
+                throw new IOException("closed before the response head ended: " + head);
             }
             head.write(b);
         }
-        String statusLine = head.toString(StandardCharsets.US_ASCII).split("\r\n")[0];
-        return new RawWs(s, Integer.parseInt(statusLine.split(" ")[1]));
+        return head.toString(StandardCharsets.US_ASCII);
     }
 
     public void sendText(byte[] payload) throws IOException {

@@ -50,15 +50,7 @@ class UpgradeE2ETest {
         System.arraycopy(after, 0, all, head.length, after.length);
         s.getOutputStream().write(all); // one write: request and first frame arrive together
         InputStream is = s.getInputStream();
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        while (!got.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-            int b = is.read();
-            if (b < 0) {
-                throw new IOException("closed before the response head ended: " + got);
-            }
-            got.write(b);
-        }
-        String[] lines = got.toString(StandardCharsets.US_ASCII).split("\r\n");
+        String[] lines = dev.realtime.testing.RawWs.readHead(is).split("\r\n");
         Map<String, String> headers = new java.util.HashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
