@@ -123,6 +123,16 @@ public final class ChatEmits {
         }
     }
 
+    /**
+     * Whether {@code text} shows nothing: only whitespace, space separators (no-break and other
+     * Unicode spaces, which {@link String#isBlank} lets through), format characters (zero-width
+     * spaces and joiners, the BOM) and controls.
+     */
+    static boolean invisible(String text) {
+        return text.codePoints().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
+                || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT);
+    }
+
     private void message(EmitContext ctx) {
         try {
             EmitData d = EmitData.of(ctx, MESSAGE_SHAPE);
@@ -132,7 +142,7 @@ public final class ChatEmits {
             if (!writer(ctx, room)) {
                 return;
             }
-            if (message.isBlank()) {
+            if (invisible(message)) {
                 ctx.fail(ErrorCode.INVALID_MESSAGE, "data.message must not be empty");
                 return;
             }

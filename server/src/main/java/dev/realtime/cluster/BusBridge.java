@@ -98,9 +98,14 @@ public final class BusBridge implements RoomBridge, Bus.Handler, PeerChannel {
 
     @Override
     public void send(String room, String kind, byte[] body) {
+        bus.publish(room, peerEnvelope(nodeId, room, kind, body));
+    }
+
+    /** The bus envelope of a {@link PeerChannel} message of {@code kind} sent by node {@code origin}. */
+    public static byte[] peerEnvelope(String origin, String room, String kind, byte[] body) {
         ServerMessage.Event carrier = new ServerMessage.Event(null, PEER_PREFIX + kind,
                 dev.realtime.protocol.Payload.binary(body), null, null);
-        bus.publish(room, new BusEnvelope(nodeId, room, carrier).encode());
+        return new BusEnvelope(origin, room, carrier).encode();
     }
 
     @Override

@@ -60,7 +60,7 @@ final class GameEmits {
         JsonNode type = data == null ? null : data.isTextual() ? data : data.get("gameType");
         if (type == null || !type.isTextual() || !gameTypes.contains(type.asText())) {
             ctx.fail(ErrorCode.INVALID_GAME_TYPE, (type == null ? "data.gameType is required"
-                    : "unknown gameType " + type) + "; supported: " + gameTypes);
+                    : "unknown gameType " + shown(type)) + "; supported: " + gameTypes);
             return;
         }
         matchmaker.join(type.asText(), user, ctx.sid(), ctx);
@@ -72,13 +72,23 @@ final class GameEmits {
             return;
         }
         JsonNode data = json(ctx);
+        if (data != null && !data.isNull() && !data.isObject() && !data.isTextual()) {
+            ctx.fail(ErrorCode.INVALID_GAME_TYPE, "data must be {\"gameType\": \"<type>\"}, or absent for every queue");
+            return;
+        }
         JsonNode type = data == null ? null : data.isTextual() ? data : data.get("gameType");
         if (type != null && !type.isNull() && (!type.isTextual() || !gameTypes.contains(type.asText()))) {
-            ctx.fail(ErrorCode.INVALID_GAME_TYPE, "unknown gameType " + type + "; supported: " + gameTypes
+            ctx.fail(ErrorCode.INVALID_GAME_TYPE, "unknown gameType " + shown(type) + "; supported: " + gameTypes
                     + " (or none: every queue)");
             return;
         }
         matchmaker.leave(type == null || type.isNull() ? null : type.asText(), user, ctx);
+    }
+
+    /** A client's value in an error message: JSON text, cut at 64 characters (it may be huge). */
+    private static String shown(JsonNode value) {
+        String text = value.toString();
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
     }
 
     private void submit(EmitContext ctx) {

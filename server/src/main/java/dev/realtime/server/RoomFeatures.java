@@ -48,7 +48,7 @@ final class RoomFeatures implements AutoCloseable {
         RoomFeatureConfig f = config.roomFeatures();
         RoomSignals signals = new RoomSignals(rooms, peers);
         presence.onRoomChanges(new PresenceEvents(policy, f.presenceEventsMaxMembers(), signals));
-        typing = new TypingService(config.nodeId(), f.typingTimeoutMs(), f.typingMaxPerSecond(), signals);
+        typing = new TypingService(config.nodeId(), f.typingTimeoutMs(), f.typingMaxPerSecond(), signals, peers);
         counts = new RoomCounts(config.nodeId(), List.of(VideoEmits.VIEWERS, ChatEmits.USERS),
                 (room, event) -> rooms.deliverLocally(room, event, "count"), peers,
                 f.viewerCountIntervalMs(), Math.max(1_000, config.presenceTimeoutMs() / 3));

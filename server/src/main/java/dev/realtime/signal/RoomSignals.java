@@ -71,6 +71,14 @@ public final class RoomSignals {
         }
     }
 
+    /**
+     * Delivers {@code event} to this node's members of {@code room} only, except {@code except}: for
+     * features that tell other nodes their own way and let each node decide what its members hear.
+     */
+    public void deliverHere(String room, ServerMessage.Event event, Except except) {
+        rooms.deliverLocally(room, event, "signal", except.predicate());
+    }
+
     private void onPeer(String room, String origin, byte[] body) {
         Decoded d;
         try {

@@ -88,6 +88,11 @@ class ChatE2ETest {
             assertEquals("invalid_message", errorCode(alice.emit("chat:message", "{\"videoId\":\"v2\",\"message\":7}")));
             assertEquals("invalid_message", errorCode(alice.emit("chat:message", "{\"message\":\"hi\"}")));
             assertEquals("invalid_message", errorCode(say(alice, "v2", "   ")));
+            // Spaces Java's isBlank lets through: no-break, figure, narrow no-break, zero-width, BOM.
+            for (String invisible : new String[] {"\u00a0", "\u2007", "\u202f", "\u200b", "\ufeff", " \u00a0\u200b\t"}) {
+                assertEquals("invalid_message", errorCode(say(alice, "v2", invisible)), invisible.codePoints().boxed().toList().toString());
+            }
+            assertTrue(say(alice, "v2", "\u00a0hi\u200b").path("ok").asBoolean(), "text with spaces around it is fine");
             assertEquals("too_large", errorCode(say(alice, "v2", "x".repeat(21))));
             assertEquals("content_blocked", errorCode(say(alice, "v2", "you ASS")));
             assertEquals("content_blocked", errorCode(say(alice, "v2", "a Bad  phrase")));

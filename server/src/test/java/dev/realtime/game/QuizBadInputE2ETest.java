@@ -50,6 +50,14 @@ class QuizBadInputE2ETest {
             c.sendBinary(new byte[] {1}); // unrelated garbage does not disturb what follows
             assertError(emit(c, "matchmaking:leave", "{\"gameType\":\"chess\"}"), "invalid_game_type");
             assertError(emit(c, "matchmaking:leave", "{\"gameType\":7}"), "invalid_game_type");
+            assertError(emit(c, "matchmaking:leave", "42"), "invalid_game_type");
+            assertError(emit(c, "matchmaking:leave", "[\"1v1_rapid_quiz\"]"), "invalid_game_type");
+            String huge = "g".repeat(100_000);
+            for (String emit : new String[] {"matchmaking:join", "matchmaking:leave"}) {
+                JsonNode refused = emit(c, emit, "{\"gameType\":\"" + huge + "\"}");
+                assertError(refused, "invalid_game_type");
+                assertTrue(refused.path("error").path("message").asText().length() < 300, "the value is not echoed whole");
+            }
             JsonNode notQueued = emit(c, "matchmaking:leave", null);
             assertOk(notQueued);
             assertFalse(notQueued.path("data").path("left").asBoolean(), "leave is idempotent");

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.realtime.cluster.BusBridge;
+import dev.realtime.cluster.RedisBus;
+import dev.realtime.metrics.GatewayMetrics;
 import dev.realtime.testing.RedisServer;
 import dev.realtime.testing.TestNode;
 import dev.realtime.testing.WsClient;
@@ -13,6 +16,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.HostAndPort;
 
 /** {@code typing} -> {@code room:typing}: start, refresh, stop, expiry, leave, disconnect, limits, bad input, two nodes. */
 class TypingE2ETest {
@@ -119,5 +123,63 @@ class TypingE2ETest {
             bob.expect(typing("alice", true));
             bobLaptop.expect(typing("alice", true));
         }
+    }
+
+    @Test
+    void aUserTypingOnDevicesOnTwoNodesIsOneTypistEverywhere() {
+        Map<String, String> env = Map.of("ROOM_TYPING_TIMEOUT", "2500");
+        try (RedisServer redis = RedisServer.start();
+             TestNode a = TestNode.start(with(env, "NODE_ID", "a", "REDIS_URL", redis.url()));
+             TestNode b = TestNode.start(with(env, "NODE_ID", "b", "REDIS_URL", redis.url()));
+             WsClient carol = a.connect("carol");
+             WsClient alice = b.connect("alice");
+             WsClient bobOnA = a.connect("bob");
+             WsClient bobOnB = b.connect("bob")) {
+            for (WsClient c : new WsClient[] {carol, alice, bobOnA, bobOnB}) {
+                c.join("lobby");
+            }
+            type(bobOnA, "lobby", true);
+            alice.expect(typing("bob", true));
+            carol.expect(typing("bob", true));
+            type(bobOnB, "lobby", true); // the same typist, from the other node: nobody hears it twice
+            alice.expectNone(typing("bob", true), QUIET);
+            carol.expectNone(typing("bob", true), Duration.ZERO);
+            type(bobOnA, "lobby", false); // the device on b still types
+            alice.expectNone(typing("bob", false), QUIET);
+            carol.expectNone(typing("bob", false), Duration.ZERO);
+            type(bobOnB, "lobby", false); // the last device stopped: both nodes' members hear it once
+            alice.expect(typing("bob", false));
+            carol.expect(typing("bob", false));
+            alice.expectNone(typing("bob", false), QUIET);
+            carol.expectNone(typing("bob", false), Duration.ZERO);
+        }
+    }
+
+    @Test
+    void aTypistOfANodeThatWentSilentIsForgotten() {
+        Map<String, String> env = Map.of("ROOM_TYPING_TIMEOUT", "300");
+        try (RedisServer redis = RedisServer.start();
+             TestNode a = TestNode.start(with(env, "NODE_ID", "a", "REDIS_URL", redis.url()));
+             WsClient alice = a.connect("alice");
+             RedisBus ghost = new RedisBus(new HostAndPort("127.0.0.1", redis.port()), null, "ghost", new GatewayMetrics())) {
+            alice.join("lobby");
+            ghost.start((room, envelope) -> { });
+            // A node says dave types, then dies without its false (nor any refresh).
+            TypingPeerMessage says = new TypingPeerMessage("dave", true,
+                    TypingEmit.STYLE.event("lobby", "dave", true), TypingEmit.STYLE.event("lobby", "dave", false));
+            ghost.publish("lobby", BusBridge.peerEnvelope("ghost", "lobby", TypingService.PEER_KIND, says.encode()));
+            alice.expect(typing("dave", true));
+            long heard = System.nanoTime();
+            alice.expect(typing("dave", false)); // forgotten after twice the timeout and a second
+            assertTrue(System.nanoTime() - heard >= 1_000_000_000L, "forgotten too early");
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String... kv) {
+        Map<String, String> m = new java.util.HashMap<>(base);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
     }
 }
