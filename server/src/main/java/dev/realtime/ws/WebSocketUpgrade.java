@@ -288,11 +288,16 @@ public final class WebSocketUpgrade {
         return null;
     }
 
-    /** The bearer token from the header, else the {@code token} query parameter, else null. */
+    /**
+     * The bearer token from the header, else the {@code token} query parameter, else null. Other
+     * {@code Authorization} schemes are not ours to read: browsers send {@code Basic} by themselves
+     * to sites behind a proxy's password prompt, and such a client must still be able to connect.
+     */
     static String token(FullHttpRequest req, QueryStringDecoder query) {
         String header = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (header != null) {
-            return header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
+        if (header != null && header.regionMatches(true, 0, "Bearer", 0, 6)
+                && (header.length() == 6 || Character.isWhitespace(header.charAt(6)))) {
+            return header.substring(6).trim(); // "Bearer" alone: an empty token, refused
         }
         List<String> q = query.parameters().get("token");
         return q == null || q.isEmpty() ? null : q.get(0);

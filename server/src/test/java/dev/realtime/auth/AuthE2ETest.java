@@ -12,6 +12,7 @@ import dev.realtime.testing.TestNode;
 import dev.realtime.testing.WsClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.net.URI;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
@@ -71,11 +72,25 @@ class AuthE2ETest {
             assertEquals(401, handshakeStatus(Map.of("Authorization", "Bearer " + bad), ""), bad);
             assertEquals(401, handshakeStatus(Map.of(), "?token=" + bad), bad);
         }
-        assertEquals(401, handshakeStatus(Map.of("Authorization", "Basic dXNlcjpwYXNz"), ""));
+        assertEquals(401, handshakeStatus(Map.of("Authorization", "Bearer"), ""));
+        assertEquals(401, handshakeStatus(Map.of("Authorization", "Bearer "), ""));
         String metrics = node.get("/metrics").body();
         assertTrue(metrics.contains("realtime_auth_failures_total{reason=\"signature\""), metrics);
         assertTrue(metrics.contains("realtime_auth_failures_total{reason=\"expired\""));
         assertTrue(metrics.contains("realtime_auth_failures_total{reason=\"algorithm\""));
+    }
+
+    @Test
+    void anotherAuthorizationSchemeIsLeftToTheProxyThatAskedForIt() {
+        node = TestNode.start();
+        Map<String, String> basic = Map.of("Authorization", "Basic dXNlcjpwYXNz"); // what a browser adds by itself
+        try (WsClient c = WsClient.connect(URI.create(node.ws() + "?token=" + TestNode.token("q-user")), basic, null)) {
+            assertEquals("q-user", c.expectOp("connected").get("userId").asText());
+        }
+        try (WsClient c = WsClient.connect(node.ws(), basic, null)) {
+            c.send("{\"op\":\"auth\",\"id\":1,\"token\":\"" + TestNode.token("frame-user") + "\"}");
+            assertEquals("frame-user", c.expectOp("connected").get("userId").asText());
+        }
     }
 
     @Test
