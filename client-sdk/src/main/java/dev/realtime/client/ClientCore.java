@@ -28,6 +28,13 @@ import org.slf4j.LoggerFactory;
  */
 final class ClientCore implements ConnectionEvents {
     private static final Logger log = LoggerFactory.getLogger(RealtimeClient.class);
+    /**
+     * How long a connection must last before the reconnect backoff (and {@code maxAttempts}) starts
+     * from zero again: a server that accepts and then drops the connection at once (a message over
+     * {@code maxMessageBytes} in the replay, a crash loop) is retried with growing delays, not every
+     * {@code initialDelay} forever.
+     */
+    static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     final ClientConfig config;
     final EventLoop loop;
@@ -49,6 +56,7 @@ final class ClientCore implements ConnectionEvents {
     private CompletableFuture<ConnectedInfo> connectFuture;
     private CompletableFuture<Void> closeFuture;
     private int attempt;
+    private long connectedAt; // nanoTime of the last CONNECTED; 0 when none since the last attempt
     private ScheduledFuture<?> retryTimer;
 
     ClientCore(ClientConfig config) {
@@ -177,7 +185,7 @@ final class ClientCore implements ConnectionEvents {
             return;
         }
         int tries = attempt;
-        attempt = 0;
+        connectedAt = System.nanoTime(); // the retry count starts again once this connection proves stable
         log.info("connected to {} as {} (sid {})", config.address(), info.anonymous() ? "anonymous" : info.userId(),
                 info.sid());
         setState(ConnectionState.CONNECTED, tries, 0, "", null, 0);
@@ -214,6 +222,10 @@ final class ClientCore implements ConnectionEvents {
             return;
         }
         RealtimeException error = Failures.of(conn, code, how);
+        if (connectedAt != 0 && System.nanoTime() - connectedAt >= STABLE_NANOS) {
+            attempt = 0; // a connection that lasted: back off from the start again
+        }
+        connectedAt = 0;
         if (!Failures.retryable(error.code(), config.tokens().refreshable()) || !config.reconnect().allows(attempt + 1)) {
             int tries = attempt;
             attempt = 0;

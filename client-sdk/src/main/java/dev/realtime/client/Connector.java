@@ -91,13 +91,24 @@ final class Connector {
                 conn.fail(new RealtimeException(RealtimeException.TIMEOUT, "no connected message within " + timeout + " ms"));
             }
         }, timeout, TimeUnit.MILLISECONDS);
-        conn.channel.closeFuture().addListener(f -> events.closed(conn));
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
-                conn.fail(new RealtimeException(RealtimeException.CONNECT_FAILED,
-                        "cannot connect to " + config.address() + ": " + f.cause().getMessage(), null, f.cause()));
+                connectFailed(conn, f.cause());
             }
         });
+        conn.channel.closeFuture().addListener(f -> {
+            // A refused connect may close the channel before its promise's listeners run.
+            if (!connecting.isSuccess()) {
+                connectFailed(conn, connecting.cause());
+            }
+            events.closed(conn);
+        });
+    }
+
+    private void connectFailed(Connection conn, Throwable cause) {
+        String why = cause != null ? cause.getMessage() : "closed before the TCP connection was made";
+        conn.fail(new RealtimeException(RealtimeException.CONNECT_FAILED,
+                "cannot connect to " + config.address() + ": " + why, null, cause));
     }
 
     /**

@@ -29,6 +29,7 @@ public final class RealtimeClientBuilder {
     private CodecType codec = CodecType.JSON;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration requestTimeout = Duration.ofSeconds(10);
+    private int rejoinRate = 50;
     private Duration closeTimeout = Duration.ofSeconds(2);
     private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
     private EventLoopGroup group;
@@ -142,6 +143,20 @@ public final class RealtimeClientBuilder {
         return this;
     }
 
+    /**
+     * Rooms rejoined per second at most after a reconnect (default 50, as many in a first burst):
+     * below the server's default message rate limit (100 per second), so that a client in many rooms
+     * is not refused. A rejoin refused anyway with {@code rate_limited} is retried after the server's
+     * {@code retryAfterMs}, at a lower rate.
+     */
+    public RealtimeClientBuilder rejoinRate(int roomsPerSecond) {
+        if (roomsPerSecond < 1) {
+            throw new IllegalArgumentException("rejoinRate must be at least 1");
+        }
+        this.rejoinRate = roomsPerSecond;
+        return this;
+    }
+
     /** Builds the client. It does not connect until {@link RealtimeClient#connect()}. */
     public RealtimeClient build() {
         if (uri == null) {
@@ -160,7 +175,7 @@ public final class RealtimeClientBuilder {
                 : TokenSource.fixed(token);
         ClientConfig config = new ClientConfig(uri, uri.getHost(), port, tls, sslContext, tokens, codec,
                 connectTimeout, requestTimeout, reconnect, group, channelType,
-                mapper != null ? mapper : defaultMapper(), maxMessageBytes, closeTimeout);
+                mapper != null ? mapper : defaultMapper(), maxMessageBytes, closeTimeout, rejoinRate);
         return new RealtimeClient(config);
     }
 

@@ -2,10 +2,15 @@ package dev.realtime.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.realtime.protocol.ClientMessage;
+import dev.realtime.protocol.ErrorCode;
 import dev.realtime.protocol.ServerMessage;
+import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +31,7 @@ final class SessionRecovery {
     private final ClientCore core;
     private final RoomTracker rooms;
     private Connection rejoining;
+    private RejoinPacer<Map.Entry<String, ClientMessage.Since>> pacer;
     private int rejoinsLeft;
     /** A refreshed token obtained before {@code connected} arrived on {@code deferredFor}; sent once it does. */
     private Connection deferredFor;
@@ -59,33 +65,56 @@ final class SessionRecovery {
         deferredFor = null;
         deferredToken = null;
         Map<String, ClientMessage.Since> targets = rooms.rejoinTargets(autoRooms);
+        if (pacer != null) {
+            pacer.stop(); // the previous connection's rejoins, if any are left
+        }
         rejoining = conn;
         rejoinsLeft = targets.size();
         if (targets.isEmpty()) {
+            pacer = null;
             core.becomeConnected(conn);
             return;
         }
-        for (Map.Entry<String, ClientMessage.Since> t : targets.entrySet()) {
-            String room = t.getKey();
-            ClientMessage.Since since = t.getValue();
-            CompletableFuture<JsonNode> f = new CompletableFuture<>();
-            core.requests.send("rejoin " + room, id -> new ClientMessage.Join(id, room, since), core.mapper::toNode, f);
-            f.whenComplete((data, err) -> rejoined(conn, room, since, data, err));
-        }
+        List<Map.Entry<String, ClientMessage.Since>> inOrder = new ArrayList<>(targets.size());
+        targets.forEach((room, since) -> inOrder.add(new AbstractMap.SimpleImmutableEntry<>(room, since)));
+        pacer = new RejoinPacer<>(inOrder, core.config.rejoinRate(), t -> rejoin(conn, t),
+                (task, ms) -> core.loop.schedule(task, ms, TimeUnit.MILLISECONDS), System::nanoTime);
+        pacer.pump();
     }
 
-    private void rejoined(Connection conn, String room, ClientMessage.Since since, JsonNode data, Throwable err) {
+    private void rejoin(Connection conn, Map.Entry<String, ClientMessage.Since> target) {
+        String room = target.getKey();
+        ClientMessage.Since since = target.getValue();
+        CompletableFuture<JsonNode> f = new CompletableFuture<>();
+        core.requests.send("rejoin " + room, id -> new ClientMessage.Join(id, room, since), core.mapper::toNode, f);
+        f.whenComplete((data, err) -> rejoined(conn, target, data, err));
+    }
+
+    private void rejoined(Connection conn, Map.Entry<String, ClientMessage.Since> target, JsonNode data, Throwable err) {
+        String room = target.getKey();
+        ClientMessage.Since since = target.getValue();
         RealtimeException error = null;
+        RejoinPacer<Map.Entry<String, ClientMessage.Since>> mine = conn == rejoining ? pacer : null;
         if (err != null) {
             error = RealtimeException.unwrap(err);
             if (error == null) {
                 error = new RealtimeException(RealtimeException.DISCONNECTED, err.toString(), null, err);
             }
+            if (error.errorCode() == ErrorCode.RATE_LIMITED && mine != null) {
+                // Not a refusal: the room is rejoined once the server takes messages again.
+                log.debug("rejoining room {} later: {}", room, error.toString());
+                mine.rateLimited(target, error.retryAfterMs() != null ? error.retryAfterMs() : 1000);
+                return;
+            }
             if (error.errorCode() != null) {
                 // The server said no (e.g. forbidden now): stop trying this room.
                 rooms.forget(room);
+            } else if (mine != null) {
+                mine.stop(); // the connection is gone: the next one rejoins what is left
             }
             log.warn("could not rejoin room {}: {}", room, error.toString());
+        } else if (mine != null) {
+            mine.accepted();
         }
         JsonNode recovered = data == null ? null : data.get("recovered");
         Boolean flag = recovered != null && recovered.isBoolean() ? recovered.booleanValue() : null;

@@ -75,6 +75,11 @@ final class GatewayFixture implements AutoCloseable {
         post("/api/broadcast/user", "{\"userId\":\"" + userId + "\",\"event\":\"" + event + "\",\"data\":" + dataJson + "}");
     }
 
+    /** A notification for {@code userId} through the internal API (kept in the inbox while offline). */
+    void notify(String userId, String payloadJson) {
+        post("/api/realtime/internal/notify", "{\"userIds\":[\"" + userId + "\"],\"payload\":" + payloadJson + "}");
+    }
+
     private void post(String path, String body) {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
                 .timeout(Duration.ofSeconds(5))
