@@ -30,7 +30,11 @@ record RedisAddress(String host, int port, String password, List<String> nodes) 
                 try {
                     URI u = URI.create(entry.contains("://") ? entry : "redis://" + entry);
                     if (!"redis".equals(u.getScheme()) || u.getHost() == null) {
-                        r.problem("REDIS_URL must look like redis://host:6379 (rediss is not supported): '" + entry + "'");
+                        r.problem("REDIS_URL must look like redis://host:6379 (rediss is not supported): '" + redacted(entry) + "'");
+                        return NONE;
+                    }
+                    if (u.getPort() > 65535) {
+                        r.problem("REDIS_URL has a port out of range (1-65535): '" + redacted(entry) + "'");
                         return NONE;
                     }
                     String info = u.getUserInfo();
@@ -39,7 +43,7 @@ record RedisAddress(String host, int port, String password, List<String> nodes) 
                     }
                     nodes.add(u.getHost() + ":" + (u.getPort() > 0 ? u.getPort() : 6379));
                 } catch (IllegalArgumentException e) {
-                    r.problem("REDIS_URL is not a valid URL: '" + entry + "'");
+                    r.problem("REDIS_URL is not a valid URL: '" + redacted(entry) + "'");
                     return NONE;
                 }
             }
@@ -57,5 +61,16 @@ record RedisAddress(String host, int port, String password, List<String> nodes) 
             return NONE;
         }
         return new RedisAddress(host, port, password, List.of(host + ":" + port));
+    }
+
+    /** {@code entry} with any user info (a password) replaced, for error messages. */
+    static String redacted(String entry) {
+        int at = entry.lastIndexOf('@');
+        if (at < 0) {
+            return entry;
+        }
+        int scheme = entry.indexOf("://");
+        int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        return entry.substring(0, start) + "***" + entry.substring(at);
     }
 }

@@ -62,6 +62,18 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aBadRedisUrlIsRefusedWithoutItsPassword() {
+        for (String url : new String[] {"redis://:TopSecretPw@127.0.0.1:abc", "http://user:TopSecretPw@127.0.0.1:6379",
+                "redis://:TopSecretPw@127.0.0.1:99999", "redis://127.0.0.1:6379,tcp://:TopSecretPw@h:1"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123", "REDIS_URL", url)), url);
+            assertTrue(e.getMessage().contains("REDIS_URL"), e.getMessage());
+            assertFalse(e.getMessage().contains("TopSecretPw"), e.getMessage());
+            assertTrue(e.getMessage().contains("***@"), e.getMessage());
+        }
+    }
+
+    @Test
     void quizSettings() {
         GameConfig g = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123")).game();
         assertEquals(new GameConfig(5_000, 120_000, 30_000, 600_000, null, 5), g);
