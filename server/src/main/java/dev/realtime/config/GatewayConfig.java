@@ -155,6 +155,7 @@ public record GatewayConfig(
         if ((tlsCert == null) != (tlsKey == null)) {
             r.problem("TLS_CERT and TLS_KEY must be set together");
         }
+        checkAddresses(r, wsPath);
         RedisAddress redis = RedisAddress.from(r);
         RedisMode redisMode = redisMode(r, redis);
         long historyMax = r.number("HISTORY_MAX_BYTES", defaultHistoryMaxBytes(), 64 * 1024, Long.MAX_VALUE);
@@ -258,6 +259,39 @@ public record GatewayConfig(
      * Unset, several seed nodes mean cluster mode (a single address is probed at start-up by
      * {@link dev.realtime.cluster.RedisModeProbe}).
      */
+    /** Settings that parse as strings but must name something real: proxies, origins, the node id, WS_PATH. */
+    private static void checkAddresses(EnvReader r, String wsPath) {
+        for (String proxy : r.list("TRUSTED_PROXIES")) {
+            if (IpRange.parse(proxy) == null) {
+                r.problem("TRUSTED_PROXIES entry '" + proxy + "' is not an IP address or CIDR range (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)");
+            }
+        }
+        for (String origin : r.list("WS_ALLOWED_ORIGINS")) {
+            if (!origin.equals("*") && !origin.equals("null") && !isOrigin(origin)) {
+                r.problem("WS_ALLOWED_ORIGINS entry '" + origin + "' is not an origin (scheme://host[:port], e.g. "
+                        + "https://app.example.com) or *");
+            }
+        }
+        String nodeId = r.raw("NODE_ID");
+        if (nodeId != null && (nodeId.isBlank() || nodeId.codePoints().anyMatch(c -> Character.isWhitespace(c)
+                || Character.isISOControl(c)) || nodeId.length() > 100)) {
+            r.problem("NODE_ID='" + nodeId + "' must be 1-100 characters without whitespace");
+        }
+        if (List.of("/", "/health", "/health/live", "/health/ready", "/metrics").contains(wsPath) || wsPath.startsWith("/api/")) {
+            r.problem("WS_PATH='" + wsPath + "' would hide a built-in route (/, /health*, /metrics, /api/*)");
+        }
+    }
+
+    private static boolean isOrigin(String origin) {
+        try {
+            java.net.URI u = new java.net.URI(origin);
+            return u.getScheme() != null && u.getHost() != null && (u.getRawPath() == null || u.getRawPath().isEmpty())
+                    && u.getRawQuery() == null && u.getRawFragment() == null && u.getRawUserInfo() == null;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
     private static RedisMode redisMode(EnvReader r, RedisAddress redis) {
         RedisMode mode = r.choice("REDIS_MODE", RedisMode.class,
                 redis.nodes().size() > 1 ? RedisMode.CLUSTER : RedisMode.STANDALONE);

@@ -337,7 +337,9 @@ public final class GatewayServer {
             return null;
         }
         try {
-            return SslContextBuilder.forServer(new File(config.tlsCert()), new File(config.tlsKey())).build();
+            SslContext context = SslContextBuilder.forServer(new File(config.tlsCert()), new File(config.tlsKey())).build();
+            TlsSelfCheck.verify(context);
+            return context;
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalStateException("TLS_CERT/TLS_KEY cannot be loaded: " + e.getMessage(), e);
         }

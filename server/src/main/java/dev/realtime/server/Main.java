@@ -34,8 +34,13 @@ public final class Main {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
+        } catch (IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            // A setting that validates alone but does not work: TLS files, keys, HOST, word lists.
+            System.err.println("Invalid configuration:\n  - " + startupProblem(e, config));
+            System.exit(2);
+            return;
         } catch (Exception e) { // e.g. java.net.BindException: the port is taken
-            System.err.println("Cannot start: " + e);
+            System.err.println("Cannot start: " + startupProblem(e, config));
             System.exit(1);
             return;
         }
@@ -50,6 +55,19 @@ public final class Main {
             stopped.countDown();
         }, "shutdown"));
         stopped.await();
+    }
+
+    /** Why the node could not start, naming the setting where one is to blame. */
+    static String startupProblem(Throwable e, GatewayConfig config) {
+        if (e instanceof java.nio.channels.UnresolvedAddressException) {
+            return "HOST='" + config.host() + "' cannot be resolved to an address to listen on";
+        }
+        if (e instanceof java.net.BindException) {
+            return "cannot listen on HOST='" + config.host() + "' PORT=" + config.port() + " (" + e.getMessage()
+                    + "): is another process using the port, or is the address not this machine's?";
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.toString() : message;
     }
 
     /**

@@ -74,6 +74,23 @@ class GatewayConfigTest {
     }
 
     @Test
+    void addressesOriginsNodeIdAndPathMustNameSomethingReal() {
+        ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of(
+                "JWT_SECRET", "0123456789abcdef0123", "TRUSTED_PROXIES", "10.0.0.1,localhost,10.0.0.0/33,bogus",
+                "WS_ALLOWED_ORIGINS", "https://ok.example,notaurl,https://x.example/path", "NODE_ID", "a b",
+                "WS_PATH", "/health/ready")));
+        List<String> p = e.problems();
+        assertEquals(7, p.size(), p.toString());
+        for (String bad : new String[] {"'localhost'", "'10.0.0.0/33'", "'bogus'", "'notaurl'", "'https://x.example/path'",
+                "NODE_ID='a b'", "WS_PATH='/health/ready'"}) {
+            assertTrue(p.stream().anyMatch(s -> s.contains(bad)), bad + " in " + p);
+        }
+        GatewayConfig ok = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123",
+                "TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/8, ::1, fd00::/8", "WS_ALLOWED_ORIGINS", "*,http://localhost:3000,null"));
+        assertEquals(4, ok.trustedProxies().size());
+    }
+
+    @Test
     void quizSettings() {
         GameConfig g = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123")).game();
         assertEquals(new GameConfig(5_000, 120_000, 30_000, 600_000, null, 5), g);

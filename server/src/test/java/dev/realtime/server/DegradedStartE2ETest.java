@@ -135,6 +135,23 @@ class DegradedStartE2ETest {
         server.shutdown();
     }
 
+    @Test
+    void aKeyThatIsNotTheCertificatesStopsTheStart(@TempDir Path dir) throws Exception {
+        Path cert = Path.of(getClass().getResource("/tls/cert.pem").toURI());
+        java.security.KeyPairGenerator gen = java.security.KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        String pem = "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(gen.generateKeyPair().getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+        Path otherKey = Files.writeString(dir.resolve("other.pem"), pem);
+        Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", TestNode.SECRET,
+                "NODE_ID", "wrongkey", "TLS_CERT", cert.toString(), "TLS_KEY", otherKey.toString()));
+        GatewayServer server = new GatewayServer(GatewayConfig.fromEnv(env));
+        IllegalStateException e = assertThrows(IllegalStateException.class, server::start);
+        assertTrue(e.getMessage().contains("TLS_CERT/TLS_KEY do not work together"), e.getMessage());
+        server.shutdown();
+    }
+
     private static long aliveThreadsNamed(String part) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().contains(part)).count();
     }

@@ -73,6 +73,28 @@ class LimitsE2ETest {
     }
 
     @Test
+    void forwardedForIsBelievedOnlyFromTrustedProxiesGivenAsRanges() {
+        node = TestNode.start(Map.of("MAX_CONNECTIONS_PER_IP", "1", "TRUSTED_PROXIES", "10.9.9.9, 127.0.0.0/8"));
+        clients.add(connectVia("198.51.100.1", "a"));
+        clients.add(connectVia("198.51.100.2", "b")); // another client behind the same proxy
+        assertEquals(429, refusedStatus(Map.of("Authorization", "Bearer " + TestNode.token("c"),
+                "X-Forwarded-For", "203.0.113.5, 198.51.100.1"))); // the right-most untrusted hop counts
+        node.close();
+        clients.clear();
+        node = TestNode.start(Map.of("MAX_CONNECTIONS_PER_IP", "1", "TRUSTED_PROXIES", "10.0.0.0/8"));
+        clients.add(connectVia("198.51.100.1", "a"));
+        assertEquals(429, refusedStatus(Map.of("Authorization", "Bearer " + TestNode.token("b"),
+                "X-Forwarded-For", "198.51.100.2")), "a peer that is no trusted proxy cannot choose its address");
+    }
+
+    private WsClient connectVia(String forwardedFor, String user) {
+        WsClient c = WsClient.connect(node.ws(), Map.of("Authorization", "Bearer " + TestNode.token(user),
+                "X-Forwarded-For", forwardedFor), null);
+        c.expectOp("connected");
+        return c;
+    }
+
+    @Test
     void idlePlainHttpConnectionsAreClosedButWebSocketsStay() throws Exception {
         node = TestNode.start(Map.of("HTTP_IDLE_TIMEOUT_MS", "300"));
         WsClient ws = node.connect("stays");
