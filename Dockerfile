@@ -59,9 +59,11 @@ USER 10001:10001
 EXPOSE 8080
 
 # Liveness only (the process answers HTTP). Readiness (/health/ready, 503 while draining or when
-# Redis is down) is for load balancers and orchestrators, not for restarting the container.
+# Redis is down) is for load balancers and orchestrators, not for restarting the container. With
+# TLS_CERT/TLS_KEY the port speaks only https (-k: the certificate names the public host, not 127.0.0.1).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD curl -fsS -o /dev/null "http://127.0.0.1:${PORT}/health/live" || exit 1
+    CMD curl -fsS -o /dev/null "http://127.0.0.1:${PORT}/health/live" \
+     || curl -kfsS -o /dev/null "https://127.0.0.1:${PORT}/health/live" || exit 1
 
 # `exec` makes java PID 1, so SIGTERM from `docker stop` reaches the JVM and starts the graceful
 # drain (not ready -> close 1001 -> wait SHUTDOWN_GRACE_MS). A shell is needed to split JAVA_OPTS.

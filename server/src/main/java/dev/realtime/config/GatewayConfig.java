@@ -156,6 +156,7 @@ public record GatewayConfig(
             r.problem("TLS_CERT and TLS_KEY must be set together");
         }
         checkAddresses(r, wsPath);
+        checkKafkaBrokers(r);
         RedisAddress redis = RedisAddress.from(r);
         RedisMode redisMode = redisMode(r, redis);
         long historyMax = r.number("HISTORY_MAX_BYTES", defaultHistoryMaxBytes(), 64 * 1024, Long.MAX_VALUE);
@@ -279,6 +280,26 @@ public record GatewayConfig(
         }
         if (List.of("/", "/health", "/health/live", "/health/ready", "/metrics").contains(wsPath) || wsPath.startsWith("/api/")) {
             r.problem("WS_PATH='" + wsPath + "' would hide a built-in route (/, /health*, /metrics, /api/*)");
+        }
+    }
+
+    private static void checkKafkaBrokers(EnvReader r) {
+        String brokers = r.raw("KAFKA_BROKERS");
+        if (brokers == null) {
+            return;
+        }
+        for (String b : brokers.split(",")) {
+            String broker = b.trim();
+            int colon = broker.lastIndexOf(':');
+            int port = -1;
+            try {
+                port = colon > 0 ? Integer.parseInt(broker.substring(colon + 1)) : -1;
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            if (broker.contains("://") || port < 1 || port > 65535) {
+                r.problem("KAFKA_BROKERS entry '" + broker + "' must be host:port (e.g. kafka:9092), comma-separated");
+            }
         }
     }
 

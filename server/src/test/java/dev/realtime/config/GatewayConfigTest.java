@@ -85,6 +85,10 @@ class GatewayConfigTest {
                 "NODE_ID='a b'", "WS_PATH='/health/ready'"}) {
             assertTrue(p.stream().anyMatch(s -> s.contains(bad)), bad + " in " + p);
         }
+        ConfigException kafka = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of(
+                "JWT_SECRET", "0123456789abcdef0123", "KAFKA_BROKERS", "notahostport,kafka:9092,PLAINTEXT://k:9092,k:0")));
+        assertEquals(3, kafka.problems().size(), kafka.problems().toString());
+        assertTrue(kafka.problems().get(0).contains("'notahostport'"), kafka.problems().toString());
         GatewayConfig ok = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123",
                 "TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/8, ::1, fd00::/8", "WS_ALLOWED_ORIGINS", "*,http://localhost:3000,null"));
         assertEquals(4, ok.trustedProxies().size());

@@ -127,7 +127,7 @@ public final class KafkaIngest implements AutoCloseable {
                 healthy = false;
                 if (running) {
                     metrics.kafkaErrors.labels("consumer").inc();
-                    log.warn("kafka consumer failed ({}); retrying in {} ms", e.toString(), backoff);
+                    log.warn("kafka consumer failed ({}); retrying in {} ms", causes(e), backoff);
                     sleep(backoff);
                     backoff = Math.min(backoff * 2, 10_000);
                 }
@@ -355,5 +355,15 @@ public final class KafkaIngest implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** {@code e} and its causes in one line: "Failed to construct kafka consumer" alone does not say why. */
+    static String causes(Throwable e) {
+        StringBuilder sb = new StringBuilder(e.toString());
+        java.util.Set<Throwable> seen = new java.util.HashSet<>();
+        for (Throwable c = e.getCause(); c != null && seen.add(c); c = c.getCause()) {
+            sb.append(" <- ").append(c);
+        }
+        return sb.toString();
     }
 }
