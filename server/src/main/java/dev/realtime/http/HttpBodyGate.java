@@ -70,8 +70,9 @@ public final class HttpBodyGate extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (!endpoint.allows(req.method())) {
-                refuse(ctx, msg, endpoint.metricName(), HttpResponseStatus.METHOD_NOT_ALLOWED,
-                        req.method() + " not allowed here");
+                metrics.httpRequests.labels(endpoint.metricName(), "405").inc();
+                discard(msg);
+                HttpResponses.methodNotAllowed(ctx, null, endpoint.allowHeader(), req.method() + " not allowed here");
                 return;
             }
             if (!endpoint.takesBody()) {

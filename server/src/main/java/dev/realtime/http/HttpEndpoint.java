@@ -70,6 +70,11 @@ public enum HttpEndpoint {
         return null;
     }
 
+    /** The {@code Allow} header of a 405 here. */
+    public String allowHeader() {
+        return method.equals(HttpMethod.GET) && this != WEBSOCKET ? "GET, HEAD" : method.name();
+    }
+
     /** Whether {@code m} may be used here (HEAD wherever GET is, except for the WebSocket upgrade). */
     public boolean allows(HttpMethod m) {
         return method.equals(m) || method.equals(HttpMethod.GET) && m.equals(HttpMethod.HEAD) && this != WEBSOCKET;

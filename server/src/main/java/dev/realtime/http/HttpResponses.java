@@ -43,8 +43,18 @@ public final class HttpResponses {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("statusCode", status.code());
         body.put("message", message);
-        body.put("error", status.reasonPhrase());
+        // RFC 9110's name for 413 (Netty keeps the old "Request Entity Too Large"), as the body limit says it.
+        body.put("error", status.code() == 413 ? "Payload Too Large" : status.reasonPhrase());
         json(ctx, req, status, body);
+    }
+
+    /** 405 with the {@code Allow} header RFC 9110 asks for. */
+    public static void methodNotAllowed(ChannelHandlerContext ctx, HttpRequest req, String allow, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("statusCode", 405);
+        body.put("message", message);
+        body.put("error", HttpResponseStatus.METHOD_NOT_ALLOWED.reasonPhrase());
+        send(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, Json.bytes(body), "application/json; charset=utf-8", allow);
     }
 
     /** Exactly {@code {"statusCode":401,"message":"Unauthorized"}} (seed 000's contract). */
@@ -59,7 +69,15 @@ public final class HttpResponses {
 
     private static void send(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, byte[] body,
                              String contentType) {
+        send(ctx, req, status, body, contentType, null);
+    }
+
+    private static void send(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, byte[] body,
+                             String contentType, String allow) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        if (allow != null) {
+            res.headers().set(HttpHeaderNames.ALLOW, allow);
+        }
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");

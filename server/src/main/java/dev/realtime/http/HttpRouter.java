@@ -79,7 +79,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         if (!endpoint.allows(req.method())) {
-            methodNotAllowed(chc, req, endpoint.metricName());
+            count(endpoint.metricName(), 405);
+            HttpResponses.methodNotAllowed(chc, req, endpoint.allowHeader(), req.method() + " not allowed here");
             return;
         }
         if (endpoint != HttpEndpoint.WEBSOCKET) {
@@ -104,11 +105,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             case BROADCAST_GLOBAL -> () -> api.broadcastGlobal(chc, req);
         };
         action.run();
-    }
-
-    private void methodNotAllowed(ChannelHandlerContext chc, FullHttpRequest req, String route) {
-        count(route, 405);
-        HttpResponses.error(chc, req, HttpResponseStatus.METHOD_NOT_ALLOWED, req.method() + " not allowed here");
     }
 
     private void count(String route, int status) {

@@ -131,7 +131,9 @@ class HostileHttpClientE2ETest {
             assertTrue(headOnly(node, "POST /api/broadcast/room", "internal-api-key: wrong\r\n").startsWith("HTTP/1.1 401"));
             assertTrue(headOnly(node, "POST /api/events/anything", "").startsWith("HTTP/1.1 401"));
             assertTrue(headOnly(node, "POST /nowhere", "").startsWith("HTTP/1.1 404"));
-            assertTrue(headOnly(node, "POST /health", "").startsWith("HTTP/1.1 405"));
+            String wrongMethod = headOnly(node, "POST /health", "");
+            assertTrue(wrongMethod.startsWith("HTTP/1.1 405"), wrongMethod);
+            assertTrue(wrongMethod.toLowerCase(java.util.Locale.ROOT).contains("allow: get, head\r\n"), wrongMethod);
             assertTrue(headOnly(node, "GET /api/stats", "internal-api-key: " + TestNode.API_KEY + "\r\n")
                     .startsWith("HTTP/1.1 400"));
             // With the key the body is read and the request served as before.

@@ -52,7 +52,7 @@ class HttpApiE2ETest {
     }
 
     @Test
-    void unknownPathAndWrongMethod() {
+    void unknownPathAndWrongMethod() throws Exception {
         HttpResult missing = node.get("/nope");
         assertEquals(404, missing.status());
         assertEquals(404, missing.json().get("statusCode").asInt());
@@ -60,6 +60,12 @@ class HttpApiE2ETest {
         HttpResult wrong = Http.send(node.http("/health"), "POST", "{}", Map.of());
         assertEquals(405, wrong.status());
         assertEquals(405, node.get("/api/realtime/internal/notify").status());
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", node.port())) {
+            s.getOutputStream().write("GET /api/broadcast/room HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String head = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertTrue(head.startsWith("HTTP/1.1 405") && head.toLowerCase(java.util.Locale.ROOT).contains("allow: post\r\n"), head);
+        }
         HttpResult plain = node.get("/ws");
         assertEquals(400, plain.status(), "GET /ws without upgrade headers");
     }
