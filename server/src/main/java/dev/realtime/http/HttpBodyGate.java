@@ -57,7 +57,7 @@ public final class HttpBodyGate extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest req && req.decoderResult().isSuccess() && hasBody(req)) {
             String path = HttpEndpoint.decodedPath(new QueryStringDecoder(req.uri()));
             if (path == null) {
-                refuse(ctx, msg, "invalid", HttpResponseStatus.BAD_REQUEST, "malformed request path (a bad %-escape)");
+                refuse(ctx, msg, HttpResponseStatus.BAD_REQUEST, "malformed request path (a bad %-escape)");
                 return;
             }
             if (transportPaths.test(path)) {
@@ -66,22 +66,20 @@ public final class HttpBodyGate extends ChannelInboundHandlerAdapter {
             }
             HttpEndpoint endpoint = HttpEndpoint.match(path, wsPath);
             if (endpoint == null) {
-                refuse(ctx, msg, "not_found", HttpResponseStatus.NOT_FOUND, "Cannot " + req.method() + " " + path);
+                refuse(ctx, msg, HttpResponseStatus.NOT_FOUND, "Cannot " + req.method() + " " + path);
                 return;
             }
             if (!endpoint.allows(req.method())) {
-                metrics.httpRequests.labels(endpoint.metricName(), "405").inc();
                 discard(msg);
                 HttpResponses.methodNotAllowed(ctx, null, endpoint.allowHeader(), req.method() + " not allowed here");
                 return;
             }
             if (!endpoint.takesBody()) {
-                refuse(ctx, msg, endpoint.metricName(), HttpResponseStatus.BAD_REQUEST, "this route takes no request body");
+                refuse(ctx, msg, HttpResponseStatus.BAD_REQUEST, "this route takes no request body");
                 return;
             }
             if (endpoint.needsApiKey() && !apiKey.matches(req.headers().get(ApiRoutes.API_KEY_HEADER))) {
                 metrics.authFailures.labels("api_key").inc();
-                metrics.httpRequests.labels(endpoint.metricName(), "401").inc();
                 discard(msg);
                 HttpResponses.unauthorized(ctx, null); // null request: Connection: close, then close
                 return;
@@ -98,8 +96,7 @@ public final class HttpBodyGate extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void refuse(ChannelHandlerContext ctx, Object msg, String route, HttpResponseStatus status, String message) {
-        metrics.httpRequests.labels(route, Integer.toString(status.code())).inc();
+    private void refuse(ChannelHandlerContext ctx, Object msg, HttpResponseStatus status, String message) {
         discard(msg);
         HttpResponses.error(ctx, null, status, message);
     }

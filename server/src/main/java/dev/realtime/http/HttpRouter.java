@@ -57,14 +57,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         DecoderResult result = req.decoderResult();
         if (!result.isSuccess()) {
-            count("invalid", 400);
             HttpResponses.error(chc, null, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
             return;
         }
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
         String path = HttpEndpoint.decodedPath(query);
         if (path == null) {
-            count("invalid", 400);
             HttpResponses.error(chc, null, HttpResponseStatus.BAD_REQUEST, "malformed request path (a bad %-escape)");
             return;
         }
@@ -74,17 +72,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         HttpEndpoint endpoint = HttpEndpoint.match(path, ctx.config().wsPath());
         if (endpoint == null) {
-            count("not_found", 404);
             HttpResponses.error(chc, req, HttpResponseStatus.NOT_FOUND, "Cannot " + req.method() + " " + path);
             return;
         }
         if (!endpoint.allows(req.method())) {
-            count(endpoint.metricName(), 405);
             HttpResponses.methodNotAllowed(chc, req, endpoint.allowHeader(), req.method() + " not allowed here");
             return;
-        }
-        if (endpoint != HttpEndpoint.WEBSOCKET) {
-            ctx.metrics().httpRequests.labels(endpoint.metricName(), "any").inc();
         }
         // A switch expression: adding an endpoint without a handler does not compile.
         Runnable action = switch (endpoint) {
@@ -105,10 +98,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             case BROADCAST_GLOBAL -> () -> api.broadcastGlobal(chc, req);
         };
         action.run();
-    }
-
-    private void count(String route, int status) {
-        ctx.metrics().httpRequests.labels(route, Integer.toString(status)).inc();
     }
 
     @Override

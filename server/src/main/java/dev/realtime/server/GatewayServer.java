@@ -19,6 +19,7 @@ import dev.realtime.http.HttpBodyGate;
 import dev.realtime.http.EventRoutes;
 import dev.realtime.http.HealthRoutes;
 import dev.realtime.http.HttpPhase;
+import dev.realtime.http.HttpStatusCounter;
 import dev.realtime.http.HttpRouter;
 import dev.realtime.ingest.RouteTable;
 import dev.realtime.ingest.RouteTableException;
@@ -283,6 +284,8 @@ public final class GatewayServer {
                                 new ReadTimeoutHandler(config.httpIdleTimeoutMs(), TimeUnit.MILLISECONDS));
                         p.addLast(WebSocketUpgrade.HTTP_CODEC_HANDLER, new HttpServerCodec(4096, 8192, 8192));
                         p.addLast(HttpPhase.HEADS_HANDLER, phase.heads());
+                        p.addLast(HttpStatusCounter.NAME, new HttpStatusCounter(metrics.httpRequests, config.wsPath(),
+                                socketIoPaths()));
                         p.addLast("http-keepalive", new HttpServerKeepAliveHandler());
                         p.addLast(HttpBodyGate.NAME, new HttpBodyGate(context.apiKey(), config.wsPath(), metrics,
                                 socketIoPaths()));

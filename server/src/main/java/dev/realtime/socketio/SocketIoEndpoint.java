@@ -66,7 +66,6 @@ public final class SocketIoEndpoint {
     public void handle(ChannelHandlerContext chc, FullHttpRequest req, QueryStringDecoder query) {
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
         EngineHttp http = new EngineHttp(chc, HttpUtil.isKeepAlive(req), originAllowed(origin) ? origin : null);
-        ctx.metrics().httpRequests.labels("socketio", "any").inc();
         if (!originAllowed(origin)) {
             http.error(HttpResponseStatus.FORBIDDEN, 4, "Forbidden");
             return;

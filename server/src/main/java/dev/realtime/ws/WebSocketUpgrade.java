@@ -4,6 +4,7 @@ import dev.realtime.auth.AuthException;
 import dev.realtime.auth.Principal;
 import dev.realtime.http.HttpBodyGate;
 import dev.realtime.http.HttpPhase;
+import dev.realtime.http.HttpStatusCounter;
 import dev.realtime.http.HttpResponses;
 import dev.realtime.protocol.BinaryCodec;
 import dev.realtime.protocol.JsonCodec;
@@ -258,7 +259,8 @@ public final class WebSocketUpgrade {
         if (p.get(HttpServerKeepAliveHandler.class) != null) {
             p.remove(HttpServerKeepAliveHandler.class);
         }
-        for (String name : List.of(HTTP_IDLE_HANDLER, HttpPhase.BYTES_HANDLER, HttpPhase.HEADS_HANDLER, HttpBodyGate.NAME)) {
+        for (String name : List.of(HTTP_IDLE_HANDLER, HttpPhase.BYTES_HANDLER, HttpPhase.HEADS_HANDLER, HttpStatusCounter.NAME,
+                HttpBodyGate.NAME)) {
             if (p.get(name) != null) {
                 p.remove(name);
             }

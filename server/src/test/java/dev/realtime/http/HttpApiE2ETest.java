@@ -71,6 +71,23 @@ class HttpApiE2ETest {
     }
 
     @Test
+    void requestsAreCountedByRouteAndTheStatusTheyGot() {
+        assertEquals(202, node.post("/api/realtime/internal/notify", "{\"userIds\":[\"u\"],\"payload\":{}}").status());
+        assertEquals(400, node.post("/api/realtime/internal/notify", "{\"userIds\":[]}").status());
+        assertEquals(401, node.get("/api/stats").status());
+        assertEquals(404, node.get("/nope").status());
+        assertEquals(405, node.get("/api/broadcast/room").status());
+        assertEquals(200, node.get("/health/ready").status());
+        assertEquals(401, Http.send(node.http("/api/broadcast/room"), "POST", "{}", Map.of()).status());
+        for (String sample : new String[] {"route=\"notify\",status=\"202\"", "route=\"notify\",status=\"400\"",
+                "route=\"stats\",status=\"401\"", "route=\"not_found\",status=\"404\"", "route=\"broadcast\",status=\"405\"",
+                "route=\"ready\",status=\"200\"", "route=\"broadcast\",status=\"401\""}) {
+            assertEquals(1.0, node.metric("realtime_http_requests_total{" + sample + "}"), sample);
+        }
+        assertEquals(0.0, node.metric("realtime_http_requests_total{route=\"notify\",status=\"any\"}"));
+    }
+
+    @Test
     void oversizeBodyIs413Json() {
         try (TestNode small = TestNode.start(Map.of("HTTP_MAX_BODY_BYTES", "2048"))) {
             HttpResult r = small.post("/api/broadcast/global", "{\"event\":\"e\",\"data\":\"" + "x".repeat(4000) + "\"}");
