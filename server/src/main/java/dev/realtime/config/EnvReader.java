@@ -13,6 +13,8 @@ import java.util.Map;
 final class EnvReader {
     private final Map<String, String> env;
     private final List<String> problems = new ArrayList<>();
+    /** Our name -> the seed name its value was read from, for messages about that value. */
+    private final Map<String, String> aliasUsed = new java.util.HashMap<>();
 
     /**
      * The seed services' names for our variables (their READMEs' .env files), read when ours is
@@ -30,7 +32,7 @@ final class EnvReader {
         this.env = withSeedAliases(env);
     }
 
-    private static Map<String, String> withSeedAliases(Map<String, String> env) {
+    private Map<String, String> withSeedAliases(Map<String, String> env) {
         Map<String, String> out = null;
         for (Map.Entry<String, List<String>> a : SEED_ALIASES.entrySet()) {
             String ours = env.get(a.getKey());
@@ -44,6 +46,7 @@ final class EnvReader {
                         out = new java.util.HashMap<>(env);
                     }
                     out.put(a.getKey(), v);
+                    aliasUsed.put(a.getKey(), alias);
                     break;
                 }
             }
@@ -57,6 +60,12 @@ final class EnvReader {
 
     void problem(String message) {
         problems.add(message);
+    }
+
+    /** How a problem names variable {@code name}: the seed name it was read from, when it was. */
+    String label(String name) {
+        String alias = aliasUsed.get(name);
+        return alias == null ? name : alias + " (read as " + name + ")";
     }
 
     /** The trimmed value, or {@code null} when unset or blank. */
@@ -82,12 +91,12 @@ final class EnvReader {
         try {
             long n = Long.parseLong(v.replace("_", ""));
             if (n < min || n > max) {
-                problems.add(name + "='" + v + "' must be between " + min + " and " + max);
+                problems.add(label(name) + "='" + v + "' must be between " + min + " and " + max);
                 return def;
             }
             return n;
         } catch (NumberFormatException e) {
-            problems.add(name + "='" + v + "' is not an integer");
+            problems.add(label(name) + "='" + v + "' is not an integer");
             return def;
         }
     }
@@ -107,7 +116,7 @@ final class EnvReader {
             case "false", "0", "no", "off":
                 return false;
             default:
-                problems.add(name + "='" + v + "' must be true or false");
+                problems.add(label(name) + "='" + v + "' must be true or false");
                 return def;
         }
     }
@@ -128,7 +137,7 @@ final class EnvReader {
         try {
             return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            problems.add(name + "='" + v + "' must be one of " + Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
+            problems.add(label(name) + "='" + v + "' must be one of " + Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
             return def;
         }
     }

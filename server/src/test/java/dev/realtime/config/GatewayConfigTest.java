@@ -134,5 +134,9 @@ class GatewayConfigTest {
         GatewayConfig ours = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123", "PORT", "8081",
                 "REALTIME_PORT", "3009"));
         assertEquals(8081, ours.port(), "our name wins");
+        ConfigException bad = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of(
+                "JWT_SECRET", "0123456789abcdef0123", "RATE_LIMIT_WINDOW", "abc")));
+        assertEquals(List.of("RATE_LIMIT_WINDOW (read as RATE_LIMIT_WINDOW_MS)='abc' is not an integer"), bad.problems(),
+                "a bad value is reported under the name it was given as");
     }
 }
