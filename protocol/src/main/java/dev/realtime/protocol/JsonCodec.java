@@ -58,20 +58,26 @@ public final class JsonCodec implements MessageCodec {
     @Override
     public List<ClientMessage> decodeClient(ByteBuf frame) {
         byte[] bytes = ByteBufUtil.getBytes(frame);
+        // The messages decoded so far and the id of the one being read: when the frame turns out
+        // malformed or beyond a limit part-way, those still run and that one is answered by id
+        // (as in the binary codec, the rest of the frame is dropped).
+        List<ClientMessage> out = new ArrayList<>(1);
+        IdSeen seen = new IdSeen();
+        boolean complete = false;
         try (JsonParser p = factory.createParser(bytes)) {
             JsonToken first = p.nextToken();
-            List<ClientMessage> out;
             if (first == JsonToken.START_OBJECT) {
-                out = List.of(readClient(p, bytes));
+                out.add(readClient(p, bytes, seen));
+                seen.id = null;
             } else if (first == JsonToken.START_ARRAY) {
-                out = new ArrayList<>();
                 JsonToken t;
                 while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
                     if (out.size() >= maxBatch) {
                         return List.of(invalid(null, ErrorCode.TOO_LARGE, "batch holds more than " + maxBatch + " messages"));
                     }
                     if (t == JsonToken.START_OBJECT) {
-                        out.add(readClient(p, bytes));
+                        out.add(readClient(p, bytes, seen));
+                        seen.id = null;
                     } else {
                         p.skipChildren();
                         out.add(invalid(null, ErrorCode.INVALID_MESSAGE, "batch elements must be objects"));
@@ -83,15 +89,29 @@ public final class JsonCodec implements MessageCodec {
             } else {
                 return List.of(invalid(null, ErrorCode.INVALID_MESSAGE, "a frame must be a JSON object or array"));
             }
+            complete = true;
             if (p.nextToken() != null) {
                 return List.of(invalid(null, ErrorCode.INVALID_MESSAGE, "trailing data after the message"));
             }
             return out;
         } catch (StreamConstraintsException e) {
-            return List.of(invalid(null, ErrorCode.INVALID_MESSAGE, "message nested too deeply or too large"));
+            return partly(out, seen, "message nested too deeply or with too long a number");
         } catch (IOException | RuntimeException e) {
-            return List.of(invalid(null, ErrorCode.INVALID_MESSAGE, "malformed JSON"));
+            // Garbage after a complete frame refuses the frame as a whole, like trailing data.
+            return complete ? List.of(invalid(null, ErrorCode.INVALID_MESSAGE, "trailing data after the message"))
+                    : partly(out, seen, "malformed JSON");
         }
+    }
+
+    /** The id of the message being read, once it has been read. */
+    private static final class IdSeen {
+        Long id;
+    }
+
+    private static List<ClientMessage> partly(List<ClientMessage> decoded, IdSeen seen, String problem) {
+        decoded.add(invalid(seen.id, ErrorCode.INVALID_MESSAGE,
+                decoded.isEmpty() ? problem : problem + " (the rest of the batch was not read)"));
+        return decoded;
     }
 
     private static ClientMessage.Invalid invalid(Long id, ErrorCode code, String message) {
@@ -99,7 +119,7 @@ public final class JsonCodec implements MessageCodec {
     }
 
     /** Reads one object whose START_OBJECT is the current token; leaves the parser on its END_OBJECT. */
-    private static ClientMessage readClient(JsonParser p, byte[] src) throws IOException {
+    private static ClientMessage readClient(JsonParser p, byte[] src, IdSeen seen) throws IOException {
         String op = null;
         Long id = null;
         String token = null;
@@ -118,6 +138,7 @@ public final class JsonCodec implements MessageCodec {
                     if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
                             && p.getLongValue() >= 0) {
                         id = p.getLongValue();
+                        seen.id = id;
                     } else if (v != JsonToken.VALUE_NULL) {
                         p.skipChildren();
                         problem = "id must be a non-negative integer";

@@ -323,8 +323,6 @@ class JsonCodecTest {
                 "{\"op\":\"ping\",\"id\":01}",
                 "{\"op\":\"ping\",\"id\":NaN}",
                 "{\"op\":\"ping\"}]",
-                "[{\"op\":\"ping\"}",
-                "[{\"op\":\"ping\"},]",
                 "{\"op\":\"ping\"}}",
                 "{\"op\":\"pi\u0001ng\"}",
                 "{\"op\":\"join\",\"room\":\"unterminated}",
@@ -335,6 +333,30 @@ class JsonCodecTest {
         })
         void malformedJson(String json) {
             assertInvalid(decodeOne(json), null, ErrorCode.INVALID_MESSAGE);
+        }
+
+        @Test
+        void aBatchCutShortRunsWhatCameBeforeAndAnswersTheBrokenElementById() {
+            for (String tail : new String[] {"", ",]", ",{\"op\":\"ping\",\"id\":2,\"data\":tru}", ",{\"id\":2,\"op\":\"emit\",\"event\":\"e\",\"data\":"
+                    + "[".repeat(40) + "]".repeat(40) + "}]"}) {
+                List<ClientMessage> out = decodeClient(CODEC, "[{\"op\":\"ping\",\"id\":1}" + tail);
+                assertEquals(2, out.size(), tail);
+                assertEquals(new ClientMessage.Ping(1L), out.get(0));
+                assertInvalid(out.get(1), tail.contains("\"id\":2") ? 2L : null, ErrorCode.INVALID_MESSAGE);
+                assertTrue(((ClientMessage.Invalid) out.get(1)).error().message().contains("rest of the batch"), tail);
+            }
+        }
+
+        @Test
+        void aMessageBeyondTheLimitsIsAnsweredByItsId() {
+            assertInvalid(decodeOne("{\"op\":\"publish\",\"id\":3,\"room\":\"r\",\"event\":\"e\",\"data\":"
+                    + "[".repeat(32) + "]".repeat(32) + "}"), 3L, ErrorCode.INVALID_MESSAGE);
+            assertInvalid(decodeOne("{\"op\":\"emit\",\"id\":4,\"event\":\"e\",\"data\":1" + "0".repeat(70) + "}"),
+                    4L, ErrorCode.INVALID_MESSAGE);
+            assertInvalid(decodeOne("{\"op\":\"emit\",\"event\":\"e\",\"data\":{\"a\":}, \"id\":5}"), null,
+                    ErrorCode.INVALID_MESSAGE); // the id comes after the damage: unknown
+            assertInvalid(decodeOne("{\"op\":\"emit\",\"id\":6,\"event\":\"e\",\"data\":{\"a\":}}"), 6L,
+                    ErrorCode.INVALID_MESSAGE);
         }
 
         @Test
@@ -449,7 +471,7 @@ class JsonCodecTest {
         void hundredThousandNestedArraysAreRefusedWithoutStackOverflow() {
             int n = 100_000;
             String deep = "[".repeat(n) + "]".repeat(n);
-            assertInvalid(decodeOne("{\"op\":\"emit\",\"id\":1,\"event\":\"e\",\"data\":" + deep + "}"), null, ErrorCode.INVALID_MESSAGE);
+            assertInvalid(decodeOne("{\"op\":\"emit\",\"id\":1,\"event\":\"e\",\"data\":" + deep + "}"), 1L, ErrorCode.INVALID_MESSAGE);
             assertInvalid(decodeOne(deep), null, ErrorCode.INVALID_MESSAGE);
             assertInvalid(decodeOne("[".repeat(n)), null, ErrorCode.INVALID_MESSAGE);
             assertInvalid(decodeOne("{\"op\":\"ping\",\"x\":" + "{\"a\":".repeat(n) + "1" + "}".repeat(n) + "}"),
