@@ -490,6 +490,28 @@ public final class NotificationService implements SessionListener, AutoCloseable
         return null;
     }
 
+    /**
+     * Kafka did not take an unacked notification: the claim goes back (on the service thread), so
+     * a later sweep forwards it once Kafka answers again (at least once: a record Kafka took before
+     * the error may come twice).
+     */
+    private void forwardFailed(String user, InboxStore.Notification n, String why) {
+        metrics.notifications.labels("forward_failed").inc();
+        log.warn("unacked notification {} could not be forwarded to {} ({}); due again at a later sweep", n.id(), ackTopic, why);
+        try {
+            thread.execute(() -> {
+                try {
+                    inbox.releaseForwarded(user, n);
+                } catch (RuntimeException e) {
+                    metrics.storeErrors.labels("inbox").inc();
+                    log.debug("could not give back the claim on {}: {}", n.id(), e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // the sweep stops with the node; the notification stays unread in the inbox
+        }
+    }
+
     /** On the service thread: claims and forwards notifications nobody acked in time. */
     private void forwardUnacked() {
         try {
@@ -505,8 +527,17 @@ public final class NotificationService implements SessionListener, AutoCloseable
                 JsonNode stored = Json.MAPPER.readTree(p.notification().payload());
                 record.set("event", stored.get("event"));
                 record.set("data", stored.get("data"));
-                if (forwarder.send("unacked", ackTopic, p.userId(), Json.bytes(record))) {
-                    metrics.notifications.labels("forwarded").inc();
+                String user = p.userId();
+                InboxStore.Notification n = p.notification();
+                boolean queued = forwarder.send("unacked", ackTopic, user, Json.bytes(record), error -> {
+                    if (error == null) {
+                        metrics.notifications.labels("forwarded").inc();
+                    } else {
+                        forwardFailed(user, n, error.toString());
+                    }
+                });
+                if (!queued) {
+                    forwardFailed(user, n, "the forward queue is full");
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -166,6 +166,15 @@ public final class InMemoryInboxStore implements InboxStore {
     }
 
     @Override
+    public synchronized void releaseForwarded(String userId, Notification n) {
+        Long id = parse(n.id());
+        TreeMap<Long, Notification> inbox = id == null ? null : inboxes.get(userId);
+        if (inbox != null && inbox.containsKey(id)) {
+            pending.put(id, userId);
+        }
+    }
+
+    @Override
     public int capacity() {
         return capacity;
     }

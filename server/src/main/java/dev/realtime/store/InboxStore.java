@@ -20,7 +20,9 @@ import java.util.List;
  *   <li>{@link #unackedOlderThan} lists notifications that are unread, not yet forwarded and at
  *       least {@code age} old, oldest first. Forwarding is a claim: call {@link #markForwarded}
  *       first and forward only when it answers {@code true}; it does so for exactly one caller,
- *       across all nodes. A forwarded notification stays unread in the inbox.</li>
+ *       across all nodes. A forwarded notification stays unread in the inbox. When forwarding
+ *       fails, {@link #releaseForwarded} gives the claim back: the notification is listed again
+ *       (while unread and unexpired) and can be claimed again.</li>
  *   <li>Payload bytes are stored as given and returned as stored: callers must not modify them.</li>
  *   <li>Thread-safe. Redis implementations do network I/O and throw
  *       {@link StoreUnavailableException} when Redis cannot answer: never call them on an event
@@ -73,6 +75,9 @@ public interface InboxStore {
 
     /** Claims a notification for forwarding: {@code true} for exactly one caller. */
     boolean markForwarded(String userId, String notificationId);
+
+    /** Gives back the claim on {@code n} (forwarding it failed): it is due again, as before the claim. */
+    void releaseForwarded(String userId, Notification n);
 
     /** The per-user cap. */
     int capacity();

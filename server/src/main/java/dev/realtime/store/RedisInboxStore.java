@@ -227,6 +227,20 @@ public final class RedisInboxStore implements InboxStore {
         return RedisSupport.call("inbox forwarded", () -> redis.zrem(pending(), member)) == 1;
     }
 
+    /**
+     * Back into {@code pending} with its creation time. Not atomic with a read of it (the user's keys
+     * are in another slot), which is harmless: {@link #unackedOlderThan} drops members whose
+     * notification is gone.
+     */
+    @Override
+    public void releaseForwarded(String userId, Notification n) {
+        if (!validId(n.id())) {
+            return;
+        }
+        byte[] member = member(n.id(), userId);
+        RedisSupport.call("inbox release", () -> redis.zadd(pending(), n.createdAtMillis(), member));
+    }
+
     @Override
     public int capacity() {
         return capacity;

@@ -65,6 +65,11 @@ final class SlowInbox implements InboxStore {
     }
 
     @Override
+    public void releaseForwarded(String userId, Notification n) {
+        real.releaseForwarded(userId, n);
+    }
+
+    @Override
     public int capacity() {
         return real.capacity();
     }

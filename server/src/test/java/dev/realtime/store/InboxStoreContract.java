@@ -156,7 +156,15 @@ abstract class InboxStoreContract {
         assertEquals(List.of(third.id()), a.unackedOlderThan(Duration.ZERO, 10).stream()
                 .map(p -> p.notification().id()).toList());
         assertEquals(List.of("first", "third"), texts(a.unread("u1", 10)), "a forwarded notification stays unread");
+
+        b.releaseForwarded("u1", first); // its forwarding failed
+        assertEquals(List.of(first.id(), third.id()), a.unackedOlderThan(Duration.ZERO, 10).stream()
+                .map(p -> p.notification().id()).toList(), "due again, in its place");
+        assertTrue(a.markForwarded("u1", first.id()), "and can be claimed again");
         assertTrue(a.markRead("u1", first.id()), "and can still be read");
+        b.releaseForwarded("u1", first); // a late failure of one that was read meanwhile
+        assertEquals(List.of(third.id()), a.unackedOlderThan(Duration.ZERO, 10).stream()
+                .map(p -> p.notification().id()).toList(), "a read notification is not due again");
     }
 
     @Test

@@ -51,8 +51,16 @@ public final class KafkaForwarder implements AutoCloseable {
      * @return false when the queue was full and the record was dropped
      */
     public boolean send(String kind, String topic, String key, byte[] value) {
+        return send(kind, topic, key, value, error -> { });
+    }
+
+    /**
+     * Queues one record and tells {@code done} how it went: null once Kafka has it, else the error
+     * (on a Kafka client thread: hand work off). Not called when the queue was full (false).
+     */
+    public boolean send(String kind, String topic, String key, byte[] value, java.util.function.Consumer<Exception> done) {
         try {
-            thread.execute(() -> produce(kind, topic, key, value));
+            thread.execute(() -> produce(kind, topic, key, value, done));
             return true;
         } catch (java.util.concurrent.RejectedExecutionException e) {
             metrics.kafkaErrors.labels("forward_queue_full").inc();
@@ -60,7 +68,7 @@ public final class KafkaForwarder implements AutoCloseable {
         }
     }
 
-    private void produce(String kind, String topic, String key, byte[] value) {
+    private void produce(String kind, String topic, String key, byte[] value, java.util.function.Consumer<Exception> done) {
         try {
             if (producer == null) {
                 producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
@@ -79,10 +87,12 @@ public final class KafkaForwarder implements AutoCloseable {
                     metrics.kafkaErrors.labels("producer").inc();
                     log.warn("forwarding to {} failed: {}", topic, error.toString());
                 }
+                done.accept(error);
             });
         } catch (KafkaException | IllegalStateException e) {
             metrics.kafkaErrors.labels("producer").inc();
             log.warn("forwarding to {} failed: {}", topic, e.toString());
+            done.accept(e);
         }
     }
 
