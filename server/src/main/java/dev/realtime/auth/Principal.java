@@ -20,4 +20,16 @@ public record Principal(String userId, String role, String email, long expiresAt
     public boolean isAdmin() {
         return "admin".equals(role);
     }
+
+    /** Most characters of a user id. */
+    public static final int MAX_USER_ID = 128;
+
+    /**
+     * Whether {@code id} can be a user's id: 1-{@value #MAX_USER_ID} characters, none of them a
+     * space or a control character (a token with another subject is refused, so such a user never
+     * connects).
+     */
+    public static boolean validUserId(String id) {
+        return id != null && !id.isEmpty() && id.length() <= MAX_USER_ID && id.chars().allMatch(c -> c > 0x20 && c != 0x7f);
+    }
 }

@@ -108,7 +108,7 @@ public final class TokenVerifier {
         if (userId == null || userId.isBlank()) {
             throw new AuthException("claims", "token has no sub or userId");
         }
-        if (userId.length() > 128 || !userId.chars().allMatch(c -> c > 0x20 && c != 0x7f)) {
+        if (!Principal.validUserId(userId)) {
             throw new AuthException("claims", "token subject is not a valid user id");
         }
         long exp = jwt.getExpiresAtAsInstant() == null ? 0 : jwt.getExpiresAtAsInstant().toEpochMilli();

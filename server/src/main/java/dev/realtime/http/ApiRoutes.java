@@ -116,6 +116,11 @@ public final class ApiRoutes {
                     problems.add("each value in userIds must be a non-empty string");
                     break;
                 }
+                if (!dev.realtime.auth.Principal.validUserId(id.asText())) {
+                    problems.add("each value in userIds must be a user id: at most " + dev.realtime.auth.Principal.MAX_USER_ID
+                            + " characters without spaces or control characters");
+                    break;
+                }
             }
         }
         JsonNode payload = body.get("payload");
@@ -215,6 +220,8 @@ public final class ApiRoutes {
                 return node;
             }
             HttpResponses.badRequest(chc, req, List.of("body must be a JSON object"));
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            HttpResponses.badRequest(chc, req, List.of("body is nested more than 64 levels deep"));
         } catch (Exception e) {
             HttpResponses.badRequest(chc, req, List.of("body is not valid JSON"));
         }

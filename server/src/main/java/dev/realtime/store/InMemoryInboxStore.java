@@ -134,7 +134,7 @@ public final class InMemoryInboxStore implements InboxStore {
         if (inbox.isEmpty()) {
             inboxes.remove(userId);
         }
-        return true;
+        return !expired(n, clock.getAsLong()); // an expired one was already gone, as in Redis
     }
 
     @Override

@@ -75,9 +75,11 @@ public final class RedisInboxStore implements InboxStore {
             + "  else redis.call('HDEL', KEYS[1], id) redis.call('ZREM', KEYS[2], id) gone[#gone + 1] = id end end "
             + "local r = {#out / 2} for _, x in ipairs(out) do r[#r + 1] = x end "
             + "for _, x in ipairs(gone) do r[#r + 1] = x end return r");
-    /** KEYS items, order; ARGV id. Returns 1 if the notification was there. */
-    private static final RedisSupport.Script READ = new RedisSupport.Script(
-            "local n = redis.call('HDEL', KEYS[1], ARGV[1]) redis.call('ZREM', KEYS[2], ARGV[1]) return n");
+    /** KEYS items, order; ARGV id, expiry cutoff. Returns 1 if the notification was there and unexpired. */
+    private static final RedisSupport.Script READ = new RedisSupport.Script(CREATED_FN
+            + "local v = redis.call('HGET', KEYS[1], ARGV[1]) "
+            + "redis.call('HDEL', KEYS[1], ARGV[1]) redis.call('ZREM', KEYS[2], ARGV[1]) "
+            + "if v and created(v) > tonumber(ARGV[2]) then return 1 end return 0");
 
     private final UnifiedJedis redis;
     private final String p;
@@ -184,7 +186,9 @@ public final class RedisInboxStore implements InboxStore {
         if (!validId(notificationId)) {
             return false;
         }
-        boolean was = number(READ.run(redis, "inbox read", userKeys(userId), List.of(bytes(notificationId)))) == 1;
+        long cutoff = clock.getAsLong() - ttlMillis;
+        boolean was = number(READ.run(redis, "inbox read", userKeys(userId),
+                List.of(bytes(notificationId), bytes(Long.toString(cutoff))))) == 1;
         byte[] member = member(notificationId, userId);
         RedisSupport.call("inbox read", () -> redis.zrem(pending(), member));
         return was;

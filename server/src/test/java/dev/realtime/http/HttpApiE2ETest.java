@@ -165,6 +165,13 @@ class HttpApiE2ETest {
         assertEquals("[\"body is not valid JSON\"]", trailing.json().get("message").toString());
         HttpResult deep = node.post("/api/realtime/internal/notify", "{\"userIds\":[\"u\"],\"payload\":{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}}");
         assertEquals(400, deep.status());
+        assertEquals("[\"body is nested more than 64 levels deep\"]", deep.json().get("message").toString());
+        for (String id : new String[] {"a b", "tab\\tid", "u".repeat(129)}) {
+            HttpResult unreachable = node.post("/api/realtime/internal/notify", "{\"userIds\":[\"ok\",\"" + id + "\"],\"payload\":{}}");
+            assertEquals(400, unreachable.status(), id);
+            assertTrue(unreachable.body().contains("must be a user id"), unreachable.body());
+        }
+        assertEquals(202, node.post("/api/realtime/internal/notify", "{\"userIds\":[\"" + "u".repeat(128) + "\"],\"payload\":{}}").status());
     }
 
     @Test

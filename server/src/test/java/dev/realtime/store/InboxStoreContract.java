@@ -128,6 +128,14 @@ abstract class InboxStoreContract {
     }
 
     @Test
+    void anExpiredNotificationCannotBeRead() {
+        InboxStore a = node();
+        Notification n = a.add("u1", text("gone soon"));
+        clock.advance(TTL);
+        assertFalse(a.markRead("u1", n.id()), "expired: not there to be read, even before a sweep removed it");
+    }
+
+    @Test
     void unackedNotificationsAreListedOldestFirstAndForwardedOnce() {
         InboxStore a = node();
         InboxStore b = node();
