@@ -118,6 +118,33 @@ class VideoE2ETest {
     }
 
     @Test
+    void aNodeThatShutsDownLeavesTheCountsAtOnce() {
+        try (RedisServer redis = RedisServer.start();
+             TestNode a = TestNode.start(Map.of("NODE_ID", "a", "REDIS_URL", redis.url()));
+             WsClient watcher = a.connect("watcher")) {
+            TestNode b = TestNode.start(Map.of("NODE_ID", "b", "REDIS_URL", redis.url()));
+            try {
+                join(watcher, "9");
+                List<WsClient> onB = new java.util.ArrayList<>();
+                for (String user : new String[] {"v1", "v2", "v3"}) {
+                    onB.add(b.connect(user));
+                    join(onB.get(onB.size() - 1), "9");
+                }
+                watcher.expect(viewers("9", 4));
+                onB.get(0).emit("video:leave", "{\"videoId\":\"9\"}");
+                watcher.expect(viewers("9", 3)); // b just reported: its next report waits out the interval
+            } finally {
+                b.close(); // graceful: its viewers are closed with 1001, then the node stops
+            }
+            long closed = System.nanoTime();
+            watcher.expect(viewers("9", 1));
+            // Without the goodbye the other node keeps b's last count until it expires (three keep-alives, ~15 s).
+            assertTrue(System.nanoTime() - closed < java.util.concurrent.TimeUnit.SECONDS.toNanos(5),
+                    "b left the count at once");
+        }
+    }
+
+    @Test
     void badInputGetsSpecificErrors() {
         try (TestNode node = TestNode.start(Map.of("ALLOW_ANONYMOUS", "true", "PUBLIC_ROOMS", "video:*"));
              WsClient alice = node.connect("alice")) {
