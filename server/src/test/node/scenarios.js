@@ -354,6 +354,23 @@ const scenarios = {
     const [rooms] = await ack(s, 'get_rooms');
     check(rooms.rooms.includes('rec'), 'the room membership was restored');
   },
+
+  // A room from which the client had received nothing: where it stood is unknown, so what was
+  // published there while it was away cannot be replayed: it must not be told it recovered.
+  async recoveryUnknownPosition() {
+    const pub = await connected(connect(URL, { auth: { token: token('rec2-pub') }, transports: ['websocket'] }));
+    await ack(pub, 'joinRoom', 'rec2');
+    const s = io(URL, { auth: { token: token('rec2-user') }, transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    open.push(s);
+    await connected(s);
+    await ack(s, 'joinRoom', 'rec2');
+    const gone = next(s, 'disconnect');
+    s.io.engine.close();
+    await gone;
+    await ack(pub, 'broadcastToRoom', { room: 'rec2', event: 'tick', payload: { n: 1 } });
+    await next(s, 'connect');
+    check(s.recovered === false, 'not a recovery: the tick sent while away cannot be replayed');
+  },
 };
 
 (async () => {

@@ -66,7 +66,10 @@ final class EngineSession implements SessionWire, DeliverySink {
         this.sid = sid;
         this.loop = loop;
         this.handshakeToken = handshakeToken;
-        this.session = new Session(server.ctx(), sid, this, ip);
+        // The socket's id (session.sid(): the Socket.IO socket.id, shown to other users, e.g. as seed
+        // 000's opponentClientId) is not the Engine.IO session id, which is the transport's credential:
+        // knowing it lets a client post packets into the session and take over its polling.
+        this.session = new Session(server.ctx(), SocketIoServer.newId(), this, ip);
         this.socket = new SioSocket(this, server, session);
         this.tracker = server.recovery() != null ? new WriteTracker() : null;
         this.nextPingNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(server.ctx().config().pingIntervalMs());

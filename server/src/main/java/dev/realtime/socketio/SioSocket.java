@@ -182,7 +182,9 @@ final class SioSocket {
         }
         Map<String, WriteTracker.Position> positions = null;
         if (record != null && who.userId().equals(record.userId())) {
-            positions = offset != null ? record.writes().positionsAt(offset) : new HashMap<>();
+            // No (or no readable) offset: where the client stood is unknown, so nothing is recovered
+            // (as in socket.io; socket.io-client also keeps an event's trailing string as its offset).
+            positions = offset != null ? record.writes().positionsAt(offset) : null;
             if (positions != null && offset != null) {
                 positions.put(offset.roomHash(), new WriteTracker.Position(offset.epoch(), offset.offset()));
             }
@@ -209,9 +211,11 @@ final class SioSocket {
     }
 
     private void rejoined(boolean ok, Payload data, WriteTracker.Position asked) {
-        if (!ok) {
+        if (!ok || asked == null) {
+            // Refused, or a room whose position is unknown (no event of it reached the client):
+            // what it missed cannot be replayed, so the client must not believe it recovered.
             allRecovered = false;
-        } else if (asked != null) {
+        } else {
             try {
                 allRecovered &= Json.MAPPER.readTree(data.bytes()).path("recovered").asBoolean(false);
             } catch (java.io.IOException e) {

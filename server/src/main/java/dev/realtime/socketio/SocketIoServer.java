@@ -7,7 +7,6 @@ import dev.realtime.server.GatewayContext;
 import dev.realtime.store.KeyValueStore;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -89,11 +88,17 @@ public final class SocketIoServer implements AutoCloseable {
 
     /** A fresh 20-character id (Engine.IO sids, recovery pids). */
     static String newId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        String a = Long.toString(r.nextLong() & Long.MAX_VALUE, 36);
-        String b = Long.toString(r.nextLong() & Long.MAX_VALUE, 36);
-        return (a + b + "00000000000000000000").substring(0, 20);
+        byte[] bits = new byte[15];
+        IDS.nextBytes(bits);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bits); // 20 characters, 120 bits
     }
+
+    /**
+     * Engine.IO session ids and recovery ids are credentials (whoever knows one can speak for the
+     * session, or take over its rooms on reconnect), so they come from a cryptographic generator.
+     * Thread-safe; its state is the generator's own, not ours.
+     */
+    private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
 
     @Override
     public void close() {

@@ -58,6 +58,20 @@ class SocketIoBadInputE2ETest {
     }
 
     @Test
+    void theSocketIdShownToOthersIsNotTheSessionsCredential() {
+        HttpResult open = get("EIO=4&transport=polling");
+        String sid = open.body().substring(9, open.body().indexOf('"', 9));
+        assertEquals("ok", post("EIO=4&transport=polling&sid=" + sid, "40{\"token\":\"" + TestNode.token("victim-sio") + "\"}").body());
+        String connect = get("EIO=4&transport=polling&sid=" + sid).body();
+        String socketId = connect.substring(9, connect.indexOf('"', 9));
+        assertTrue(!socketId.equals(sid), "socket.id " + socketId + " must differ from the Engine.IO sid");
+        // What another user learns (the socket id, e.g. match:found's opponentClientId) opens nothing.
+        assertEquals(400, post("EIO=4&transport=polling&sid=" + socketId, "42[\"joinRoom\",\"r\"]").status());
+        assertEquals("{\"code\":1,\"message\":\"Session ID unknown\"}", get("EIO=4&transport=polling&sid=" + socketId).body());
+        assertEquals("ok", post("EIO=4&transport=polling&sid=" + sid, "2").body(), "the session itself is untouched");
+    }
+
+    @Test
     void engineIoErrorBodies() {
         HttpResult noEio = get("transport=polling");
         assertEquals(400, noEio.status());

@@ -101,6 +101,7 @@ class SocketIoClientE2ETest {
     @Test
     void connectionStateRecovery() {
         assertTrue(run("recovery").contains("PASS"));
+        assertTrue(run("recoveryUnknownPosition").contains("PASS"));
     }
 
     @Test
