@@ -147,6 +147,11 @@ public record GatewayConfig(
             r.problem("WS_WRITE_BUFFER_LOW (" + low + ") must be below WS_WRITE_BUFFER_HIGH (" + high + ")");
         }
         String wsPath = r.string("WS_PATH", "/ws");
+        if (r.raw("SOCKETIO_PATH") == null && (wsPath.equals("/socket.io") || wsPath.equals("/socket.io/"))) {
+            // A seed's .env (002): its WS_PATH was where its Socket.IO server listened, which is
+            // where ours listens by default; the native endpoint stays at /ws.
+            wsPath = "/ws";
+        }
         if (!wsPath.startsWith("/")) {
             r.problem("WS_PATH='" + wsPath + "' must start with /");
         }

@@ -53,6 +53,11 @@ final class EventMapping {
             Map.entry("room:message", new Rule(Op.EMIT, SeedEmits.ROOM_MESSAGE, null)),
             Map.entry("user:typing", new Rule(Op.EMIT, "typing", null)),
             Map.entry("auth:token_refresh", new Rule(Op.AUTH, null, null)),
+            Map.entry("auth:login", new Rule(Op.AUTH, null, null)), // a token for an anonymous (or the same) user
+            // The client telling of its own connection's life: the transport says it already; acked.
+            Map.entry("socket:connect", new Rule(Op.PING, null, null)),
+            Map.entry("socket:disconnect", new Rule(Op.PING, null, null)),
+            Map.entry("socket:reconnect", new Rule(Op.PING, null, null)),
             // seed 001
             Map.entry("subscribe:orders", new Rule(Op.EMIT, SeedEmits.SUBSCRIBE_ORDERS, null)));
 

@@ -297,7 +297,7 @@ final class SioSocket {
             case AUTH -> {
                 JsonNode t = arg != null && arg.isObject() ? arg.get("token") : arg;
                 if (t == null || !t.isTextual()) {
-                    throw new IllegalArgumentException("auth:token_refresh needs a token string or {token}");
+                    throw new IllegalArgumentException("a token string or {token} is needed");
                 }
                 yield new ClientMessage.Auth(id, t.asText());
             }

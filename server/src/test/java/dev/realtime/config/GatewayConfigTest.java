@@ -134,6 +134,9 @@ class GatewayConfigTest {
         GatewayConfig ours = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123", "PORT", "8081",
                 "REALTIME_PORT", "3009"));
         assertEquals(8081, ours.port(), "our name wins");
+        GatewayConfig seed002 = GatewayConfig.fromEnv(Map.of("JWT_SECRET", "0123456789abcdef0123", "WS_PATH", "/socket.io"));
+        assertEquals("/ws", seed002.wsPath(), "seed 002's WS_PATH meant its Socket.IO path, which ours serves already");
+        assertEquals("/socket.io/", seed002.socketIoPath());
         ConfigException bad = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of(
                 "JWT_SECRET", "0123456789abcdef0123", "RATE_LIMIT_WINDOW", "abc")));
         assertEquals(List.of("RATE_LIMIT_WINDOW (read as RATE_LIMIT_WINDOW_MS)='abc' is not an integer"), bad.problems(),

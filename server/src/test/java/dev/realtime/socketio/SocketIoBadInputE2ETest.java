@@ -72,6 +72,19 @@ class SocketIoBadInputE2ETest {
     }
 
     @Test
+    void seed002LifecycleAndLoginEventsAreAcked() {
+        String sid = pollingSession("seed002-user");
+        assertEquals("ok", post("EIO=4&transport=polling&sid=" + sid, "421[\"socket:connect\"]").body());
+        String ack = get("EIO=4&transport=polling&sid=" + sid).body();
+        assertTrue(ack.startsWith("431[{\"timestamp\":"), ack);
+        assertEquals("ok", post("EIO=4&transport=polling&sid=" + sid,
+                "422[\"auth:login\",{\"token\":\"" + TestNode.token("seed002-user") + "\"}]").body());
+        String login = get("EIO=4&transport=polling&sid=" + sid).body();
+        assertTrue(login.startsWith("432["), login);
+        assertTrue(!login.contains("unknown_event") && !login.contains("\"ok\":false"), login);
+    }
+
+    @Test
     void engineIoErrorBodies() {
         HttpResult noEio = get("transport=polling");
         assertEquals(400, noEio.status());
