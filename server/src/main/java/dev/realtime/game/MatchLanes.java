@@ -115,9 +115,12 @@ final class MatchLanes implements AutoCloseable {
         lane.execute(() -> {
             MatchStore.Versioned v = store.read(matchId);
             Match m = v == null ? null : MatchCodec.decode(v.state());
-            if (m == null || m.complete() || !m.hasPlayer(userId)) {
-                queue.release(gameType, userId, matchId); // finished (its cleanup may have been cut short)
+            if (m == null || !m.hasPlayer(userId)) {
+                queue.release(gameType, userId, matchId); // gone (its cleanup may have been cut short)
                 return;
+            }
+            if (m.complete()) {
+                return; // over: kept for late answers until the due index releases it
             }
             lane.cache(m, v.version());
             MatchLane.Applied a = lane.apply(matchId, x -> x.reconnected(userId));
@@ -273,7 +276,23 @@ final class MatchLanes implements AutoCloseable {
     private void finish(Match m) {
         metrics.completed.labels(m.reason().name().toLowerCase(java.util.Locale.ROOT)).inc();
         events.completed(m);
-        cleanup(m);
+        retire(m);
+    }
+
+    /**
+     * A finished match keeps its players' records for half of {@code MATCH_STATE_TTL_MS}, so a late
+     * answer on any node still finds it and hears {@code match_complete} (not {@code no_match}); then
+     * the due index releases them ({@link #expireNow} -> {@link #cleanup}). A new
+     * {@code matchmaking:join} does not wait for that: it releases a finished match itself.
+     */
+    private void retire(Match m) {
+        try {
+            store.schedule(m.matchId(), clock.getAsLong() + Math.max(1, config.matchStateTtlMs() / 2));
+        } catch (StoreUnavailableException e) {
+            metrics.matchStoreErrors.inc(); // the records stay until the players join again
+        } finally {
+            lane(m.matchId()).drop(m.matchId());
+        }
     }
 
     private void cleanup(Match m) {

@@ -110,6 +110,27 @@ class QuizClusterE2ETest {
         assertError(submit(alice, "x", 1), "match_complete");
     }
 
+    @Test
+    void aLateAnswerOnANodeThatNeverSawTheMatchHearsItIsOver() {
+        startCluster(Map.of());
+        WsClient carol = connect(0, "carol");
+        WsClient dave = connect(0, "dave");
+        assertOk(joinQueue(carol));
+        assertOk(joinQueue(dave));
+        JsonNode qs = next(carol, "match:found").get("questions");
+        next(dave, "match:found");
+        for (int i = 0; i < qs.size(); i++) {
+            assertOk(submit(carol, correct(qs.get(i)), 1000));
+            assertOk(submit(dave, correct(qs.get(i)), 1000));
+        }
+        next(carol, "match:completed");
+        // Node b took no part in the match; carol's new connection there answers late.
+        WsClient carolOnB = connect(1, "carol");
+        assertError(submit(carolOnB, "x", 1), "match_complete");
+        assertError(submit(connect(1, "eve"), "x", 1), "no_match");
+        assertOk(joinQueue(carolOnB)); // a finished match keeps nobody from playing again
+    }
+
     /** 200 players joining at once, half on each node: 100 matches, each player in exactly one. */
     @Test
     void concurrentJoinsOnTwoNodesPairEveryoneExactlyOnce() {
