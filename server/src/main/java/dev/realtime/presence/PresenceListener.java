@@ -12,15 +12,29 @@ import java.util.Set;
  */
 public final class PresenceListener implements SessionListener {
     private final PresenceTracker tracker;
+    private final int clusterUserLimit;
 
     public PresenceListener(PresenceTracker tracker) {
+        this(tracker, 0);
+    }
+
+    /**
+     * @param clusterUserLimit {@code RATE_LIMIT_MAX_CONNECTIONS} checked across the cluster after each
+     *                         connect (0: not checked, e.g. a node alone, whose own count is exact)
+     */
+    public PresenceListener(PresenceTracker tracker, int clusterUserLimit) {
         this.tracker = tracker;
+        this.clusterUserLimit = clusterUserLimit;
     }
 
     @Override
     public void connected(Session s) {
         if (!s.principal().anonymous()) {
-            tracker.connected(s.principal().userId(), s.sid());
+            tracker.connected(s.principal().userId(), s.sid(), clusterUserLimit, () -> s.loop().execute(() -> {
+                s.fail(null, dev.realtime.protocol.ErrorCode.TOO_MANY_CONNECTIONS,
+                        "this user already has the maximum number of connections (on all nodes)");
+                s.close(dev.realtime.protocol.CloseCodes.TOO_MANY_REQUESTS, "too many connections");
+            }));
         }
     }
 

@@ -172,11 +172,31 @@ public final class PresenceTracker implements AutoCloseable {
     }
 
     public void connected(String userId, String sid) {
+        connected(userId, sid, 0, null);
+    }
+
+    /**
+     * Records connection {@code sid} of {@code userId}; with {@code limit} > 0, then counts the user's
+     * connections on every live node and runs {@code tooMany} (on the tracker's thread) when there
+     * are more than {@code limit}: each node refuses connections beyond the limit by its own count,
+     * and this catches a user spread over several nodes. Two connections made at the same moment on
+     * two nodes can both be found too many (both are then closed; the client retries).
+     */
+    public void connected(String userId, String sid, int limit, Runnable tooMany) {
         Objects.requireNonNull(userId, "userId");
         token("sid", sid);
         submit(() -> {
             if (local.connect(userId, sid)) {
                 write(() -> store.online(nodeId, userId, sid), () -> local.touchSession(userId, sid));
+                if (limit > 0 && tooMany != null && writesLive) {
+                    try {
+                        if (store.connectionCount(userId) > limit) {
+                            tooMany.run();
+                        }
+                    } catch (RuntimeException e) {
+                        failed(e); // unknown: the node's own limit still holds
+                    }
+                }
             }
         });
     }

@@ -71,7 +71,7 @@ final class NodeServices implements AutoCloseable {
             forwarding = null;
         }
         List<SessionListener> listeners = new ArrayList<>();
-        listeners.add(new PresenceListener(presence));
+        listeners.add(new PresenceListener(presence, config.clustered() ? config.maxConnectionsPerUser() : 0));
         listeners.add(notifications);
         if (forwarding != null) {
             listeners.add(forwarding);

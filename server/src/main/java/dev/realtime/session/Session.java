@@ -351,6 +351,11 @@ public final class Session {
         if (closing) {
             return;
         }
+        if (awaitingReplay()) {
+            // What waited for the notification replay (e.g. the error saying why we close) goes out
+            // before the close frame instead of being dropped with the connection.
+            replayAwaited(List.of());
+        }
         closing = true;
         ctx.metrics().closes.labels(Integer.toString(code)).inc();
         wire.close(code, reason);

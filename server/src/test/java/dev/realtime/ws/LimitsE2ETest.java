@@ -19,7 +19,9 @@ class LimitsE2ETest {
     @AfterEach
     void stop() {
         clients.forEach(WsClient::close);
-        node.close();
+        if (node != null) {
+            node.close();
+        }
     }
 
     private int refusedStatus(Map<String, String> headers) {
@@ -85,6 +87,25 @@ class LimitsE2ETest {
         clients.add(connectVia("198.51.100.1", "a"));
         assertEquals(429, refusedStatus(Map.of("Authorization", "Bearer " + TestNode.token("b"),
                 "X-Forwarded-For", "198.51.100.2")), "a peer that is no trusted proxy cannot choose its address");
+    }
+
+    @Test
+    void theConnectionsPerUserLimitHoldsAcrossNodes() {
+        try (dev.realtime.testing.RedisServer redis = dev.realtime.testing.RedisServer.start();
+             TestNode a = TestNode.start(Map.of("NODE_ID", "a", "REDIS_URL", redis.url(), "RATE_LIMIT_MAX_CONNECTIONS", "2"));
+             TestNode b = TestNode.start(Map.of("NODE_ID", "b", "REDIS_URL", redis.url(), "RATE_LIMIT_MAX_CONNECTIONS", "2"));
+             WsClient first = a.connect("roamer");
+             WsClient second = a.connect("roamer");
+             WsClient third = b.connect("roamer");
+             WsClient other = b.connect("someone-else")) {
+            // b counts one connection of its own, so it lets the third in; the cluster count closes it.
+            assertEquals("too_many_connections", third.expectOp("error").path("error").path("code").asText());
+            assertEquals(4429, third.awaitClose());
+            first.send("{\"op\":\"ping\",\"id\":1}");
+            first.expectOp("pong");
+            other.send("{\"op\":\"ping\",\"id\":2}");
+            other.expectOp("pong"); // nobody else is touched
+        }
     }
 
     private WsClient connectVia(String forwardedFor, String user) {
