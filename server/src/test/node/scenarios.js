@@ -269,6 +269,13 @@ const scenarios = {
     check(Buffer.isBuffer(bp) && bp.equals(bytes), 'binary payload arrived as a Buffer (polling)');
     const [echo] = await ack(s, 'sio-test:echo', { file: Buffer.from('hey') });
     check(echo.echo.file === Buffer.from('hey').toString('base64'), 'an attachment inside JSON reaches handlers as base64');
+    // forceBase64: attachments travel as "b<base64>" text packets, over WebSocket too.
+    const f = await connected(connect(URL, { auth: { token: token('b64') }, transports: ['websocket'], forceBase64: true }));
+    await ack(f, 'joinRoom', 'bin-room');
+    const got64 = next(s, 'blob');
+    await ack(f, 'broadcastToRoom', { room: 'bin-room', event: 'blob', payload: bytes });
+    const [b64blob] = await got64;
+    check(Buffer.isBuffer(b64blob) && b64blob.equals(bytes), 'a forceBase64 client\'s attachment arrived whole');
   },
 
   // Refusals: no token, bad token, another namespace.

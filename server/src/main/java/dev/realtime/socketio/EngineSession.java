@@ -389,7 +389,11 @@ final class EngineSession implements SessionWire, DeliverySink {
             return;
         }
         try {
-            onTextPacket(text, true);
+            if (text.length > 0 && text[0] == 'b') {
+                onBinaryPacket(base64(text)); // a forceBase64 client's attachment, as over polling
+            } else {
+                onTextPacket(text, true);
+            }
         } catch (SioPacket.Malformed e) {
             closeMalformed(e);
         }
