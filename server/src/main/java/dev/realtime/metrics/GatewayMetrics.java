@@ -53,7 +53,7 @@ public final class GatewayMetrics {
     public final Counter closes = Counter.build("realtime_closes_total",
             "Connections closed by the server, by close code").labelNames("code").register(registry);
     public final Counter httpRequests = Counter.build("realtime_http_requests_total",
-            "HTTP requests by route and status").labelNames("route", "status").register(registry);
+            "HTTP requests by route and the status they were answered with").labelNames("route", "status").register(registry);
     public final Counter httpSlowClients = Counter.build("realtime_http_slow_clients_total",
             "Plain HTTP connections closed because they sent requests without reading the answers").register(registry);
     public final Counter httpRefused = Counter.build("realtime_http_refused_total",
@@ -91,7 +91,7 @@ public final class GatewayMetrics {
             "Routed events refused whole (malformed, too_large, unrouted), by source and reason")
             .labelNames("source", "reason").register(registry);
     public final Counter notifications = Counter.build("realtime_notifications_total",
-            "User notifications by outcome (stored, replayed, read, forwarded, store_error)").labelNames("outcome")
+            "User notifications by outcome (stored, replayed, read, forwarded, store_error, stored_late, store_lost, forward_failed...)").labelNames("outcome")
             .register(registry);
     public final Counter storeErrors = Counter.build("realtime_store_errors_total",
             "Shared-store calls that failed (Redis unreachable), by store").labelNames("store").register(registry);

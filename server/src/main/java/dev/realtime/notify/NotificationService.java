@@ -77,6 +77,11 @@ public final class NotificationService implements SessionListener, AutoCloseable
     /** {@code notifications:read} acks queued or running, per connection. */
     private final ConcurrentHashMap<String, AtomicInteger> readsInFlight = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    /** Notifications the inbox refused, stored again once it answers; owned by {@link #thread}. */
+    private final StoreRetries retries;
+    private boolean retryScheduled; // owned by the thread
+    /** How long a notification the store refused is tried again before it is given up. */
+    static final long STORE_RETRY_MS = 120_000;
     /** Set when the shutdown deadline passed: a running multi-user task stops between users. */
     private volatile boolean abandoned;
     /** Most notifications waiting for the store before new ones skip the inbox. */
@@ -117,6 +122,7 @@ public final class NotificationService implements SessionListener, AutoCloseable
     public NotificationService(InboxStore inbox, RoomService rooms, GatewayMetrics metrics, String nodeId,
                                KafkaForwarder forwarder, String ackTopic, Duration ackTimeout, Limits limits) {
         this.limits = limits;
+        this.retries = new StoreRetries(limits.maxQueuedBytes(), TimeUnit.MILLISECONDS.toNanos(STORE_RETRY_MS));
         this.inbox = inbox;
         this.rooms = rooms;
         this.metrics = metrics;
@@ -286,17 +292,58 @@ public final class NotificationService implements SessionListener, AutoCloseable
     }
 
     private void store(String userId, String event, ObjectNode data, byte[] stored) {
+        if (retries.waiting(userId)) {
+            // This user's earlier notifications wait for the store: this one goes behind them.
+            publish(userId, event, data);
+            keepForRetry(userId, stored);
+            return;
+        }
         InboxStore.Notification n;
         try {
             n = inbox.add(userId, stored);
         } catch (RuntimeException e) {
             metrics.notifications.labels("store_error").inc();
             metrics.storeErrors.labels("inbox").inc();
+            // Live now (without an id: it has none yet), and into the inbox once it answers, so an
+            // offline user still gets it; a device that saw it live may see it once more then.
             publish(userId, event, data);
+            keepForRetry(userId, stored);
             return;
         }
         metrics.notifications.labels("stored").inc();
         publish(userId, event, withId(data, n.id()));
+    }
+
+    /** On the thread: keeps a notification the store refused for {@link #retryStores}. */
+    private void keepForRetry(String userId, byte[] stored) {
+        if (!retries.keep(userId, stored, System.nanoTime())) {
+            metrics.notifications.labels("store_lost").inc();
+            return;
+        }
+        if (!retryScheduled) {
+            try {
+                thread.schedule(this::retryStores, 500, TimeUnit.MILLISECONDS);
+                retryScheduled = true;
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                metrics.notifications.labels("store_lost").inc(); // shutting down
+            }
+        }
+    }
+
+    /** On the thread: stores what the inbox refused before, while it answers. */
+    private void retryStores() {
+        retryScheduled = false;
+        StoreRetries.Outcome o = retries.retry(inbox, System.nanoTime());
+        metrics.notifications.labels("stored_late").inc(o.stored());
+        metrics.notifications.labels("store_lost").inc(o.givenUp());
+        if (!retries.isEmpty() && !closing) {
+            try {
+                thread.schedule(this::retryStores, 500, TimeUnit.MILLISECONDS);
+                retryScheduled = true;
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // shutting down: what waits is lost with the node
+            }
+        }
     }
 
     private void publish(String userId, String event, JsonNode data) {

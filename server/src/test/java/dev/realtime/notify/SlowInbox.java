@@ -25,8 +25,14 @@ final class SlowInbox implements InboxStore {
         }
     }
 
+    /** How many more calls of {@link #add} fail as a store that cannot be reached does. */
+    final java.util.concurrent.atomic.AtomicInteger addFailures = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public Notification add(String userId, byte[] payload) {
+        if (addFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new dev.realtime.store.StoreUnavailableException("test: the inbox cannot be reached", null);
+        }
         java.util.concurrent.CountDownLatch gate = addGate;
         if (gate != null) {
             addsWaiting.incrementAndGet();
