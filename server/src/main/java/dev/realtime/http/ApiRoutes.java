@@ -197,7 +197,8 @@ public final class ApiRoutes {
         Payload data = dataNode == null || dataNode.isNull() ? null : Json.payload(dataNode);
         String room = targetField == null ? RoomPolicy.GLOBAL
                 : targetField.equals("room") ? target : RoomPolicy.userRoom(target);
-        publish(room, "room".equals(targetField), event.asText(), data);
+        // global events carry no room, however they were addressed (SPEC: events to everyone)
+        publish(room, "room".equals(targetField) && !RoomPolicy.GLOBAL.equals(room), event.asText(), data);
         HttpResponses.json(chc, req, HttpResponseStatus.ACCEPTED, Json.obj("status", "queued", "success", true));
     }
 

@@ -194,6 +194,9 @@ public final class RoomPolicy {
         if (!who.anonymous() && room.equals(userRoom(who.userId()))) {
             return ErrorInfo.of(ErrorCode.FORBIDDEN, "cannot leave your own user room");
         }
+        if (room.equals(GLOBAL)) {
+            return ErrorInfo.of(ErrorCode.FORBIDDEN, "cannot leave global: every connection is in it");
+        }
         return null;
     }
 

@@ -189,6 +189,11 @@ class HttpApiE2ETest {
                 JsonNode g = c.expectEvent("system:maintenance");
                 assertFalse(g.has("room"));
             }
+            // The room API naming global is a global broadcast too: no room field.
+            assertEquals(202, node.post("/api/broadcast/room", "{\"room\":\"global\",\"event\":\"to-all\",\"data\":1}").status());
+            assertFalse(outsider.expectEvent("to-all").has("room"));
+            JsonNode leave = outsider.request("leave", "\"room\":\"global\"");
+            assertEquals("forbidden", leave.get("error").get("code").asText(), "every connection stays in global");
             outsider.expectNone(m -> "survey.response".equals(m.path("event").asText()), Duration.ofMillis(200));
         }
         JsonNode bad = node.post("/api/broadcast/room", "{\"room\":\"has space\",\"event\":\"\"}").json();

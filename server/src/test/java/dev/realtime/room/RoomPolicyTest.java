@@ -36,6 +36,9 @@ class RoomPolicyTest {
         assertNull(policy.checkJoin(Principal.ANONYMOUS, "public:anything"));
         assertEquals("forbidden", policy.checkJoin(Principal.ANONYMOUS, "lobby2").code());
         assertEquals("forbidden", policy.checkLeave(alice, "user:alice").code());
+        assertEquals("forbidden", policy.checkLeave(alice, "global").code(), "every connection is in global");
+        assertEquals("forbidden", policy.checkLeave(Principal.ANONYMOUS, "global").code());
+        assertNull(policy.checkLeave(alice, "lobby"));
     }
 
     @Test
