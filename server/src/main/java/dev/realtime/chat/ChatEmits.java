@@ -101,7 +101,7 @@ public final class ChatEmits {
             JsonNode epoch = since.get("epoch");
             JsonNode offset = since.get("offset");
             if (!since.isObject() || epoch == null || !epoch.isTextual() || offset == null || !offset.canConvertToLong()
-                    || !offset.isIntegralNumber()) {
+                    || !offset.isIntegralNumber() || offset.asLong() < 0) {
                 ctx.fail(ErrorCode.INVALID_MESSAGE, "data.since must be {\"epoch\":\"..\",\"offset\":41} from a "
                         + "chat:message event");
                 return;
@@ -130,7 +130,18 @@ public final class ChatEmits {
      */
     static boolean invisible(String text) {
         return text.codePoints().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
-                || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT);
+                || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT || blankGlyph(c));
+    }
+
+    /** Characters drawn as nothing that are neither spaces nor format characters (Unicode's default ignorables, fillers). */
+    private static boolean blankGlyph(int c) {
+        return c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F)
+                || c == 0x2800 || c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFFA0 || (c >= 0xE0100 && c <= 0xE01EF);
+    }
+
+    /** Control characters other than line breaks and tabs (a terminal escape, a NUL) have no place in a chat line. */
+    static boolean hasControl(String text) {
+        return text.codePoints().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\r' && c != '\t');
     }
 
     private void message(EmitContext ctx) {
@@ -144,6 +155,10 @@ public final class ChatEmits {
             }
             if (invisible(message)) {
                 ctx.fail(ErrorCode.INVALID_MESSAGE, "data.message must not be empty");
+                return;
+            }
+            if (hasControl(message)) {
+                ctx.fail(ErrorCode.INVALID_MESSAGE, "data.message must not contain control characters (other than line breaks and tabs)");
                 return;
             }
             if (message.length() > limits.maxLength()

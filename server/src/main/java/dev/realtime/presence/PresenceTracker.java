@@ -179,8 +179,11 @@ public final class PresenceTracker implements AutoCloseable {
      * Records connection {@code sid} of {@code userId}; with {@code limit} > 0, then counts the user's
      * connections on every live node and runs {@code tooMany} (on the tracker's thread) when there
      * are more than {@code limit}: each node refuses connections beyond the limit by its own count,
-     * and this catches a user spread over several nodes. Two connections made at the same moment on
-     * two nodes can both be found too many (both are then closed; the client retries).
+     * and this catches a user spread over several nodes. An excess is confirmed once more after the
+     * store's timeout before {@code tooMany} runs: the connections of a node that just crashed still
+     * count until then, and its users reconnecting elsewhere must not be refused for them. Two
+     * connections made at the same moment on two nodes can both be found too many (both are then
+     * closed; the client retries).
      */
     public void connected(String userId, String sid, int limit, Runnable tooMany) {
         Objects.requireNonNull(userId, "userId");
@@ -188,17 +191,29 @@ public final class PresenceTracker implements AutoCloseable {
         submit(() -> {
             if (local.connect(userId, sid)) {
                 write(() -> store.online(nodeId, userId, sid), () -> local.touchSession(userId, sid));
-                if (limit > 0 && tooMany != null && writesLive) {
+                if (limit > 0 && tooMany != null && writesLive && overLimit(userId, limit)) {
                     try {
-                        if (store.connectionCount(userId) > limit) {
-                            tooMany.run();
-                        }
-                    } catch (RuntimeException e) {
-                        failed(e); // unknown: the node's own limit still holds
+                        executor.schedule(() -> guarded(() -> {
+                            if (overLimit(userId, limit)) {
+                                tooMany.run(); // a connection already gone ignores it
+                            }
+                        }), store.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        // the node stops anyway
                     }
                 }
             }
         });
+    }
+
+    /** On the tracker's thread: whether the user has more than {@code limit} connections on live nodes. */
+    private boolean overLimit(String userId, int limit) {
+        try {
+            return store.connectionCount(userId) > limit;
+        } catch (RuntimeException e) {
+            failed(e); // unknown: the node's own limit still holds
+            return false;
+        }
     }
 
     /** Forgets connection {@code sid}; does not leave its rooms (call {@link #left} for each). */

@@ -89,10 +89,13 @@ class ChatE2ETest {
             assertEquals("invalid_message", errorCode(alice.emit("chat:message", "{\"message\":\"hi\"}")));
             assertEquals("invalid_message", errorCode(say(alice, "v2", "   ")));
             // Spaces Java's isBlank lets through: no-break, figure, narrow no-break, zero-width, BOM.
-            for (String invisible : new String[] {"\u00a0", "\u2007", "\u202f", "\u200b", "\ufeff", " \u00a0\u200b\t"}) {
+            for (String invisible : new String[] {"\u00a0", "\u2007", "\u202f", "\u200b", "\ufeff", " \u00a0\u200b\t",
+                    "\u3164", "\uffa0", "\u2800", "\u034f", "\ufe0f", "\u17b5", "\u180b", "hi\u0000there", "red\u001b[31m"}) {
                 assertEquals("invalid_message", errorCode(say(alice, "v2", invisible)), invisible.codePoints().boxed().toList().toString());
             }
-            assertTrue(say(alice, "v2", "\u00a0hi\u200b").path("ok").asBoolean(), "text with spaces around it is fine");
+            assertTrue(say(alice, "v2", "\u00a0hi\u200b\ntwo\tlines").path("ok").asBoolean(),
+                    "text with spaces around it, line breaks and tabs is fine");
+            assertEquals("invalid_message", errorCode(alice.emit("chat:join", "{\"videoId\":\"v2\",\"since\":{\"epoch\":\"x\",\"offset\":-1}}")));
             assertEquals("too_large", errorCode(say(alice, "v2", "x".repeat(21))));
             assertEquals("content_blocked", errorCode(say(alice, "v2", "you ASS")));
             assertEquals("content_blocked", errorCode(say(alice, "v2", "a Bad  phrase")));
