@@ -173,6 +173,8 @@ const scenarios = {
     a.emit('room:message', { room: 'event:42', message: 'hi all', userId: 'forged' });
     const [m] = await msg;
     check(m.message === 'hi all' && m.userId === 'ann', 'room:message reached the room, userId from the token');
+    const [toAll] = await ack(a, 'room:message', { room: 'global', message: 'spam' });
+    check(toAll.error && toAll.error.code === 'forbidden', 'room:message to global is forbidden, as a publish is');
     const [refreshed] = await ack(a, 'auth:token_refresh', { token: token('ann') });
     check(refreshed.userId === 'ann', 'auth:token_refresh accepted a fresh token for the same user');
     const [refused] = await ack(a, 'auth:token_refresh', { token: token('mallory') });

@@ -55,7 +55,11 @@ final class SeedEmits {
             ctx.fail(bad);
             return;
         }
-        if (!ctx.rooms().contains(room) || RoomPolicy.GLOBAL.equals(room)) {
+        if (RoomPolicy.GLOBAL.equals(room)) {
+            ctx.fail(ErrorCode.FORBIDDEN, "clients may not publish to global"); // as a plain publish answers
+            return;
+        }
+        if (!ctx.rooms().contains(room)) {
             ctx.fail(ErrorCode.NOT_IN_ROOM, "join the room first");
             return;
         }
