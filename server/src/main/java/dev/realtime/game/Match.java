@@ -211,6 +211,12 @@ public record Match(String matchId, String gameType, List<Question> questions, P
         }
         if (aGone || bGone) {
             Player quitter = aGone ? playerA : playerB;
+            Player other = aGone ? playerB : playerA;
+            if (other.disconnectedAt() != 0) {
+                // The other player is away too, its grace still running: an absent player does not
+                // win. Decided when that grace ends (abandoned) or the other comes back (forfeit).
+                return new Step(this, null, null, null);
+            }
             return new Step(completed(Reason.FORFEIT, opponentOf(quitter.userId()), quitter.userId(), now), null, null, null);
         }
         return new Step(this, null, null, null);
@@ -225,14 +231,11 @@ public record Match(String matchId, String gameType, List<Question> questions, P
         if (complete()) {
             return Long.MAX_VALUE;
         }
-        long due = deadline;
-        if (playerA.disconnectedAt() != 0) {
-            due = Math.min(due, playerA.disconnectedAt() + graceMs);
-        }
-        if (playerB.disconnectedAt() != 0) {
-            due = Math.min(due, playerB.disconnectedAt() + graceMs);
-        }
-        return due;
+        long a = playerA.disconnectedAt() != 0 ? playerA.disconnectedAt() + graceMs : Long.MAX_VALUE;
+        long b = playerB.disconnectedAt() != 0 ? playerB.disconnectedAt() + graceMs : Long.MAX_VALUE;
+        // Both away: nothing is decided before both graces are over (see expire).
+        long graceEnd = a != Long.MAX_VALUE && b != Long.MAX_VALUE ? Math.max(a, b) : Math.min(a, b);
+        return Math.min(deadline, graceEnd);
     }
 
     /** {@code match:found} for {@code userId}: the opponent and the questions, never the answers. */

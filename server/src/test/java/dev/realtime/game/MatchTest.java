@@ -110,6 +110,21 @@ class MatchTest {
     }
 
     @Test
+    void twoPlayersWhoDropOneAfterTheOtherAbandonUnlessTheSecondComesBack() {
+        Match bothAway = fresh().disconnected("a", T0 + 1000).next().disconnected("b", T0 + 2000).next();
+        assertEquals(T0 + 32_000, bothAway.nextDueAt(30_000), "decided when both graces are over");
+        assertFalse(bothAway.expire(T0 + 31_000, 30_000).changed(bothAway), "a's grace is over, b's is not: nobody wins yet");
+        Match abandoned = bothAway.expire(T0 + 32_000, 30_000).next();
+        assertEquals(Match.Reason.ABANDONED, abandoned.reason(), "an absent player does not win");
+        assertNull(abandoned.winnerUserId());
+        Match bBack = bothAway.reconnected("b").next();
+        assertEquals(T0 + 31_000, bBack.nextDueAt(30_000));
+        Match forfeited = bBack.expire(T0 + 31_500, 30_000).next();
+        assertEquals(Match.Reason.FORFEIT, forfeited.reason());
+        assertEquals("b", forfeited.winnerUserId(), "the one who came back wins");
+    }
+
+    @Test
     void clientsNeverSeeTheAnswers() {
         Match m = fresh();
         Map<String, Object> found = m.foundFor("a");
