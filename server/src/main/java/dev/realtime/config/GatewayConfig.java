@@ -260,11 +260,6 @@ public record GatewayConfig(
         return config;
     }
 
-    /**
-     * REDIS_MODE, checked against the address: several nodes need cluster mode, cluster mode needs nodes.
-     * Unset, several seed nodes mean cluster mode (a single address is probed at start-up by
-     * {@link dev.realtime.cluster.RedisModeProbe}).
-     */
     /** Settings that parse as strings but must name something real: proxies, origins, the node id, WS_PATH. */
     private static void checkAddresses(EnvReader r, String wsPath) {
         for (String proxy : r.list("TRUSTED_PROXIES")) {
@@ -318,6 +313,11 @@ public record GatewayConfig(
         }
     }
 
+    /**
+     * REDIS_MODE, checked against the address: several nodes need cluster mode, cluster mode needs nodes.
+     * Unset, several seed nodes mean cluster mode (a single address is probed at start-up by
+     * {@link dev.realtime.cluster.RedisModeProbe}).
+     */
     private static RedisMode redisMode(EnvReader r, RedisAddress redis) {
         RedisMode mode = r.choice("REDIS_MODE", RedisMode.class,
                 redis.nodes().size() > 1 ? RedisMode.CLUSTER : RedisMode.STANDALONE);

@@ -321,12 +321,7 @@ public final class NotificationService implements SessionListener, AutoCloseable
             return;
         }
         if (!retryScheduled) {
-            try {
-                thread.schedule(this::retryStores, 500, TimeUnit.MILLISECONDS);
-                retryScheduled = true;
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
-                metrics.notifications.labels("store_lost").inc(); // shutting down
-            }
+            scheduleRetry();
         }
     }
 
@@ -337,12 +332,16 @@ public final class NotificationService implements SessionListener, AutoCloseable
         metrics.notifications.labels("stored_late").inc(o.stored());
         metrics.notifications.labels("store_lost").inc(o.givenUp());
         if (!retries.isEmpty() && !closing) {
-            try {
-                thread.schedule(this::retryStores, 500, TimeUnit.MILLISECONDS);
-                retryScheduled = true;
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
-                // shutting down: what waits is lost with the node
-            }
+            scheduleRetry();
+        }
+    }
+
+    private void scheduleRetry() {
+        try {
+            thread.schedule(this::retryStores, 500, TimeUnit.MILLISECONDS);
+            retryScheduled = true;
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // shutting down: what waits is lost with the node (the drain has stored what it could)
         }
     }
 

@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
  * object it shares with other threads is its immutable {@link Subscriber}.
  */
 public final class Session {
-    private static final long CLOSE_WRITE_TIMEOUT_MS = 2000;
     /** Longest one unanswered message holds back the answers to later ones. */
     static final long REPLY_ORDER_MAX_WAIT_MS = 10_000;
     private final GatewayContext ctx;
@@ -622,7 +621,7 @@ public final class Session {
         @Override
         public void close(int code, String reason) {
             if (channel.isActive()) {
-                dev.realtime.ws.WsClose.send(channel, code, reason, CLOSE_WRITE_TIMEOUT_MS);
+                dev.realtime.ws.WsClose.send(channel, code, reason);
             } else {
                 channel.close();
             }

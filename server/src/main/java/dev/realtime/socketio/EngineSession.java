@@ -217,7 +217,7 @@ final class EngineSession implements SessionWire, DeliverySink {
         if (ws != null) {
             flush();
             Channel ch = ws;
-            dev.realtime.ws.WsClose.send(ch, code, reason, TimeUnit.SECONDS.toMillis(2));
+            dev.realtime.ws.WsClose.send(ch, code, reason);
             terminate(reason);
         } else {
             out(SioFrames.engine(alloc(), "1"));

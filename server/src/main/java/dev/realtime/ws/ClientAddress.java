@@ -32,7 +32,7 @@ public final class ClientAddress {
         // Interned: every connection keeps its address (for its counts), and many share one.
         String peer = (channel.remoteAddress() instanceof InetSocketAddress a
                 ? a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString() : "unknown").intern();
-        if (trustedProxies.isEmpty() || !trusted(peer)) {
+        if (!trusted(peer)) {
             return peer;
         }
         String xff = headers.get("X-Forwarded-For");

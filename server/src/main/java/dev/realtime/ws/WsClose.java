@@ -14,11 +14,14 @@ import java.util.concurrent.TimeUnit;
  * frame with its code (the client sees 1006).
  */
 public final class WsClose {
+    /** How long a close may take: the close frame out and the client's own close back. */
+    static final long TIMEOUT_MS = 2_000;
+
     private WsClose() {
     }
 
-    /** Sends {@code code}/{@code reason}, then half-closes; the channel is closed after {@code timeoutMs} at the latest. Its loop. */
-    public static void send(Channel ch, int code, String reason, long timeoutMs) {
+    /** Sends {@code code}/{@code reason}, then half-closes; the channel is closed after {@link #TIMEOUT_MS} at the latest. Its loop. */
+    public static void send(Channel ch, int code, String reason) {
         ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> {
             if (f.isSuccess() && ch instanceof DuplexChannel duplex) {
                 duplex.shutdownOutput();
@@ -30,6 +33,6 @@ public final class WsClose {
         // socket: neither for longer than this.
         ch.eventLoop().schedule(() -> {
             ch.close();
-        }, timeoutMs, TimeUnit.MILLISECONDS);
+        }, TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
 }
