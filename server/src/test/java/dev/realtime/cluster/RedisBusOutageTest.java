@@ -125,19 +125,17 @@ class RedisBusOutageTest {
     }
 
     /**
-     * For {@code ms}, disconnects every pub/sub client as soon as it connects, so the subscribers
+     * For {@code ms}, refuses every {@code SUBSCRIBE} (an ACL on the default user), so the subscribers
      * return only after the publishers started replaying (what a subscriber on a slower reconnect
-     * schedule, or a far network path, looks like).
+     * schedule, or a far network path, looks like). Refused, not killed after subscribing: a
+     * subscription killed right after a publish counted it loses that message (the documented
+     * "receiver that loses only its own subscription" case, which no publisher can see).
      */
-    static void keepSubscribersOut(int port, long ms) {
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    static void keepSubscribersOut(int port, long ms) throws InterruptedException {
         try (redis.clients.jedis.Jedis j = new redis.clients.jedis.Jedis("127.0.0.1", port)) {
-            while (System.nanoTime() < until) {
-                j.sendCommand(redis.clients.jedis.Protocol.Command.CLIENT, "KILL", "TYPE", "pubsub");
-                Thread.sleep(10);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            j.aclSetUser("default", "-subscribe", "-ssubscribe", "-psubscribe");
+            Thread.sleep(ms);
+            j.aclSetUser("default", "+@all");
         }
     }
 

@@ -20,12 +20,19 @@ import org.junit.jupiter.api.Test;
  * (clients saw 1006 instead of 4401 or 4429).
  */
 class CloseDeliveryE2ETest {
+    /** 3,000 messages in a window longer than the test, then a close: a count, not a speed. */
+    private static final Map<String, String> LIMITS = Map.of(
+            "RATE_LIMIT_MAX_MESSAGES", "3000", "RATE_LIMIT_WINDOW_MS", "600000", "RATE_LIMIT_STRIKES", "1");
 
     /**
-     * Sends {@code message} as text frames, 50 per write, as fast as the socket takes them until the
-     * node has closed the connection (4429), reading nothing meanwhile; the sender stops on its own after.
+     * Starts sending {@code message} as text frames, 50 per write, as fast as the socket takes them,
+     * reading nothing, and returns once the node has counted its close (the limit: the 3,001st
+     * message in a window longer than the test, whatever the machine's speed). The sending goes on
+     * while the caller reads, until the returned flag is set: frames keep arriving in the node's
+     * socket after its close frame, what made its kernel answer with a reset. The node waits at most
+     * 2 s for us to read what it queued, so reading starts at once.
      */
-    private static void floodWithoutReading(TestNode node, RawWs ws, String message) throws InterruptedException {
+    private static AtomicBoolean floodWithoutReading(TestNode node, RawWs ws, String message) {
         byte[] payload = message.getBytes(StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
         for (int i = 0; i < 50; i++) {
@@ -36,6 +43,8 @@ class CloseDeliveryE2ETest {
         }
         byte[] bytes = batch.toByteArray();
         AtomicBoolean stop = new AtomicBoolean();
+        String closes = "realtime_closes_total{code=\"4429\"}";
+        double before = node.metric(closes);
         Thread t = new Thread(() -> {
             try {
                 java.io.OutputStream out = ws.socket().getOutputStream();
@@ -48,18 +57,12 @@ class CloseDeliveryE2ETest {
         }, "close-test-sender");
         t.setDaemon(true);
         t.start();
-        // The node closes after the first few thousand (the rate limit); we flood on until it has
-        // counted that close, so our frames keep arriving in its socket after it. Then read at once:
-        // the node waits at most 2 s for us to take what it queued (a busy CI machine must not eat
-        // that margin here).
-        String closes = "realtime_closes_total{code=\"4429\"}";
-        double before = node.metric(closes);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         while (node.metric(closes) <= before && System.nanoTime() < deadline) {
             Thread.onSpinWait(); // each check is an HTTP request
         }
-        stop.set(true);
         assertTrue(node.metric(closes) > before, "the node closed the flooder");
+        return stop;
     }
 
     /** Reads to the close frame: more than 1,000 answers starting with {@code answer} first, then code 4429. */
@@ -80,12 +83,13 @@ class CloseDeliveryE2ETest {
      */
     @Test
     void aFloodThatDoesNotReadStillGetsItsPongsAndClose4429() throws Exception {
-        try (TestNode node = TestNode.start(Map.of("RATE_LIMIT_MAX_MESSAGES", "3000", "RATE_LIMIT_STRIKES", "1"))) {
+        try (TestNode node = TestNode.start(LIMITS)) {
             for (int round = 0; round < 3; round++) {
                 try (RawWs ws = RawWs.connect(node.port(), "/ws?token=" + TestNode.token("flooder" + round), 4096)) {
                     ws.socket().setSoTimeout(5_000);
-                    floodWithoutReading(node, ws, "{\"op\":\"ping\"}");
+                    AtomicBoolean stop = floodWithoutReading(node, ws, "{\"op\":\"ping\"}");
                     assertAnswersThenClose4429(ws, "{\"op\":\"pong\"");
+                    stop.set(true);
                 }
             }
         }
@@ -94,15 +98,16 @@ class CloseDeliveryE2ETest {
     /** The same over the Socket.IO endpoint's WebSocket: acked calls answered, then the close, no reset. */
     @Test
     void aSocketIoFloodThatDoesNotReadStillGetsItsAcksAndTheClose() throws Exception {
-        try (TestNode node = TestNode.start(Map.of("RATE_LIMIT_MAX_MESSAGES", "3000", "RATE_LIMIT_STRIKES", "1"))) {
+        try (TestNode node = TestNode.start(LIMITS)) {
             try (RawWs ws = RawWs.connect(node.port(),
                     "/socket.io/?EIO=4&transport=websocket&token=" + TestNode.token("sio-flooder"), 4096)) {
                 ws.socket().setSoTimeout(5_000);
                 assertTrue(ws.read().text().startsWith("0{"));
                 ws.sendText("40".getBytes(StandardCharsets.UTF_8));
                 assertTrue(ws.read().text().startsWith("40{"), "connected to the namespace before the flood");
-                floodWithoutReading(node, ws, "421[\"get_rooms\"]");
+                AtomicBoolean stop = floodWithoutReading(node, ws, "421[\"get_rooms\"]");
                 assertAnswersThenClose4429(ws, "431");
+                stop.set(true);
             }
         }
     }
