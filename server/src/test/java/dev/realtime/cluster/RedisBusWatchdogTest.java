@@ -58,9 +58,10 @@ class RedisBusWatchdogTest {
         try (RedisServer redis = RedisServer.start()) {
             HostAndPort at = new HostAndPort("127.0.0.1", redis.port());
             GatewayMetrics metrics = new GatewayMetrics();
-            // Pings every 500 ms, so a reconnect (about 100 ms) usually completes between two checks.
-            RedisBus a = new RedisBus(at, null, RedisBus.DEFAULT_PREFIX, "sa", metrics, 500);
-            RedisBus b = new RedisBus(at, null, RedisBus.DEFAULT_PREFIX, "sb", new GatewayMetrics(), 500);
+            // Pings every second, so a reconnect (about 100 ms) usually completes between two checks,
+            // and a healthy connection is dropped only after 3 s without a pong (not by a busy machine).
+            RedisBus a = new RedisBus(at, null, RedisBus.DEFAULT_PREFIX, "sa", metrics, 1_000);
+            RedisBus b = new RedisBus(at, null, RedisBus.DEFAULT_PREFIX, "sb", new GatewayMetrics(), 1_000);
             java.util.concurrent.CountDownLatch firstMessage = new java.util.concurrent.CountDownLatch(1);
             try {
                 // The first message stalls a's subscriber thread until the watchdog gives up on the
@@ -83,8 +84,8 @@ class RedisBusWatchdogTest {
                 await(() -> drops(metrics) >= 1, "the stalled connection was dropped");
                 await(a::healthy, "reconnected");
                 double dropsAfterReconnect = drops(metrics);
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-                while (System.nanoTime() < until) { // six watchdog intervals on a healthy connection
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+                while (System.nanoTime() < until) { // four watchdog intervals on a healthy connection
                     java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
                 }
                 assertEquals(dropsAfterReconnect, drops(metrics), "a healthy new connection must not be dropped");

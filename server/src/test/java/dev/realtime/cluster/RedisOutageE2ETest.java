@@ -58,7 +58,8 @@ class RedisOutageE2ETest {
                 WsClient late = a.connect("connects-during-the-outage");
                 clients.add(late);
                 long tookMs = (System.nanoTime() - connecting) / 1_000_000;
-                assertTrue(tookMs < 1_000, "a connect during the outage took " + tookMs + " ms");
+                // The bug shows as the whole subscribe wait (2 s) or more; a busy machine's slow handshake less.
+                assertTrue(tookMs < 1_800, "a connect during the outage took " + tookMs + " ms");
                 // The outage spans 5,000 publishes (about 5 s at 1,000 a second), as it did before.
                 RedisCluster.await(() -> traffic.sent() - sentBefore >= 5_000, 30, "5,000 publishes during the outage");
                 redis.startProcess();

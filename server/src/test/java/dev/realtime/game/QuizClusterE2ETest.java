@@ -235,6 +235,7 @@ class QuizClusterE2ETest {
         startCluster(Map.of("MATCHMAKING_INTERVAL_MS", "2000"));
         WsClient phone = connect(0, "carol");
         WsClient laptop = connect(1, "carol");
+        redis.awaitConnections("carol", 2); // B's presence write is its own thread's, after `connected`
         assertOk(joinQueue(phone));
         assertEquals(1, waiting());
         phone.close();

@@ -145,7 +145,9 @@ class NotificationReplayOrderE2ETest {
                 JsonNode first = device.poll(WsClient.WAIT);
                 long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
                 assertEquals("reply", first.path("op").asText(), "the answer once the wait is over: " + first);
-                assertTrue(waitedMs >= NotificationService.REPLAY_WAIT_MS - 100, "held for the wait: " + waitedMs + " ms");
+                // The hold started on the node before `connected` reached us: measured from here it looks
+                // shorter by that trip (long on a busy machine); not held at all would be a few ms.
+                assertTrue(waitedMs >= NotificationService.REPLAY_WAIT_MS / 2, "held for the wait: " + waitedMs + " ms");
                 JsonNode replayed = device.poll(WsClient.WAIT);
                 assertEquals("notification:new", replayed.path("event").asText(), "the replay still comes: " + replayed);
                 assertEquals(1, replayed.get("data").get("n").asInt());

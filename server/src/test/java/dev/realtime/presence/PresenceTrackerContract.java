@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * heartbeats run every ~333 ms; assertions poll with deadlines, never sleep.
  */
 abstract class PresenceTrackerContract {
-    static final Duration TIMEOUT = Duration.ofSeconds(1);
+    static final Duration TIMEOUT = Duration.ofSeconds(2); // a heartbeat late by a second on a busy machine must not expire a node
     static final Duration WAIT = Duration.ofSeconds(10);
 
     private final List<PresenceTracker> trackers = new ArrayList<>();
@@ -159,7 +159,7 @@ abstract class PresenceTrackerContract {
         b.crashForTest(); // no forgetNode, no more heartbeats
         until("node-b expired", () -> !get(a.nodes()).containsKey("node-b"));
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashed);
-        assertTrue(tookMillis <= TIMEOUT.toMillis() + 1000, "expired after " + tookMillis + " ms");
+        assertTrue(tookMillis <= TIMEOUT.toMillis() + 2000, "expired after " + tookMillis + " ms");
         assertEquals(Set.of("ua"), get(a.onlineUsers()));
         assertEquals(Set.of(), get(a.members("lobby")));
         assertFalse(get(a.isOnline("ub")));

@@ -180,7 +180,7 @@ class PresenceTrackerTest extends PresenceTrackerContract {
         t.start();
         t.connected("u1", "s1");
         until("announced", () -> backend.isOnline("u1") && t.healthy());
-        store.membersDelayMs = 3 * TIMEOUT.toMillis();
+        store.membersDelayMs = 2 * TIMEOUT.toMillis();
         CompletableFuture<Set<String>> slow = t.members("lobby");
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(store.membersDelayMs - 200);
         while (System.nanoTime() < end) {

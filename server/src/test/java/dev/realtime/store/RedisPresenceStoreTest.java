@@ -22,7 +22,7 @@ class RedisPresenceStoreTest extends PresenceStoreContract {
 
     @Override
     PresenceStore node() {
-        return new RedisPresenceStore(REDIS.fixture().node(), REDIS.fixture().prefix, Duration.ofMillis(1500));
+        return new RedisPresenceStore(REDIS.fixture().node(), REDIS.fixture().prefix, Duration.ofMillis(3000)); // real time: a busy machine must not expire a live node mid-test
     }
 
     @Override

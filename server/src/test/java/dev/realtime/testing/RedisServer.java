@@ -50,6 +50,25 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /** (Re)starts the process on the same port and waits until it answers PING. */
+    /**
+     * Waits (up to 20 s) until the nodes' presence in this server (prefix {@code rt:}) counts
+     * {@code n} connections of {@code userId}: the trackers write on their own thread, after
+     * {@code connected} reached the client.
+     */
+    public void awaitConnections(String userId, int n) {
+        try (redis.clients.jedis.JedisPooled pool = new redis.clients.jedis.JedisPooled("127.0.0.1", port)) {
+            dev.realtime.store.RedisPresenceStore store =
+                    new dev.realtime.store.RedisPresenceStore(pool, java.time.Duration.ofMinutes(1));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (store.connectionCount(userId) != n) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(userId + " has " + store.connectionCount(userId) + " connections, not " + n);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }
+    }
+
     public void startProcess() throws IOException {
         String binary = CANDIDATES.stream().filter(p -> new File(p).canExecute()).findFirst()
                 .orElseThrow(() -> new IllegalStateException(

@@ -93,12 +93,12 @@ class LimitsE2ETest {
     void theConnectionsPerUserLimitHoldsAcrossNodes() {
         try (dev.realtime.testing.RedisServer redis = dev.realtime.testing.RedisServer.start();
              TestNode a = TestNode.start(Map.of("NODE_ID", "a", "REDIS_URL", redis.url(), "RATE_LIMIT_MAX_CONNECTIONS", "2",
-                     "PRESENCE_TIMEOUT", "1000"));
+                     "PRESENCE_TIMEOUT", "3000"));
              TestNode b = TestNode.start(Map.of("NODE_ID", "b", "REDIS_URL", redis.url(), "RATE_LIMIT_MAX_CONNECTIONS", "2",
-                     "PRESENCE_TIMEOUT", "1000"));
+                     "PRESENCE_TIMEOUT", "3000"));
              WsClient first = a.connect("roamer");
              WsClient second = a.connect("roamer");
-             WsClient third = b.connect("roamer");
+             WsClient third = connectOnceCounted(redis, b, "roamer", 2);
              WsClient other = b.connect("someone-else")) {
             // b counts one connection of its own, so it lets the third in; the cluster count closes it
             // (once the excess is confirmed a PRESENCE_TIMEOUT later: a crashed node's connections
@@ -110,6 +110,12 @@ class LimitsE2ETest {
             other.send("{\"op\":\"ping\",\"id\":2}");
             other.expectOp("pong"); // nobody else is touched
         }
+    }
+
+    /** Connects {@code user} to {@code node} once the cluster counts {@code before} connections of theirs. */
+    private static WsClient connectOnceCounted(dev.realtime.testing.RedisServer redis, TestNode node, String user, int before) {
+        redis.awaitConnections(user, before);
+        return node.connect(user);
     }
 
     private WsClient connectVia(String forwardedFor, String user) {
