@@ -317,8 +317,12 @@ harness() {
   [ -n "$REDIS_PID" ] && extra=(--redis-pid "$REDIS_PID")
   [ -n "$PRIMARY_PIDS" ] && extra=(--redis-pid "$PRIMARY_PIDS")
   # shellcheck disable=SC2086
+  # Exit 1 is a run that lost messages or counted errors: on a rate ladder that is a result (the
+  # table says "not clean"), not a reason to stop; 2 (bad options) and anything else is.
+  local rc=0
   taskset -c "$HARNESS_CORE" java $HARNESS_JVM -jar "$HARNESS_JAR" "$@" \
-    --url "$URLS" --secret "$SECRET" --server-pid "$PIDS" --threads 1 "${extra[@]}"
+    --url "$URLS" --secret "$SECRET" --server-pid "$PIDS" --threads 1 "${extra[@]}" || rc=$?
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]
 }
 
 # clean = p99 below 100 ms and nothing lost

@@ -43,6 +43,12 @@ final class JvmProbe implements AutoCloseable {
     private final AtomicLong allPauseMicrosTotal = new AtomicLong();
     private final AtomicLong allMaxPauseMicros = new AtomicLong();
 
+    /**
+     * Set once a call failed (the server stopped or hung: each call would wait out the RMI timeout
+     * again); the probe then answers "unavailable" at once.
+     */
+    private volatile boolean broken;
+
     private JvmProbe(MBeanServerConnection mbs, JMXConnector connector) throws IOException {
         this.mbs = mbs;
         this.connector = connector;
@@ -156,6 +162,9 @@ final class JvmProbe implements AutoCloseable {
     /** Per thread group (name without its trailing numbers): {@code [allocated bytes, cpu ns, user ns]} so far. */
     Map<String, long[]> threads() {
         Map<String, long[]> out = new TreeMap<>();
+        if (broken) {
+            return out;
+        }
         try {
             com.sun.management.ThreadMXBean t = ManagementFactory.newPlatformMXBeanProxy(mbs,
                     ManagementFactory.THREAD_MXBEAN_NAME, com.sun.management.ThreadMXBean.class);
@@ -174,7 +183,8 @@ final class JvmProbe implements AutoCloseable {
                 sum[2] += Math.max(0, user[i]);
             }
         } catch (IOException | RuntimeException e) {
-            System.err.println("note: thread figures unavailable: " + e);
+            broken = connector != null; // the harness's own JVM does not hang
+            System.err.println("note: thread figures unavailable: " + ServerProbe.oneLine(e));
         }
         return out;
     }
@@ -244,10 +254,14 @@ final class JvmProbe implements AutoCloseable {
 
     /** The JVM's input arguments (its GC and heap flags), or an empty list. */
     List<String> inputArguments() {
+        if (broken) {
+            return List.of();
+        }
         try {
             return ManagementFactory.newPlatformMXBeanProxy(mbs, ManagementFactory.RUNTIME_MXBEAN_NAME,
                     java.lang.management.RuntimeMXBean.class).getInputArguments();
         } catch (IOException | RuntimeException e) {
+            broken = connector != null;
             return List.of();
         }
     }
@@ -259,7 +273,7 @@ final class JvmProbe implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ObjectName n : listenedTo) {
+        for (ObjectName n : broken ? List.<ObjectName>of() : listenedTo) {
             try {
                 mbs.removeNotificationListener(n, listener);
             } catch (Exception ignored) {

@@ -2,13 +2,21 @@ package dev.realtime.loadtest;
 
 /**
  * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz> [options]}.
- * Exit codes: 0 done, 2 bad options, 1 the run failed.
+ * Exit codes: 0 a clean run, 2 bad options, 1 the run failed ({@link #failures}: aborted, lost or
+ * duplicated messages, nothing sent, errors, a soak verdict FAIL).
  */
 public final class LoadTest {
     private LoadTest() {
     }
 
+    /**
+     * The JMX probe's calls (RMI) read without a timeout by default: a server that is stopped or hung
+     * would hold the run forever. 10 s, then the probe reports its figures unavailable.
+     */
+    static final String RMI_RESPONSE_TIMEOUT_MS = "10000";
+
     public static void main(String[] args) throws Exception {
+        System.setProperty("sun.rmi.transport.tcp.responseTimeout", RMI_RESPONSE_TIMEOUT_MS);
         Options o;
         try {
             o = Options.parse(args);
@@ -18,7 +26,40 @@ public final class LoadTest {
             System.exit(2);
             return;
         }
-        System.exit(run(o) == null ? 1 : 0);
+        java.util.Map<String, Object> report = run(o);
+        java.util.List<String> failures = report == null ? java.util.List.of("no report") : failures(report);
+        if (!failures.isEmpty()) {
+            System.err.println("run failed: " + String.join("; ", failures));
+        }
+        System.exit(failures.isEmpty() ? 0 : 1);
+    }
+
+    /**
+     * Why a run did not measure what it was asked to (empty: a clean run): it aborted, lost or
+     * duplicated messages, sent nothing, counted errors (the table and the JSON say which), or the
+     * soak's verdict is FAIL. Scripts and CI read the exit code: 1 for any of these.
+     */
+    static java.util.List<String> failures(java.util.Map<String, Object> r) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (r.get("aborted") != null) {
+            out.add("aborted: " + r.get("aborted"));
+        }
+        if ("FAIL".equals(r.get("verdict"))) {
+            out.add("verdict FAIL " + r.get("failures"));
+        }
+        if (r.get("lost") instanceof Number n && n.longValue() > 0) {
+            out.add("lost " + n);
+        }
+        if (r.get("duplicates") instanceof Number n && n.longValue() > 0) {
+            out.add("duplicates " + n);
+        }
+        if (r.get("sent") instanceof Number n && n.longValue() == 0) {
+            out.add("nothing was sent");
+        }
+        if (r.get("verdict") == null && r.get("errors") instanceof java.util.Map<?, ?> errors && !errors.isEmpty()) {
+            out.add("errors " + errors);
+        }
+        return out;
     }
 
     /** Runs one scenario, prints the table, writes {@code --out}; returns the report (null on failure). */

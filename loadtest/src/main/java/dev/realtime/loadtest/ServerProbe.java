@@ -184,7 +184,7 @@ final class ServerProbe {
                 }
             }
         } catch (IOException e) {
-            System.err.println("cannot read " + metrics + ": " + e.getMessage());
+            System.err.println("cannot read " + metrics + ": " + oneLine(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -232,6 +232,16 @@ final class ServerProbe {
         return out;
     }
 
+    /** An exception's class and first line of message (RMI nests its causes over several lines). */
+    static String oneLine(Throwable e) {
+        String m = e.getMessage();
+        String first = m == null ? "" : m.lines().findFirst().orElse("").replaceAll(";\\s*nested exception is:\\s*$", "");
+        return e.getClass().getSimpleName() + (first.isEmpty() ? "" : ": " + first);
+    }
+
+    /** How long a forced GC may take before the server is taken for hung. */
+    static final long JCMD_TIMEOUT_SECONDS = 15;
+
     /** Asks every server JVM for a full GC (so "heap after GC" is fresh); false without a pid. */
     boolean gc() {
         if (pids.isEmpty()) {
@@ -250,9 +260,15 @@ final class ServerProbe {
         }
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor() == 0;
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(JCMD_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly(); // a stopped or hung server never answers: the run must still end
+                System.err.println("jcmd GC.run: server pid " + pid + " did not answer within " + JCMD_TIMEOUT_SECONDS
+                        + " s (stopped or hung?)");
+                return false;
+            }
+            return p.exitValue() == 0;
         } catch (IOException e) {
             System.err.println("jcmd failed: " + e.getMessage());
             return false;

@@ -94,6 +94,12 @@ public final class Subscriber {
         return held.placeReplay(replay);
     }
 
+    /** Bytes held behind or in a replay that is still draining (0 when none). Loop only. */
+    public long heldBytes() {
+        HeldFrames h = held;
+        return h == null ? 0 : h.bytes();
+    }
+
     /** Whether frames are being held behind a replay. Loop only. */
     public boolean holding() {
         return held != null;

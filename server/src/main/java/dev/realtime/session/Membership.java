@@ -39,8 +39,15 @@ final class Membership {
                 done.accept(null, Json.payload(Map.of("room", room)));
                 return;
             }
+            ErrorInfo busy = session.replayRefusal();
+            if (busy != null) {
+                done.accept(busy, null);
+                return;
+            }
             // Already in: catch up from the client's position without leaving (see RoomService.recover).
+            session.replayRead(true);
             ctx.rooms().recover(session.subscriber(), room, since.epoch(), since.offset(), (error, replay) -> {
+                session.replayRead(false);
                 if (error != null) {
                     done.accept(ErrorInfo.of(error, error == ErrorCode.NOT_IN_ROOM
                             ? "the connection's join of " + room + " did not complete" : "cannot join now"), null);
@@ -56,6 +63,11 @@ final class Membership {
                     + ctx.config().maxRoomsPerConnection() + " rooms"), null);
             return;
         }
+        ErrorInfo busy = since == null ? null : session.replayRefusal();
+        if (busy != null) {
+            done.accept(busy, null);
+            return;
+        }
         session.rooms().add(room);
         Object attempt = session.beginJoin(room);
         if (since == null) {
@@ -68,7 +80,9 @@ final class Membership {
             });
             return;
         }
+        session.replayRead(true);
         ctx.rooms().joinSince(session.subscriber(), room, since.epoch(), since.offset(), (error, replay) -> {
+            session.replayRead(false);
             if (error != null) {
                 refused(session, room, attempt, error, done);
                 return;

@@ -59,6 +59,8 @@ public final class Session {
     private boolean anonymousCounted;
     private boolean closing;
     private boolean released;
+    /** History reads for a replay to this connection ({@code join} with {@code since}) not answered yet. */
+    private int replayReads;
 
     /**
      * Before authentication, when the auth deadline passes; after, when the outstanding ping was
@@ -295,6 +297,34 @@ public final class Session {
         if (subscriber != null) {
             subscriber.drainHeld();
         }
+    }
+
+    /** At most this many replay reads per connection at once ({@link #replayRefusal}). */
+    static final int MAX_REPLAY_READS = 4;
+    /** When a refused replay may be asked again. */
+    static final long REPLAY_RETRY_MS = 500;
+
+    /**
+     * Why a replay ({@code join} with {@code since}) cannot start now, or null: the connection already
+     * waits for {@link #MAX_REPLAY_READS} history reads, or holds a replay of {@code HISTORY_READ_MAX_BYTES}
+     * or more that it has not read yet. Each replay is bounded, their number was not: a client that
+     * asks again and again without reading made the node queue replays until it ran out of memory.
+     * {@code rate_limited} with {@code retryAfterMs}: ask again once the earlier replays went out (the
+     * Java SDK's rejoin does). Loop only.
+     */
+    ErrorInfo replayRefusal() {
+        Subscriber s = subscriber;
+        if (replayReads >= MAX_REPLAY_READS || s != null && s.heldBytes() >= ctx.config().historyReadMaxBytes()) {
+            ctx.metrics().rateLimited.inc();
+            return ErrorInfo.rateLimited("a replay to this connection is still being sent; join with since again later",
+                    REPLAY_RETRY_MS);
+        }
+        return null;
+    }
+
+    /** A replay read started ({@code true}) or was answered ({@code false}). Loop only. */
+    void replayRead(boolean started) {
+        replayReads += started ? 1 : -1;
     }
 
     /** Answers {@code id} with success; nothing when the message had no id. */
