@@ -32,8 +32,13 @@ final class IdleScenario {
             if (remaining > 0) {
                 TimeUnit.NANOSECONDS.sleep(remaining);
             }
-            server.gc();
+            boolean collected = server.gc();
             Map<String, Double> after = server.metrics();
+            if (after.isEmpty()) { // stopped, hung or gone: no figure to report
+                report.put("aborted", "the server's metrics could not be read after the hold");
+            } else if (gc && !collected) {
+                report.put("aborted", "the forced GC before the reading failed (see above)");
+            }
             Map<String, Object> perConn = new LinkedHashMap<>();
             Map<String, Object> totals = new LinkedHashMap<>();
             for (String g : GAUGES) {

@@ -17,6 +17,7 @@ public final class LoadTest {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("sun.rmi.transport.tcp.responseTimeout", RMI_RESPONSE_TIMEOUT_MS);
+        System.setProperty("sun.rmi.transport.tcp.handshakeTimeout", RMI_RESPONSE_TIMEOUT_MS); // a new connection's
         Options o;
         try {
             o = Options.parse(args);
