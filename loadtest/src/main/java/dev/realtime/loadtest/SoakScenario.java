@@ -224,11 +224,14 @@ final class SoakScenario {
             }
             stats.churnCycles.increment();
             long hold = 2000 + rnd.nextInt(4000);
-            later(() -> client.channel().eventLoop().execute(() -> {
-                client.leave(room(first));
-                client.join(room(second));
-                stats.roomSwitches.increment();
-            }), hold / 2);
+            if (second != first) { // with one small room there is nothing to switch to (leaving and joining it again
+                // would record the events in flight as a gap in the recovery check)
+                later(() -> client.channel().eventLoop().execute(() -> {
+                    client.leave(room(first));
+                    client.join(room(second));
+                    stats.roomSwitches.increment();
+                }), hold / 2);
+            }
             later(() -> {
                 client.close();
                 later(() -> cycle(c, n + 1), 500 + rnd.nextInt(1500));
