@@ -77,6 +77,7 @@ public record Backends(Bus bus, Stores stores) {
         // ROOM_MESSAGE_HISTORY=0 turns history off (no journal); the store still needs a capacity.
         return new Stores.Settings(Duration.ofMillis(config.presenceTimeoutMs()), Math.max(1, config.roomHistorySize()),
                 Duration.ofMillis(config.roomHistoryTtlMs()), config.inboxCapacity(),
-                Duration.ofMillis(config.inboxTtlMs()), config.roomHistoryMaxBytes(), config.historyMaxBytes());
+                Duration.ofMillis(config.inboxTtlMs()), config.roomHistoryMaxBytes(), config.historyMaxBytes(),
+                config.inboxMaxBytes());
     }
 }

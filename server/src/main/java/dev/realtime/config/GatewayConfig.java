@@ -84,6 +84,7 @@ public record GatewayConfig(
         long roomHistoryTtlMs,
         int inboxCapacity,
         long inboxTtlMs,
+        long inboxMaxBytes,
         long notifyAckTimeoutMs,
         String notifyAckTopic,
         // room features (presence events, typing, video, chat)
@@ -236,6 +237,7 @@ public record GatewayConfig(
                 r.number("ROOM_HISTORY_TTL_MS", 3_600_000, 1_000, 30L * 86_400_000),
                 r.integer("NOTIFY_INBOX_CAPACITY", 100, 1, 100_000),
                 r.number("NOTIFY_INBOX_TTL_MS", 7L * 86_400_000, 1_000, 365L * 86_400_000),
+                r.number("NOTIFY_INBOX_MAX_BYTES", 64L << 20, 64 * 1024, Long.MAX_VALUE),
                 r.number("NOTIFY_ACK_TIMEOUT_MS", 300_000, 100, 30L * 86_400_000),
                 r.raw("NOTIFY_ACK_TOPIC"),
                 RoomFeatureConfig.from(r),

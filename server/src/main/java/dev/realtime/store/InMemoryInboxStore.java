@@ -27,8 +27,16 @@ public final class InMemoryInboxStore implements InboxStore {
     private final Map<String, TreeMap<Long, Notification>> inboxes = new HashMap<>();
     /** id -> user for unread notifications not yet forwarded, ordered by id (and so by age). */
     private final TreeMap<Long, String> pending = new TreeMap<>();
+    /** id -> user for every notification kept, ordered by id (and so by age): what {@link #maxBytes} evicts first. */
+    private final TreeMap<Long, String> kept = new TreeMap<>();
+    /** Bytes kept, each notification counted as its payload plus {@link #ENTRY_OVERHEAD}. */
+    private long bytes;
+    private final long maxBytes;
     private long lastId;
     private long lastSweep;
+
+    /** The heap one kept notification costs besides its payload (measured: 375-400 bytes per user and notification). */
+    static final int ENTRY_OVERHEAD = 400;
 
     /** {@link #DEFAULT_CAPACITY} per user, kept for {@link #DEFAULT_TTL}, on the system clock. */
     public InMemoryInboxStore() {
@@ -37,10 +45,21 @@ public final class InMemoryInboxStore implements InboxStore {
 
     /** A store on {@code clockMillis} (epoch milliseconds; tests move it by hand). */
     public InMemoryInboxStore(int capacity, Duration ttl, LongSupplier clockMillis) {
+        this(capacity, ttl, Long.MAX_VALUE, clockMillis);
+    }
+
+    /**
+     * A store that keeps at most {@code maxBytes} node-wide ({@code NOTIFY_INBOX_MAX_BYTES}): beyond,
+     * the oldest notifications of any user are dropped first, as if they had expired. The per-user
+     * capacity and the ttl alone let many users' inboxes fill the heap (a "notify everyone"
+     * campaign to users who never connect).
+     */
+    public InMemoryInboxStore(int capacity, Duration ttl, long maxBytes, LongSupplier clockMillis) {
         if (capacity < 1) {
             throw new IllegalArgumentException("inbox capacity must be at least 1");
         }
         this.capacity = capacity;
+        this.maxBytes = maxBytes;
         this.ttlMillis = RedisSupport.millis(ttl);
         this.sweepEveryMillis = Math.min(ttlMillis, 60_000);
         this.clock = clockMillis;
@@ -59,14 +78,43 @@ public final class InMemoryInboxStore implements InboxStore {
         TreeMap<Long, Notification> inbox = inboxes.computeIfAbsent(userId, u -> new TreeMap<>());
         inbox.put(id, n);
         pending.put(id, userId);
+        kept.put(id, userId);
+        bytes += size(n);
         while (inbox.size() > capacity) {
-            pending.remove(inbox.pollFirstEntry().getKey());
+            remove(userId, inbox, inbox.firstKey());
+        }
+        while (bytes > maxBytes && kept.size() > 1) {
+            Map.Entry<Long, String> oldest = kept.firstEntry();
+            remove(oldest.getValue(), inboxes.get(oldest.getValue()), oldest.getKey());
         }
         if (now - lastSweep >= sweepEveryMillis) {
             lastSweep = now;
             sweep(now);
         }
         return n;
+    }
+
+    private static long size(Notification n) {
+        return n.payload().length + ENTRY_OVERHEAD;
+    }
+
+    /** Removes notification {@code id} of {@code userId} from every index, and the inbox once empty. */
+    private Notification remove(String userId, TreeMap<Long, Notification> inbox, Long id) {
+        Notification n = inbox.remove(id);
+        if (n != null) { // ids are node-wide: another user's id must not touch that user's entries
+            pending.remove(id);
+            kept.remove(id);
+            bytes -= size(n);
+        }
+        if (inbox.isEmpty()) {
+            inboxes.remove(userId);
+        }
+        return n;
+    }
+
+    /** Bytes kept node-wide, as {@code NOTIFY_INBOX_MAX_BYTES} counts them. */
+    synchronized long bytes() {
+        return bytes;
     }
 
     private void sweep(long now) {
@@ -77,6 +125,8 @@ public final class InMemoryInboxStore implements InboxStore {
                 if (expired(e.getValue(), now)) {
                     ni.remove();
                     pending.remove(e.getKey());
+                    kept.remove(e.getKey());
+                    bytes -= size(e.getValue());
                 }
             }
             if (inbox.isEmpty()) {
@@ -126,13 +176,9 @@ public final class InMemoryInboxStore implements InboxStore {
         if (inbox == null) {
             return false;
         }
-        Notification n = inbox.remove(id);
+        Notification n = remove(userId, inbox, id);
         if (n == null) {
             return false;
-        }
-        pending.remove(id);
-        if (inbox.isEmpty()) {
-            inboxes.remove(userId);
         }
         return !expired(n, clock.getAsLong()); // an expired one was already gone, as in Redis
     }

@@ -28,13 +28,16 @@ public final class Stores implements AutoCloseable {
      * @param inboxTtl how long a notification is kept
      * @param historyRoomMaxBytes {@code ROOM_HISTORY_MAX_BYTES}: most event bytes one room keeps
      * @param historyMaxBytes {@code HISTORY_MAX_BYTES}: most bytes the in-memory history keeps in all
+     * @param inboxMaxBytes {@code NOTIFY_INBOX_MAX_BYTES}: most bytes the in-memory inbox keeps in all
      */
     public record Settings(Duration presenceTimeout, int historyCapacity, Duration historyTtl,
-                           int inboxCapacity, Duration inboxTtl, long historyRoomMaxBytes, long historyMaxBytes) {
-        /** Without byte budgets for the history (only its event count). */
+                           int inboxCapacity, Duration inboxTtl, long historyRoomMaxBytes, long historyMaxBytes,
+                           long inboxMaxBytes) {
+        /** Without byte budgets (only event and notification counts). */
         public Settings(Duration presenceTimeout, int historyCapacity, Duration historyTtl, int inboxCapacity,
                         Duration inboxTtl) {
-            this(presenceTimeout, historyCapacity, historyTtl, inboxCapacity, inboxTtl, Long.MAX_VALUE, Long.MAX_VALUE);
+            this(presenceTimeout, historyCapacity, historyTtl, inboxCapacity, inboxTtl, Long.MAX_VALUE, Long.MAX_VALUE,
+                    Long.MAX_VALUE);
         }
 
         /** 15 s presence timeout, 100 events per room for an hour, 100 notifications for 7 days. */
@@ -68,7 +71,7 @@ public final class Stores implements AutoCloseable {
         return new Stores(new InMemoryPresenceStore(s.presenceTimeout()),
                 new InMemoryHistoryStore(s.historyCapacity(), s.historyTtl(), s.historyRoomMaxBytes(),
                         s.historyMaxBytes(), () -> System.nanoTime() / 1_000_000),
-                new InMemoryInboxStore(s.inboxCapacity(), s.inboxTtl(), System::currentTimeMillis),
+                new InMemoryInboxStore(s.inboxCapacity(), s.inboxTtl(), s.inboxMaxBytes(), System::currentTimeMillis),
                 new InMemoryKeyValueStore(), null, RedisSupport.DEFAULT_PREFIX);
     }
 
