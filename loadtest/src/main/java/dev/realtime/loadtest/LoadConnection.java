@@ -59,6 +59,19 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         /** A cross-node delivery in {@code room} at {@code nanos}, after the kill. */
         default void crossNodeAfterKill(int room, long nanos) {
         }
+
+        /**
+         * Probes intended before this time are an earlier run's (notifications it left unread, replayed
+         * by the inbox on connect): not counted. {@link Long#MIN_VALUE}: none.
+         */
+        default long notBeforeNanos() {
+            return Long.MIN_VALUE;
+        }
+
+        /** Whether a delivery carrying a {@code notificationId} is acked ({@code notifications:read}), as a seed client does. */
+        default boolean ackNotifications() {
+            return false;
+        }
     }
 
     /** How a connection asks to be in one of its rooms (a {@code join}, or an emit such as {@code video:join}). */
@@ -172,6 +185,13 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame>
             }
             return; // not ours (e.g. a server notice)
         }
+        long notBefore = run.notBeforeNanos();
+        if (notBefore != Long.MIN_VALUE && probe.t - notBefore < 0) {
+            return; // an earlier run's, replayed from the inbox
+        }
+        if (run.ackNotifications()) {
+            ack(buf, from, to);
+        }
         long now = System.nanoTime();
         stats.delivered.increment();
         if (isDuplicate(probe.r, probe.s)) {
@@ -187,6 +207,24 @@ class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         if (cross && killed != 0 && now - killed > 0) {
             run.crossNodeAfterKill(probe.r, now);
         }
+    }
+
+    private static final byte[] NOTIFICATION_ID = "\"notificationId\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** Sends {@code notifications:read} for the {@code notificationId} in {@code [from, to)}, if there is one. */
+    private void ack(ByteBuf buf, int from, int to) {
+        int at = NativeProtocol.indexOf(buf, from, to, NOTIFICATION_ID);
+        if (at < 0 || channel == null) {
+            return;
+        }
+        int start = at + NOTIFICATION_ID.length;
+        int end = start;
+        while (end < to && buf.getByte(end) != '"') {
+            end++;
+        }
+        byte[] data = ("{\"notificationId\":\"" + buf.toString(start, end - start, java.nio.charset.StandardCharsets.US_ASCII)
+                + "\"}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        channel.writeAndFlush(adapter.emit(channel.alloc(), "notifications:read", data, null), channel.voidPromise());
     }
 
     /** {@code {"videoId":..,"count":n}}: a {@code video:viewers} or {@code chat:user-count} event. */

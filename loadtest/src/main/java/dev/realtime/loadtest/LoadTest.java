@@ -1,7 +1,7 @@
 package dev.realtime.loadtest;
 
 /**
- * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz> [options]}.
+ * {@code java -jar loadtest/target/realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz|notify> [options]}.
  * Exit codes: 0 a clean run, 2 bad options, 1 the run failed ({@link #failures}: aborted, lost or
  * duplicated messages, nothing sent, errors, a soak verdict FAIL).
  */
@@ -81,6 +81,7 @@ public final class LoadTest {
             case "video" -> VideoScenario.run(o, adapter, stats, server);
             case "soak" -> SoakScenario.run(o, server);
             case "quiz" -> QuizScenario.run(o, adapter, stats, server);
+            case "notify" -> NotifyScenario.run(o, adapter, stats, server);
             default -> IdleScenario.run(o, adapter, stats, server);
         };
         java.util.List<String> hints = settings.hints(stats.errors());
@@ -106,7 +107,7 @@ public final class LoadTest {
 
     static String usage() {
         return """
-                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz> [options]
+                usage: java -jar realtime-loadtest.jar <connect|fanout|idle|video|soak|quiz|notify> [options]
                   --url ws://127.0.0.1:8080/ws   server WebSocket URL; several nodes of one cluster
                                                  comma-separated (ws://h:8080/ws,ws://h:8081/ws):
                                                  connections and publishers are spread over them
@@ -148,6 +149,12 @@ public final class LoadTest {
                   --flat-window S                memory must be flat over the last S s (default 600)
                   --server-log FILE[,FILE...]    server logs to count Netty LEAK reports in
                   --think-ms T                   quiz: each player waits T ms before each answer (default 0)
+                notify: --connections users (one device each) get --rate notifications/s in total, end to end:
+                  --via http|kafka               POST /api/realtime/internal/notify (needs --api-key), or
+                                                 produce to a Kafka topic the route table sends to users
+                  --kafka-brokers H:P[,H:P]      the server's KAFKA_BROKERS (--via kafka)
+                  --topic T                      Kafka topic (default SessionStartingSoon: seed 000's,
+                                                 {"userIds":[..],"message":{..}} -> notification:new)
                 quiz: --connections players (spread over the --url nodes) queue for 1v1_rapid_quiz and play
                   whole matches for --duration seconds, queueing again after each; reports matches/s, p99 of
                   match:found after the second player's join, p99 of match:stateUpdate after a submit.

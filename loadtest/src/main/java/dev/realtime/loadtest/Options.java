@@ -52,9 +52,13 @@ public record Options(
         // Redis Cluster runs: per-primary Redis CPU, a process killed mid-run
         List<Long> redisPids,
         long killPid,
-        double killAfterSeconds) {
+        double killAfterSeconds,
+        // notify: how notifications reach the server
+        String via,
+        String kafkaBrokers,
+        String topic) {
 
-    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video", "soak", "quiz");
+    static final List<String> SCENARIOS = List.of("connect", "fanout", "idle", "video", "soak", "quiz", "notify");
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with a clear message on bad input. */
     static Options parse(String[] args) {
@@ -93,6 +97,9 @@ public record Options(
         int slow = 5;
         double notifyRate = 20;
         int think = 0;
+        String via = "http";
+        String kafkaBrokers = null;
+        String topic = NotifyScenario.DEFAULT_TOPIC;
         List<String> problems = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
@@ -144,6 +151,9 @@ public record Options(
                     case "--slow" -> slow = Integer.parseInt(v);
                     case "--notify-rate" -> notifyRate = Double.parseDouble(v);
                     case "--think-ms" -> think = Integer.parseInt(v);
+                    case "--via" -> via = v.toLowerCase(Locale.ROOT);
+                    case "--kafka-brokers" -> kafkaBrokers = v;
+                    case "--topic" -> topic = v;
                     default -> problems.add("unknown option " + name);
                 }
             } catch (IllegalArgumentException e) {
@@ -161,7 +171,7 @@ public record Options(
         Options o = new Options(scenario, urls.get(0), urls, secret, connections, rooms, publishers, rate, payload,
                 duration, warmup, ramp, codec, protocol, sources, threads, pids, redisPid, out,
                 apiKey, serverLogs, sampleSeconds, flatWindow, churn, slow, notifyRate, think, redisPids, killPid,
-                killAfter);
+                killAfter, via, kafkaBrokers, topic);
         problems.addAll(o.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -294,6 +304,18 @@ public record Options(
         }
         if (scenario.equals("soak")) {
             p.addAll(soakProblems());
+        }
+        if (scenario.equals("notify")) {
+            if (!via.equals("http") && !via.equals("kafka")) {
+                p.add("--via must be http or kafka");
+            } else if (via.equals("http") && (apiKey == null || apiKey.isEmpty())) {
+                p.add("--api-key is required for notify --via http (the server's INTERNAL_API_KEY)");
+            } else if (via.equals("kafka") && (kafkaBrokers == null || !kafkaBrokers.matches("[^,\\s:]+:\\d+(,[^,\\s:]+:\\d+)*"))) {
+                p.add("--kafka-brokers host:port[,host:port] is required for notify --via kafka (the server's KAFKA_BROKERS)");
+            }
+            if (topic == null || topic.isBlank()) {
+                p.add("--topic must name a Kafka topic or HTTP event source the server routes to user notifications");
+            }
         }
         if (sourceAddresses < 1 || sourceAddresses > 254) {
             p.add("--source-addresses must be 1..254");

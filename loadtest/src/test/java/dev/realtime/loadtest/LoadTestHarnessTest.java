@@ -15,13 +15,14 @@ import org.junit.jupiter.api.Test;
 /** The harness against a real in-process server: small, fast runs whose accounting must add up. */
 class LoadTestHarnessTest {
     private static final String SECRET = "harness-test-secret-0123456789";
+    private static final String API_KEY = "harness-test-api-key";
     private static GatewayServer server;
 
     @BeforeAll
     static void start() throws InterruptedException {
         server = new GatewayServer(GatewayConfig.fromEnv(Map.of("PORT", "0", "HOST", "127.0.0.1", "SHUTDOWN_DELAY_MS", "0", "JWT_SECRET", SECRET,
                 "IO_THREADS", "1", "ROOM_SHARDS", "2", "RATE_LIMIT_MAX_MESSAGES", "100000",
-                "RATE_LIMIT_MAX_CONNECTIONS", "0"))).start();
+                "RATE_LIMIT_MAX_CONNECTIONS", "0", "INTERNAL_API_KEY", API_KEY))).start();
     }
 
     @AfterAll
@@ -48,6 +49,55 @@ class LoadTestHarnessTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> latency = (Map<String, Object>) r.get("latencyMs");
         assertTrue((long) latency.get("count") > 0);
+    }
+
+    /** Notifications posted over HTTP, each to one user's device: every one arrives once, with its latency. */
+    @Test
+    void notificationsOverHttpAccountForEveryDelivery() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"notify", "--url", url(), "--secret", SECRET,
+                "--api-key", API_KEY, "--connections", "20", "--rate", "200", "--duration", "2", "--warmup", "1",
+                "--threads", "1"}));
+        assertTrue((long) r.get("sent") >= 350, r.toString());
+        assertEquals(r.get("sent"), r.get("expectedDeliveries"), r.toString());
+        assertEquals(r.get("expectedDeliveries"), r.get("delivered"), r.toString());
+        assertEquals(0L, r.get("lost"));
+        assertEquals(0L, r.get("duplicates"));
+        assertEquals(Map.of(), r.get("errors"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> latency = (Map<String, Object>) r.get("latencyMs");
+        assertTrue((long) latency.get("count") > 0);
+        assertEquals(java.util.List.of(), LoadTest.failures(r));
+    }
+
+    /** A wrong API key is a failed run, named: every post answered 401. */
+    @Test
+    void notificationsWithAWrongKeyFailTheRun() throws Exception {
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"notify", "--url", url(), "--secret", SECRET,
+                "--api-key", "wrong", "--connections", "5", "--rate", "20", "--duration", "1", "--warmup", "0",
+                "--threads", "1"}));
+        assertTrue(LoadTest.failures(r).stream().anyMatch(f -> f.contains("notify_http_401")), r.toString());
+    }
+
+    /** No broker where --kafka-brokers points: the run stops before the clock with the reason, bounded in time. */
+    @Test
+    void notificationsViaAnUnreachableKafkaAbortWithTheReason() throws Exception {
+        long t0 = System.nanoTime();
+        Map<String, Object> r = LoadTest.run(Options.parse(new String[] {"notify", "--url", url(), "--secret", SECRET,
+                "--via", "kafka", "--kafka-brokers", "127.0.0.1:1", "--connections", "5", "--rate", "20",
+                "--duration", "1", "--warmup", "0", "--threads", "1"}));
+        assertTrue(String.valueOf(r.get("aborted")).startsWith("cannot produce to SessionStartingSoon on 127.0.0.1:1"),
+                r.toString());
+        assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(30), "bounded");
+    }
+
+    @Test
+    void notifyOptionsAreChecked() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"notify", "--url", url(),
+                "--secret", SECRET})).getMessage().contains("--api-key is required for notify --via http"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"notify", "--url", url(),
+                "--secret", SECRET, "--via", "kafka"})).getMessage().contains("--kafka-brokers host:port"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"notify", "--url", url(),
+                "--secret", SECRET, "--via", "smtp"})).getMessage().contains("--via must be http or kafka"));
     }
 
     @Test
