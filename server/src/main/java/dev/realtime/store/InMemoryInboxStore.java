@@ -117,21 +117,15 @@ public final class InMemoryInboxStore implements InboxStore {
         return bytes;
     }
 
+    /** Drops the expired: the oldest first ({@link #kept} is in creation order), up to the first that is not. */
     private void sweep(long now) {
-        for (Iterator<TreeMap<Long, Notification>> it = inboxes.values().iterator(); it.hasNext(); ) {
-            TreeMap<Long, Notification> inbox = it.next();
-            for (Iterator<Map.Entry<Long, Notification>> ni = inbox.entrySet().iterator(); ni.hasNext(); ) {
-                Map.Entry<Long, Notification> e = ni.next();
-                if (expired(e.getValue(), now)) {
-                    ni.remove();
-                    pending.remove(e.getKey());
-                    kept.remove(e.getKey());
-                    bytes -= size(e.getValue());
-                }
+        while (!kept.isEmpty()) {
+            Map.Entry<Long, String> oldest = kept.firstEntry();
+            TreeMap<Long, Notification> inbox = inboxes.get(oldest.getValue());
+            if (!expired(inbox.get(oldest.getKey()), now)) {
+                return;
             }
-            if (inbox.isEmpty()) {
-                it.remove();
-            }
+            remove(oldest.getValue(), inbox, oldest.getKey());
         }
     }
 
