@@ -174,14 +174,14 @@ final class NotifyScenario {
             String scheme = "wss".equals(url.getScheme()) ? "https" : "http";
             endpoints[n] = URI.create(scheme + "://" + url.getHost() + ":" + url.getPort() + "/api/realtime/internal/notify");
         }
-        java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.CompletableFuture<?>> lastByUser =
-                new java.util.concurrent.ConcurrentHashMap<>();
+        // The sender thread's own: the last post per user, so the next one waits for it.
+        java.util.concurrent.CompletableFuture<?>[] lastByUser = new java.util.concurrent.CompletableFuture<?>[o.connections()];
         return new Sender() {
             @Override
             public void send(int node, int user, byte[] probe) throws InterruptedException {
                 byte[] body = ("{\"userIds\":[\"load-" + user + "\"],\"payload\":" + new String(probe, StandardCharsets.US_ASCII) + "}")
                         .getBytes(StandardCharsets.US_ASCII);
-                java.util.concurrent.CompletableFuture<?> previous = lastByUser.get(user);
+                java.util.concurrent.CompletableFuture<?> previous = lastByUser[user];
                 if (previous != null) {
                     try {
                         previous.get(15, TimeUnit.SECONDS);
@@ -193,14 +193,14 @@ final class NotifyScenario {
                         .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
                 inFlight.acquire();
-                lastByUser.put(user, client.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((res, e) -> {
+                lastByUser[user] = client.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((res, e) -> {
                     inFlight.release();
                     if (e != null) {
                         stats.error("notify_" + e.getClass().getSimpleName());
                     } else if (res.statusCode() != 202) {
                         stats.error("notify_http_" + res.statusCode());
                     }
-                }));
+                });
             }
 
             @Override
